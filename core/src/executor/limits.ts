@@ -13,7 +13,7 @@ export interface ExecutorLimits {
 export const DEFAULT_LIMITS: ExecutorLimits = {
   instructions: 1_000_000,
   memoryBytes: 64 * 1024 * 1024,
-  maxStringBytes: 16 * 1024 * 1024,
+  maxStringBytes: 4 * 1024 * 1024,
   timeMs: 1000,
 };
 

@@ -1,7 +1,17 @@
-// STUB: the real executor is being written; the API below is the contract other modules use.
-import type { EvaluationError } from '../model/error-codes';
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { EvaluationError, EvaluationErrorCode } from '../model/error-codes';
 import type { EvaluationStats, RuleResult } from '../model/result';
+import { failedResult } from '../model/result';
+import { EvaluationBudget, HOOK_PERIOD } from './evaluation-budget';
+import type { LuaCFunction, LuaState } from './fengari-runtime';
+import { lauxlib, lua, lstr, setStringMeter, to_luastring } from './fengari-runtime';
 import type { ExecutorLimits } from './limits';
+import { DEFAULT_LIMITS, LimitExceeded } from './limits';
+import { ContextPusher, InvalidContextError } from './push-context';
+import { luaTypeNameOf, readResult } from './read-result';
+import type { PrintSink, SandboxHooks } from './sandbox';
+import { buildSandbox } from './sandbox';
 
 export interface CompiledLuaRule {
   readonly chunkName: string;
@@ -17,20 +27,283 @@ export interface LuaRunOutcome {
   output: string[];
 }
 
+/** Optional pattern functions (string.find & co.) that report to the budget; see stdlib/. */
+export type PatternFunctionsFactory = (getBudget: () => EvaluationBudget) => NonNullable<SandboxHooks['patterns']>;
+let patternFactory: PatternFunctionsFactory | undefined;
+/** Installed once by the module that provides budgeted pattern matching. */
+export function installPatternFunctions(factory: PatternFunctionsFactory): void {
+  patternFactory = factory;
+}
+
+interface CompiledEntry extends CompiledLuaRule {
+  readonly source: string;
+  ref: number;
+  generation: number;
+}
+
+/** Longest chunk name Lua shows unshortened ("=name" chunk ids are cut at 59 bytes). */
+const MAX_CHUNK_NAME = 50;
+/** Past this many slots V8 turns fengari's stack array into a slow dictionary (fengari-facts, "the stack cliff"). */
+const STACK_CLIFF = 64;
+
+function shortChunkName(name: string): string {
+  return name.length <= MAX_CHUNK_NAME ? name : '...' + name.slice(name.length - MAX_CHUNK_NAME + 3);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** "name:12: message" → 12, when the message starts with this rule's chunk name. */
+function lineOf(message: string, chunkName: string): number | undefined {
+  if (!message.startsWith(chunkName + ':')) return undefined;
+  const match = /^:(\d+):/.exec(message.slice(chunkName.length));
+  return match ? Number(match[1]) : undefined;
+}
+
+interface LuaWorld {
+  L: LuaState;
+  envMetaRef: number;
+  thread: LuaState;
+  threadRef: number;
+  generation: number;
+}
+
+/**
+ * Runs Lua rules on Fengari (Lua 5.3) in one long-lived, sandboxed state.
+ *
+ * Each rule is compiled once (cached by chunk name and content). Each evaluation
+ * gets a fresh environment table whose metatable reads through to the read-only
+ * sandbox, so globals a rule sets are gone by the next evaluation, and no rule can
+ * change what another sees. Limits (instructions, memory, time) are enforced by a
+ * count hook, metered string creation and guarded library functions; whatever goes
+ * wrong, `run` returns the contract's escalated result with an error code and the
+ * executor stays usable. If fengari itself throws something unexpected, the state
+ * is rebuilt and rules recompile on their next run.
+ */
 export class LuaExecutor {
-  constructor(readonly limits: Partial<ExecutorLimits> = {}) {}
-  /** Compiles once per distinct source (cached by content). chunkName appears in error messages: "name:LINE: ...". */
-  compile(_source: string, _chunkName: string): CompileOutcome {
-    throw new Error('not implemented yet');
+  readonly limits: ExecutorLimits;
+  private world!: LuaWorld;
+  private generation = 0;
+  private readonly compiled = new Map<string, CompiledEntry>();
+  private readonly budget: EvaluationBudget;
+  private print: PrintSink = { lines: [] };
+  private nativeError: unknown = null;
+  private pusher!: ContextPusher;
+  private readonly hook: (L: LuaState, ar: unknown) => void;
+
+  constructor(limits: Partial<ExecutorLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.budget = new EvaluationBudget(this.limits);
+    this.hook = (L, ar) => {
+      try {
+        this.budget.onHookTick();
+      } catch (error) {
+        if (error instanceof LimitExceeded && lua.lua_getinfo(L, lstr('l'), ar)) {
+          this.errorLine = (ar as { currentline: number }).currentline;
+        }
+        throw error;
+      }
+    };
+    this.createWorld();
   }
-  /** Runs a compiled rule on a context (a JSON-like value). Never throws: failures become the escalated result plus an error. */
-  run(_rule: CompiledLuaRule, _context: unknown): LuaRunOutcome {
-    throw new Error('not implemented yet');
+
+  private errorLine: number | undefined;
+
+  /** Number of distinct compiled rules held by the state. */
+  get compiledCount(): number {
+    return this.compiled.size;
   }
-  /** compile + run. */
-  evaluateSource(source: string, chunkName: string, context: unknown): LuaRunOutcome {
+
+  compile(source: string, chunkName: string): CompileOutcome {
+    const name = shortChunkName(chunkName);
+    const checksum = sha256(source);
+    const key = name + '\0' + checksum;
+    const cached = this.compiled.get(key);
+    if (cached) return { ok: true, rule: cached };
+    const entry: CompiledEntry = { chunkName: name, checksum, source, ref: 0, generation: -1 };
+    const error = this.load(entry);
+    if (error) return { ok: false, error };
+    this.compiled.set(key, entry);
+    return { ok: true, rule: entry };
+  }
+
+  /** Frees a compiled rule that no engine serves any more (e.g. after a hot reload). */
+  release(rule: CompiledLuaRule): void {
+    const key = rule.chunkName + '\0' + rule.checksum;
+    const entry = this.compiled.get(key);
+    if (!entry) return;
+    this.compiled.delete(key);
+    if (entry.generation === this.world.generation) lauxlib.luaL_unref(this.world.L, lua.LUA_REGISTRYINDEX, entry.ref);
+  }
+
+  evaluateSource(source: string, chunkName: string, context: unknown, limits?: Partial<ExecutorLimits>): LuaRunOutcome {
     const compiled = this.compile(source, chunkName);
-    if (!compiled.ok) throw new Error(compiled.error.message);
-    return this.run(compiled.rule, context);
+    if (!compiled.ok) return { result: failedResult(compiled.error), stats: { durationMs: 0, instructions: 0 }, output: [] };
+    return this.run(compiled.rule, context, limits);
+  }
+
+  run(rule: CompiledLuaRule, context: unknown, limits?: Partial<ExecutorLimits>): LuaRunOutcome {
+    const entry = rule as CompiledEntry;
+    if (entry.generation !== this.world.generation) {
+      const error = this.load(entry);
+      if (error) return { result: failedResult(error), stats: { durationMs: 0, instructions: 0 }, output: [] };
+    }
+    const { thread: T, envMetaRef } = this.world;
+    const budget = this.budget;
+    const saved = limits ? this.applyLimits(limits) : null;
+    this.print = { lines: [] };
+    this.nativeError = null;
+    this.errorLine = undefined;
+    const started = performance.now();
+    try {
+      lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, entry.ref);
+      // The environment of this evaluation: context and _G of its own, the sandbox behind them.
+      lua.lua_createtable(T, 0, 2);
+      try {
+        this.pusher.pushContext(context);
+      } catch (error) {
+        lua.lua_settop(T, 0);
+        if (error instanceof InvalidContextError) return this.failure({ code: 'invalid-context', message: `invalid context: ${error.message}` }, started);
+        throw error;
+      }
+      lua.lua_setfield(T, -2, lstr('context'));
+      lua.lua_pushvalue(T, -1);
+      lua.lua_setfield(T, -2, lstr('_G'));
+      lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, envMetaRef);
+      lua.lua_setmetatable(T, -2);
+      lua.lua_setupvalue(T, -2, 1);
+
+      budget.reset();
+      lua.lua_sethook(T, this.hook, lua.LUA_MASKCOUNT, HOOK_PERIOD);
+      setStringMeter(budget);
+      let status: number;
+      try {
+        status = lua.lua_pcall(T, 0, 1, 0);
+      } finally {
+        setStringMeter(null);
+      }
+      const instructions = budget.ticks * HOOK_PERIOD + (HOOK_PERIOD - (T.hookcount as number));
+      const outcome = this.finish(T, entry, status, started, instructions);
+      lua.lua_settop(T, 0);
+      if ((T.stack as unknown[]).length > STACK_CLIFF) this.replaceThread();
+      return outcome;
+    } catch (error) {
+      // Only a bug in Lua Rules or fengari gets here; rebuild so the next evaluation starts clean.
+      this.createWorld();
+      return this.failure({ code: 'internal-error', message: `internal error: ${error instanceof Error ? error.message : String(error)}` }, started);
+    } finally {
+      if (saved) Object.assign(this.limits, saved);
+    }
+  }
+
+  private applyLimits(limits: Partial<ExecutorLimits>): ExecutorLimits {
+    const saved = { ...this.limits };
+    for (const [key, value] of Object.entries(limits)) {
+      if (typeof value === 'number' && value > 0) this.limits[key as keyof ExecutorLimits] = value;
+    }
+    return saved;
+  }
+
+  private finish(T: LuaState, entry: CompiledEntry, status: number, started: number, instructions: number): LuaRunOutcome {
+    const budget = this.budget;
+    const durationMs = performance.now() - started;
+    const stats = { durationMs, instructions };
+    const output = this.print.lines;
+    if (budget.exceeded) {
+      const line = this.errorLine;
+      const where = line ? ` (at ${entry.chunkName}:${line})` : '';
+      return { result: failedResult({ code: budget.exceeded.code, message: budget.exceeded.message + where, ...(line ? { line } : {}) }), stats, output };
+    }
+    if (this.nativeError !== null) {
+      const error = this.classifyNativeError(this.nativeError);
+      if (error.code === 'internal-error') this.createWorld();
+      return { result: failedResult(error), stats, output };
+    }
+    if (status !== lua.LUA_OK) {
+      const message = this.errorMessage(T, -1);
+      const line = lineOf(message, entry.chunkName);
+      return { result: failedResult({ code: 'runtime-error', message, ...(line ? { line } : {}) }), stats, output };
+    }
+    const read = readResult(T, -1);
+    if (!read.ok) return { result: failedResult({ code: 'invalid-result', message: `invalid result: ${read.message}` }), stats, output };
+    return { result: { ...read.result, error: null }, stats, output };
+  }
+
+  /** The error value as text, without running any of its metamethods (a looping __tostring must not hang us). */
+  private errorMessage(T: LuaState, index: number): string {
+    const type: number = lua.lua_type(T, index);
+    if (type === lua.LUA_TSTRING || type === lua.LUA_TNUMBER) return lua.lua_tojsstring(T, index) as string;
+    if (type === lua.LUA_TTABLE) {
+      lua.lua_pushstring(T, lstr('message'));
+      lua.lua_rawget(T, index < 0 ? index - 1 : index);
+      const message = lua.lua_type(T, -1) === lua.LUA_TSTRING ? (lua.lua_tojsstring(T, -1) as string) : null;
+      lua.lua_pop(T, 1);
+      if (message !== null) return `error object: ${message}`;
+    }
+    return `(error object is a ${luaTypeNameOf(type)} value)`;
+  }
+
+  private classifyNativeError(error: unknown): EvaluationError {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof RangeError && /call stack/i.test(message)) return { code: 'runtime-error', message: 'stack overflow (the rule recursed too deeply)' };
+    if (error instanceof RangeError && /(array|buffer|string) length|allocation failed/i.test(message)) return { code: 'memory-limit', message: `memory limit exceeded: ${message}` };
+    return { code: 'internal-error', message: `internal error: ${message}` };
+  }
+
+  private failure(error: { code: EvaluationErrorCode; message: string }, started: number): LuaRunOutcome {
+    return { result: failedResult(error), stats: { durationMs: performance.now() - started, instructions: 0 }, output: [] };
+  }
+
+  /** Compiles an entry into the current world. Returns an error for a syntax error. */
+  private load(entry: CompiledEntry): EvaluationError | undefined {
+    const L = this.world.L;
+    const bytes = to_luastring(entry.source);
+    const status: number = lauxlib.luaL_loadbufferx(L, bytes, bytes.length, to_luastring('=' + entry.chunkName), lstr('t'));
+    if (status !== lua.LUA_OK) {
+      const message = lua.lua_type(L, -1) === lua.LUA_TSTRING ? (lua.lua_tojsstring(L, -1) as string) : 'the rule does not compile';
+      lua.lua_pop(L, 1);
+      const line = lineOf(message, entry.chunkName);
+      return { code: 'syntax-error', message, ...(line ? { line } : {}) };
+    }
+    // Until an evaluation sets it, the chunk's _ENV must not be the state's real globals.
+    lua.lua_createtable(L, 0, 0);
+    lua.lua_setupvalue(L, -2, 1);
+    entry.ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    entry.generation = this.world.generation;
+    return undefined;
+  }
+
+  private createWorld(): void {
+    const L = lauxlib.luaL_newstate();
+    const hooks: SandboxHooks = {
+      budget: () => this.budget,
+      print: () => this.print,
+      ...(patternFactory ? { patterns: patternFactory(() => this.budget) } : {}),
+    };
+    const envMetaRef = buildSandbox(L, hooks);
+    const atNativeError: LuaCFunction = (L1) => {
+      const error: unknown = lua.lua_touserdata(L1, -1);
+      if (!(error instanceof LimitExceeded)) this.nativeError = error;
+      const text = error instanceof Error ? error.message : String(error);
+      // The budget may already be spent: creating the error message must not trip it again.
+      const meter = setStringMeter(null);
+      lua.lua_pushstring(L1, to_luastring(text));
+      setStringMeter(meter);
+      return 1;
+    };
+    lua.lua_atnativeerror(L, atNativeError);
+    this.generation++;
+    this.world = { L, envMetaRef, thread: null, threadRef: 0, generation: this.generation };
+    this.replaceThread();
+  }
+
+  /** Evaluations run on their own thread; a fresh one replaces it when its stack grows past the cliff. */
+  private replaceThread(): void {
+    const world = this.world;
+    if (world.threadRef) lauxlib.luaL_unref(world.L, lua.LUA_REGISTRYINDEX, world.threadRef);
+    world.thread = lua.lua_newthread(world.L);
+    world.threadRef = lauxlib.luaL_ref(world.L, lua.LUA_REGISTRYINDEX);
+    this.pusher = new ContextPusher(world.thread);
   }
 }

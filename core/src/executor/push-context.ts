@@ -1,0 +1,123 @@
+import type { LuaState } from './fengari-runtime';
+import { lua, lstr, to_luastring } from './fengari-runtime';
+
+/** Limits on a context; the same numbers bound HTTP bodies and fixture contexts. */
+export const CONTEXT_LIMITS = {
+  maxDepth: 32,
+  maxArrayLength: 100_000,
+  maxValues: 1_000_000,
+  maxStringBytes: 4 * 1024 * 1024,
+} as const;
+
+/** A context that cannot become a Lua table; the message names the path and the fix. */
+export class InvalidContextError extends Error {
+  override name = 'InvalidContextError';
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return 'a BigInt';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'non-plain'} object`;
+  return typeof value;
+}
+
+function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Validates and converts a JSON-like value onto the Lua stack in one walk:
+ * objects become tables, arrays 1-based sequences, null nil. Numbers follow
+ * fengari's 32-bit integers: an integer that fits is pushed as a Lua integer
+ * (so `"x" .. n` prints `42`, not `42.0`), anything else as a float.
+ * Throws InvalidContextError before anything is half-pushed only at the top level;
+ * the caller resets the stack on error.
+ */
+export class ContextPusher {
+  private values = 0;
+  private readonly ancestors: object[] = [];
+
+  constructor(private readonly L: LuaState) {}
+
+  pushContext(context: unknown): void {
+    if (typeof context !== 'object' || context === null || Array.isArray(context) || !isPlainObject(context)) {
+      throw new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : describe(context)}`);
+    }
+    this.values = 0;
+    this.ancestors.length = 0;
+    this.push(context, 'context', 0);
+  }
+
+  private push(value: unknown, path: string, depth: number): void {
+    const L = this.L;
+    if (++this.values > CONTEXT_LIMITS.maxValues) {
+      throw new InvalidContextError(`the context has more than ${CONTEXT_LIMITS.maxValues.toLocaleString('en-US')} values`);
+    }
+    switch (typeof value) {
+      case 'string':
+        if (value.length > CONTEXT_LIMITS.maxStringBytes) throw new InvalidContextError(`${path}: string longer than ${CONTEXT_LIMITS.maxStringBytes} characters`);
+        lua.lua_pushstring(L, value.length < 64 ? lstr(value) : to_luastring(value));
+        return;
+      case 'number':
+        if (!Number.isFinite(value)) throw new InvalidContextError(`${path}: ${value} is not a finite number`);
+        if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX && !Object.is(value, -0)) lua.lua_pushinteger(L, value);
+        else lua.lua_pushnumber(L, value);
+        return;
+      case 'boolean':
+        lua.lua_pushboolean(L, value);
+        return;
+      case 'object':
+        if (value === null) {
+          lua.lua_pushnil(L);
+          return;
+        }
+        this.pushTable(value, path, depth);
+        return;
+      default:
+        throw new InvalidContextError(`${path}: ${describe(value)} cannot be passed to a rule (only JSON values can)`);
+    }
+  }
+
+  private pushTable(value: object, path: string, depth: number): void {
+    const L = this.L;
+    if (depth >= CONTEXT_LIMITS.maxDepth) throw new InvalidContextError(`${path}: nested deeper than ${CONTEXT_LIMITS.maxDepth} levels`);
+    if (this.ancestors.includes(value)) throw new InvalidContextError(`${path}: the context contains a cycle (a value that contains itself)`);
+    this.ancestors.push(value);
+    if (Array.isArray(value)) {
+      if (value.length > CONTEXT_LIMITS.maxArrayLength) throw new InvalidContextError(`${path}: array longer than ${CONTEXT_LIMITS.maxArrayLength.toLocaleString('en-US')} elements`);
+      lua.lua_createtable(L, value.length, 0);
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (item === undefined) throw new InvalidContextError(`${childPath(path, i)}: undefined cannot be passed to a rule (use null)`);
+        if (item === null) continue; // a hole, like nil in Lua
+        this.push(item, childPath(path, i), depth + 1);
+        lua.lua_rawseti(L, -2, i + 1);
+      }
+    } else {
+      if (!isPlainObject(value)) throw new InvalidContextError(`${path}: ${describe(value)} cannot be passed to a rule (only plain JSON objects can)`);
+      const keys = Object.keys(value);
+      lua.lua_createtable(L, 0, keys.length);
+      const record = value as Record<string, unknown>;
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined || item === null) continue; // like JSON.stringify and Lua's nil
+        lua.lua_pushstring(L, lstr(key));
+        this.push(item, childPath(path, key), depth + 1);
+        lua.lua_rawset(L, -3);
+      }
+    }
+    this.ancestors.pop();
+  }
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || Array.isArray(value);
+}

@@ -1,0 +1,81 @@
+import type { LuaState } from './fengari-runtime';
+import { lua, lstr } from './fengari-runtime';
+import { DECISIONS, isDecision } from '../model/decision';
+import type { RuleResult } from '../model/result';
+
+const RESULT_SHAPE = '{ decision = "autonomous" | "collaborative" | "escalated", confidence = <0..1>, reasoning = "<why>" }';
+const MAX_REASONING = 10_000;
+
+/**
+ * Reads the returned table with raw gets only: a result table with __index or
+ * __tostring traps runs no Lua code here. Returns the contract result, or a message
+ * saying what is wrong with it.
+ */
+export function readResult(L: LuaState, index: number): { ok: true; result: Omit<RuleResult, 'error'> } | { ok: false; message: string } {
+  const type: number = lua.lua_type(L, index);
+  if (type === lua.LUA_TNONE || type === lua.LUA_TNIL) {
+    return { ok: false, message: `the rule returned nothing; it must return ${RESULT_SHAPE}` };
+  }
+  if (type !== lua.LUA_TTABLE) {
+    return { ok: false, message: `the rule returned a ${luaTypeName(L, index)}; it must return a table ${RESULT_SHAPE}` };
+  }
+  const table = lua.lua_absindex(L, index) as number;
+
+  lua.lua_pushstring(L, lstr('decision'));
+  lua.lua_rawget(L, table);
+  const decisionType: number = lua.lua_type(L, -1);
+  const decision = decisionType === lua.LUA_TSTRING ? (lua.lua_tojsstring(L, -1) as string) : null;
+  lua.lua_pop(L, 1);
+  if (decision === null) {
+    return { ok: false, message: decisionType === lua.LUA_TNIL ? `the result has no decision; set decision to one of ${DECISIONS.join(', ')}` : `decision must be a string (one of ${DECISIONS.join(', ')}), got a ${luaTypeNameOf(decisionType)}` };
+  }
+  if (!isDecision(decision)) {
+    return { ok: false, message: `decision "${decision.slice(0, 100)}" is not one of ${DECISIONS.join(', ')}` };
+  }
+
+  lua.lua_pushstring(L, lstr('confidence'));
+  lua.lua_rawget(L, table);
+  const confidenceType: number = lua.lua_type(L, -1);
+  const confidence = confidenceType === lua.LUA_TNUMBER ? (lua.lua_tonumber(L, -1) as number) : null;
+  lua.lua_pop(L, 1);
+  if (confidence === null) {
+    return { ok: false, message: confidenceType === lua.LUA_TNIL ? 'the result has no confidence; set confidence to a number from 0 to 1' : `confidence must be a number from 0 to 1, got a ${luaTypeNameOf(confidenceType)}` };
+  }
+  if (!Number.isFinite(confidence) || confidence < 0 || confidence > 1) {
+    return { ok: false, message: `confidence must be a number from 0 to 1, got ${Number.isNaN(confidence) ? 'NaN (0/0)' : confidence}` };
+  }
+
+  lua.lua_pushstring(L, lstr('reasoning'));
+  lua.lua_rawget(L, table);
+  const reasoningType: number = lua.lua_type(L, -1);
+  let reasoning = reasoningType === lua.LUA_TSTRING ? (lua.lua_tojsstring(L, -1) as string) : null;
+  lua.lua_pop(L, 1);
+  if (reasoning === null) {
+    return { ok: false, message: reasoningType === lua.LUA_TNIL ? 'the result has no reasoning; set reasoning to a string that explains the decision' : `reasoning must be a string, got a ${luaTypeNameOf(reasoningType)}` };
+  }
+  if (reasoning.length > MAX_REASONING) reasoning = reasoning.slice(0, MAX_REASONING) + '…';
+  return { ok: true, result: { decision, confidence, reasoning } };
+}
+
+const TYPE_NAMES: Record<number, string> = {};
+export function luaTypeNameOf(type: number): string {
+  if (Object.keys(TYPE_NAMES).length === 0) {
+    Object.assign(TYPE_NAMES, {
+      [lua.LUA_TNIL]: 'nil',
+      [lua.LUA_TBOOLEAN]: 'boolean',
+      [lua.LUA_TLIGHTUSERDATA]: 'userdata',
+      [lua.LUA_TNUMBER]: 'number',
+      [lua.LUA_TSTRING]: 'string',
+      [lua.LUA_TTABLE]: 'table',
+      [lua.LUA_TFUNCTION]: 'function',
+      [lua.LUA_TUSERDATA]: 'userdata',
+      [lua.LUA_TTHREAD]: 'thread',
+    });
+  }
+  return TYPE_NAMES[type] ?? 'value';
+}
+
+export function luaTypeName(L: LuaState, index: number): string {
+  return luaTypeNameOf(lua.lua_type(L, index));
+}
+
