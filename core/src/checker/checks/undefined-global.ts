@@ -1,0 +1,53 @@
+import type { Check } from '../check';
+import { finding } from '../check';
+import { FORBIDDEN_GLOBALS, FORBIDDEN_LIBRARY_MEMBERS, PROVIDED_GLOBALS, SAFE_LIBRARIES } from '../../executor/sandbox-globals';
+import { didYouMean } from '../did-you-mean';
+import { nodeRange } from '../parse';
+import type { Finding } from '../types';
+
+const PROVIDED = new Set<string>(PROVIDED_GLOBALS);
+const LIBRARIES = SAFE_LIBRARIES as Readonly<Record<string, readonly string[]>>;
+
+export const undefinedGlobal: Check = {
+  id: 'undefined-global',
+  severity: 'warning',
+  stage: 'ast',
+  docs: {
+    summary: 'The rule reads a global name that the sandbox does not provide and the rule never assigns (usually a typo of a local, of `context` or of a library function like `string.format`). It is nil at run time.',
+    fix: 'Correct the name (the quick fix applies the suggestion), declare it with `local`, or assign it before use.',
+    example: 'local score = contxt.metrics.wsjf_score',
+  },
+  run(ctx) {
+    const findings: Finding[] = [];
+    const { reads, assigned, libraryMembers } = ctx.globals;
+    const reported = new Set<string>();
+    for (const read of reads) {
+      if (PROVIDED.has(read.name) || FORBIDDEN_GLOBALS[read.name] !== undefined || assigned.has(read.name)) continue;
+      const suggestion = didYouMean(read.name, [...read.visibleLocals, ...assigned, ...PROVIDED]);
+      const range = nodeRange(read.node);
+      reported.add(read.name);
+      findings.push(
+        finding(undefinedGlobal, {
+          range,
+          message: `\`${read.name}\` is not defined: no local, no global the rule assigns, nothing the sandbox provides${suggestion ? `; did you mean \`${suggestion}\`?` : '; declare it with `local` or fix the name'}`,
+          ...(suggestion ? { fix: { title: `Change to \`${suggestion}\``, range, newText: suggestion } } : {}),
+        }),
+      );
+    }
+    for (const use of libraryMembers) {
+      const members = LIBRARIES[use.library];
+      if (!members || assigned.has(use.library) || members.includes(use.member)) continue;
+      if (FORBIDDEN_LIBRARY_MEMBERS[`${use.library}.${use.member}`] !== undefined) continue;
+      const suggestion = didYouMean(use.member, members);
+      const range = nodeRange(use.node);
+      findings.push(
+        finding(undefinedGlobal, {
+          range,
+          message: `\`${use.library}.${use.member}\` does not exist in the rule sandbox${suggestion ? `; did you mean \`${use.library}.${suggestion}\`?` : `; the ${use.library} library has ${members.join(', ')}`}`,
+          ...(suggestion ? { fix: { title: `Change to \`${use.library}.${suggestion}\``, range, newText: suggestion } } : {}),
+        }),
+      );
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,46 @@
+import type { Check } from '../check';
+import { finding } from '../check';
+import { nodeRange } from '../parse';
+import type { Finding } from '../types';
+import { luaTypeOf } from '../values';
+import type { ContractField } from './contract-tables';
+import { CONTRACT_FIELDS, aType, fieldValues, returnedTables } from './contract-tables';
+
+const EXPECTED: Record<ContractField, { type: string; hint: string }> = {
+  decision: { type: 'string', hint: 'one of "autonomous", "collaborative", "escalated"' },
+  confidence: { type: 'number', hint: 'a number from 0 to 1' },
+  reasoning: { type: 'string', hint: 'a string that explains the decision' },
+};
+
+export const wrongFieldType: Check = {
+  id: 'wrong-field-type',
+  severity: 'error',
+  stage: 'ast',
+  docs: {
+    summary: 'A contract field holds a value of the wrong Lua type: `decision` and `reasoning` must be strings, `confidence` a number.',
+    fix: 'Write `confidence = 0.9`, not `"0.9"`; build `reasoning` with `string.format(...)` or `tostring(...)`; quote the decision.',
+    example: 'return { decision = "autonomous", confidence = "0.95", reasoning = "high WSJF" }',
+  },
+  run(ctx) {
+    const findings: Finding[] = [];
+    for (const table of returnedTables(ctx)) {
+      for (const field of CONTRACT_FIELDS) {
+        for (const { value, node } of fieldValues(table.shape, field)) {
+          const type = luaTypeOf(value);
+          if (type === undefined || !node || type === EXPECTED[field].type) continue;
+          const range = nodeRange(node);
+          let fix: Finding['fix'];
+          let advice = `set it to ${EXPECTED[field].hint}`;
+          if (field === 'confidence' && value.kind === 'string' && value.value !== undefined && /^\s*\d*\.?\d+\s*$/.test(value.value)) {
+            fix = { title: `Change to ${value.value.trim()}`, range, newText: value.value.trim() };
+            advice = `write ${value.value.trim()} without quotes`;
+          } else if (field === 'reasoning' && type === 'number') {
+            advice = 'wrap it in tostring(...) or build it with string.format(...)';
+          }
+          findings.push(finding(wrongFieldType, { range, message: `\`${field}\` must be ${EXPECTED[field].hint}, but this is ${type === 'nil' ? 'nil' : aType(type)}; ${advice}`, ...(fix ? { fix } : {}) }));
+        }
+      }
+    }
+    return findings;
+  },
+};
