@@ -1,1 +1,11 @@
-export {};
+/** The rule store: SQLite and PostgreSQL backends, change feed, engine-side helpers. */
+export * from './errors';
+export * from './types';
+export { parseStoreUrl, redactStoreUrl, redactSecret, StoreUrlError, type StoreLocation } from './store-url';
+export { openStore, type OpenStoreOptions } from './open-store';
+export { SqlRuleStore, type StoreWatchOptions } from './sql-rule-store';
+export { toStorable, fromStored, sha256, canonicalJson } from './rule-content';
+export { StoreRuleSource, type StoreRuleSourceOptions } from './store-rule-source';
+export { StoreDecisionLog, type DecisionLogOptions } from './decision-log';
+export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';

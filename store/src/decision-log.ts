@@ -1,0 +1,84 @@
+import type { ExecutionLogRecord, RuleStore } from './types';
+
+export interface DecisionLogOptions {
+  /** Records per write; a full batch is written at once. */
+  batchSize?: number;
+  /** A partial batch is written after this long (ms). */
+  flushIntervalMs?: number;
+  /** Beyond this many unwritten records (the store is down) the oldest are dropped. */
+  maxBuffered?: number;
+  /** Fills `engineId` of records that have none. */
+  engineId?: string;
+  onError?: (error: Error) => void;
+}
+
+/**
+ * The decision log: evaluations are recorded in memory and written to the store in
+ * batches, off the evaluation path. A store outage costs log lines (counted in
+ * `dropped`), never evaluations. `stop()` writes what is left.
+ */
+export class StoreDecisionLog {
+  private buffer: ExecutionLogRecord[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly batchSize: number;
+  private readonly maxBuffered: number;
+  written = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly store: RuleStore,
+    private readonly options: DecisionLogOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.maxBuffered = options.maxBuffered ?? 100_000;
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  record(record: ExecutionLogRecord): void {
+    this.buffer.push({ ...record, engineId: record.engineId ?? this.options.engineId ?? null, at: record.at ?? new Date().toISOString() });
+    this.trim();
+    if (this.buffer.length >= this.batchSize) void this.flush();
+  }
+
+  /** Writes everything recorded so far, a batch at a time; a failed batch waits for the next flush. */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.batchSize);
+      try {
+        await this.store.recordExecutions(batch);
+        this.written += batch.length;
+      } catch (e) {
+        this.buffer.unshift(...batch);
+        this.trim();
+        this.options.onError?.(e as Error);
+        return;
+      }
+    }
+  }
+
+  private trim(): void {
+    const excess = this.buffer.length - this.maxBuffered;
+    if (excess > 0) {
+      this.buffer.splice(0, excess);
+      this.dropped += excess;
+    }
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

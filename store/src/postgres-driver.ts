@@ -1,0 +1,144 @@
+import pg from 'pg';
+import { StoreUnavailableError } from './errors';
+import { redactSecret } from './store-url';
+import type { Row, SqlDriver, SqlQueryer, TransactionMode } from './sql-driver';
+import { numberPlaceholders } from './sql-driver';
+
+/** Channel of the change feed; the payload is the revision. */
+export const CHANGES_CHANNEL = 'lua_rules_changes';
+/** Advisory lock key serializing writers (an arbitrary constant: "luarules" in hex-ish). */
+const WRITE_LOCK_KEY = 0x4c52_5553;
+
+/** Error codes and messages that mean "cannot get to the database", not "bad query". */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT', '28P01', '28000', '3D000', '57P01', '57P02', '57P03', '08006', '08001', '08004']);
+
+export function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  if (err.code !== undefined && CONNECTION_CODES.has(err.code)) return true;
+  const m = err.message ?? '';
+  return /Connection terminated|connection timeout|timeout expired|SASL|Client has encountered a connection error|not queryable/i.test(m);
+}
+
+export interface PostgresDriverOptions {
+  poolSize?: number;
+  connectTimeoutMs?: number;
+}
+
+export class PostgresDriver implements SqlDriver {
+  readonly dialect = 'postgres' as const;
+  readonly pool: pg.Pool;
+  private readonly poolQueryer: SqlQueryer;
+
+  constructor(
+    readonly url: string,
+    private readonly display: string,
+    private readonly password: string,
+    options: PostgresDriverOptions = {},
+  ) {
+    this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 });
+    // An idle pooled connection dying (server restart) must not crash the process;
+    // the pool drops it and the next query opens a new one.
+    this.pool.on('error', () => undefined);
+    this.poolQueryer = this.queryer(this.pool);
+  }
+
+  /** Client settings for a dedicated connection (the change-feed listener). */
+  clientConfig(): pg.ClientConfig {
+    return { connectionString: this.url, connectionTimeoutMillis: 5000 };
+  }
+
+  /** Turns driver errors into store errors whose text never holds the password. */
+  wrap(e: unknown): Error {
+    const err = e as Error & { code?: string };
+    const message = redactSecret(err.message ?? String(e), this.password);
+    if (isConnectionError(e)) {
+      let why = message;
+      if (err.code === '28P01') why = 'password authentication failed (check the user and password in the URL)';
+      else if (/SASL/.test(message)) why = 'the server asks for a password and the URL has none';
+      else if (err.code === 'ECONNREFUSED') why = 'connection refused (is PostgreSQL running and listening there?)';
+      else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') why = 'unknown host';
+      const out = new StoreUnavailableError(`cannot reach PostgreSQL at ${this.display}: ${why}`);
+      (out as { code?: string }).code = err.code;
+      return out;
+    }
+    if (message !== err.message) {
+      const out = new Error(message);
+      (out as { code?: string }).code = err.code;
+      return out;
+    }
+    return err instanceof Error ? err : new Error(message);
+  }
+
+  private queryer(client: pg.Pool | pg.PoolClient): SqlQueryer {
+    return {
+      all: async <T extends Row>(sql: string, params: unknown[] = []) => {
+        try {
+          return (await client.query(numberPlaceholders(sql), params)).rows as T[];
+        } catch (e) {
+          throw this.wrap(e);
+        }
+      },
+      run: async (sql: string, params: unknown[] = []) => {
+        try {
+          return (await client.query(numberPlaceholders(sql), params)).rowCount ?? 0;
+        } catch (e) {
+          throw this.wrap(e);
+        }
+      },
+      exec: async (sql: string) => {
+        try {
+          await client.query(sql);
+        } catch (e) {
+          throw this.wrap(e);
+        }
+      },
+    };
+  }
+
+  all<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]> {
+    return this.poolQueryer.all<T>(sql, params);
+  }
+  run(sql: string, params?: unknown[]): Promise<number> {
+    return this.poolQueryer.run(sql, params);
+  }
+  exec(sql: string): Promise<void> {
+    return this.poolQueryer.exec(sql);
+  }
+
+  async transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.wrap(e);
+    }
+    const tx = this.queryer(client);
+    let broken: Error | undefined;
+    try {
+      await tx.exec(mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+      if (mode === 'write') await tx.all('SELECT pg_advisory_xact_lock(?)', [WRITE_LOCK_KEY]);
+      const result = await fn(tx);
+      await tx.exec('COMMIT');
+      return result;
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError as Error;
+      }
+      throw e;
+    } finally {
+      // A connection that failed to roll back is not handed to the next caller.
+      client.release(broken);
+    }
+  }
+
+  async announce(tx: SqlQueryer, revision: number): Promise<void> {
+    // NOTIFY is transactional: listeners hear it only when (and if) the publish commits.
+    await tx.all('SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, String(revision)]);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

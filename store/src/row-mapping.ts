@@ -1,0 +1,72 @@
+import type { RuleKind } from '../../core/src/model/rule';
+import type { Row } from './sql-driver';
+import type { ApprovalRecord, ChangeEvent, ChangeRecord, RuleStatus, RuleVersionRecord, StoredRule, VersionEvidence, VersionState } from './types';
+
+/** Rows differ by driver (pg: bigint as string, timestamptz as Date); this evens them out. */
+export function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+export function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : num(v);
+}
+export function iso(v: unknown): string {
+  return v instanceof Date ? v.toISOString() : String(v);
+}
+export function isoOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : iso(v);
+}
+export function strOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+export function now(): string {
+  return new Date().toISOString();
+}
+
+export function toStoredRule(r: Row): StoredRule {
+  const count = num(r.execution_count);
+  return {
+    name: String(r.name),
+    description: strOrNull(r.description),
+    category: String(r.category),
+    kind: String(r.kind) as RuleKind,
+    threshold: numOrNull(r.threshold),
+    consensus: num(r.consensus),
+    status: String(r.status) as RuleStatus,
+    createdBy: String(r.created_by),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    evolutionCount: num(r.evolution_count),
+    headVersion: num(r.head_version),
+    liveVersion: numOrNull(r.live_version),
+    stats: {
+      count,
+      errors: num(r.error_count),
+      meanConfidence: count > 0 ? num(r.confidence_sum) / count : null,
+      lastExecutedAt: isoOrNull(r.last_executed_at),
+    },
+  };
+}
+
+export function toVersionRecord(rule: string, r: Row, approvals: ApprovalRecord[]): RuleVersionRecord {
+  const evidence = r.evidence === null || r.evidence === undefined ? null : (JSON.parse(String(r.evidence)) as VersionEvidence);
+  return {
+    rule,
+    number: num(r.number),
+    kind: String(r.kind) as RuleKind,
+    content: String(r.content),
+    checksum: String(r.checksum),
+    author: String(r.author),
+    message: strOrNull(r.message),
+    createdAt: iso(r.created_at),
+    state: String(r.state) as VersionState,
+    requiredApprovals: num(r.required_approvals),
+    approvals,
+    evidence,
+    rollbackOf: numOrNull(r.rollback_of),
+    wentLiveAt: isoOrNull(r.went_live_at),
+  };
+}
+
+export function toChange(r: Row): ChangeRecord {
+  return { revision: num(r.revision), rule: String(r.rule_name), version: num(r.version), event: String(r.event) as ChangeEvent, at: iso(r.at) };
+}

@@ -1,0 +1,37 @@
+/**
+ * The small SQL surface the store's logic is written against, so one implementation of
+ * publish/approve/rollback serves SQLite and PostgreSQL alike. SQL uses `?`
+ * placeholders; the PostgreSQL driver numbers them.
+ */
+export type Row = Record<string, unknown>;
+
+export interface SqlQueryer {
+  all<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params?: unknown[]): Promise<number>;
+  /** Runs a parameterless statement as is (DDL, possibly with `$$` bodies). */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * `read`: a consistent snapshot. `write`: writers of rules and changes are serialized
+ * store-wide (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock)
+ * so change revisions commit in the order they are numbered and a watcher never skips
+ * one. `log`: a writer of the decision log or heartbeats, which needs no such order
+ * and must not queue behind publishes on PostgreSQL.
+ */
+export type TransactionMode = 'read' | 'write' | 'log';
+
+export interface SqlDriver extends SqlQueryer {
+  readonly dialect: 'sqlite' | 'postgres';
+  transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T>;
+  /** Inside a write transaction: let other processes know a change is committed with it. */
+  announce(tx: SqlQueryer, revision: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `?` → `$1, $2, ...` for PostgreSQL (the store's SQL has no `?` inside literals). */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}

@@ -1,0 +1,302 @@
+import type { RuleDefinition } from '../../core/src/model/rule';
+import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+import { PostgresDriver } from './postgres-driver';
+import { PostgresChangeWatcher, type PostgresWatchOptions } from './postgres-watcher';
+import { fromStored, toStorable, type StorableRule } from './rule-content';
+import { iso, isoOrNull, now, num, strOrNull, toChange, toStoredRule, toVersionRecord } from './row-mapping';
+import type { Row, SqlDriver } from './sql-driver';
+import { SqliteDriver } from './sqlite-driver';
+import { SqliteChangeWatcher, type SqliteWatchOptions } from './sqlite-watcher';
+import type {
+  ApprovalOutcome,
+  ApprovalRecord,
+  ChangeHandler,
+  ChangeRecord,
+  ChangeWatcher,
+  EngineHeartbeatRecord,
+  ExecutionLogRecord,
+  LiveRule,
+  MigrationReport,
+  PublishOptions,
+  PublishOutcome,
+  RuleStore,
+  RuleVersionRecord,
+  StoredRule,
+  VersionEvidence,
+} from './types';
+import { writeApproval, writeVersion } from './version-writer';
+
+export type StoreWatchOptions = SqliteWatchOptions & PostgresWatchOptions;
+
+/**
+ * The one implementation of the rule store, over either SQL driver. Migrations run on
+ * first use (once per store object); `migrate()` runs them explicitly.
+ */
+export class SqlRuleStore implements RuleStore {
+  readonly backend: 'sqlite' | 'postgres';
+  private migrated: Promise<MigrationReport> | undefined;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    readonly display: string,
+    private readonly watchDefaults: StoreWatchOptions = {},
+  ) {
+    this.backend = driver.dialect;
+  }
+
+  migrate(): Promise<MigrationReport> {
+    this.migrated ??= this.runMigrations().catch((e: unknown) => {
+      this.migrated = undefined; // let a later call try again (e.g. the database came back)
+      throw e;
+    });
+    return this.migrated;
+  }
+
+  private async runMigrations(): Promise<MigrationReport> {
+    return this.driver.transaction('write', async (tx) => {
+      await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      const done = new Set((await tx.all('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+      const newest = Math.max(0, ...done);
+      if (newest > LATEST_SCHEMA_VERSION) {
+        throw new StoreError(`the store ${this.display} has schema version ${newest}, newer than this lua-rules understands (${LATEST_SCHEMA_VERSION}); upgrade lua-rules`);
+      }
+      const applied: number[] = [];
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        for (const statement of m[this.driver.dialect]) await tx.exec(statement);
+        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, now()]);
+        applied.push(m.version);
+      }
+      return { applied, current: Math.max(newest, ...applied) };
+    });
+  }
+
+  private async ready(): Promise<void> {
+    await this.migrate();
+  }
+
+  async publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome> {
+    const author = requireName(options.author, 'an author');
+    const storable = toStorable(definition);
+    await this.ready();
+    // Cheap look before the (possibly slow) gate: unchanged content or a stale base
+    // need no checks. The transaction checks again under the write lock.
+    const head = await this.headOf(storable.name);
+    if (head !== undefined && head.checksum === storable.checksum) return this.outcome(storable.name, head.number, false);
+    let evidence: VersionEvidence = { gate: 'none', findings: [], fixtures: [], checkedAt: now() };
+    if (options.gate !== undefined) {
+      const verdict = await options.gate(definition);
+      if (!verdict.ok) {
+        throw new GateRefusedError(`rule "${storable.name}" was not published: ${verdict.summary ?? 'its checks or fixtures failed'}`, verdict);
+      }
+      evidence = { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
+    }
+    return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null });
+  }
+
+  private async write(storable: StorableRule, req: Parameters<typeof writeVersion>[3]): Promise<PublishOutcome> {
+    const result = await this.driver.transaction('write', (tx) => writeVersion(this.driver, tx, storable, req));
+    return this.outcome(storable.name, result.number, result.created);
+  }
+
+  private async outcome(rule: string, number: number, created: boolean): Promise<PublishOutcome> {
+    const version = await this.version(rule, number);
+    const missing = version.state === 'pending' ? Math.max(0, version.requiredApprovals - version.approvals.length) : 0;
+    return { rule, version, created, approvalsMissing: missing };
+  }
+
+  async approve(rule: string, version: number, approver: string): Promise<ApprovalOutcome> {
+    const who = requireName(approver, 'an approver');
+    await this.ready();
+    const result = await this.driver.transaction('write', (tx) => writeApproval(this.driver, tx, rule, version, who));
+    return { version: await this.version(rule, version), wentLive: result.wentLive, approvalsMissing: Math.max(0, result.required - result.approvals) };
+  }
+
+  async rollback(rule: string, toVersion: number, options: { author: string; message?: string }): Promise<PublishOutcome> {
+    const author = requireName(options.author, 'an author');
+    await this.ready();
+    const target = await this.version(rule, toVersion);
+    const raw = (await this.driver.all('SELECT v.metadata FROM rule_versions v JOIN rules r ON r.id = v.rule_id WHERE r.name = ? AND v.number = ?', [rule, toVersion]))[0];
+    const metadata = JSON.parse(String(raw?.metadata)) as StorableRule['metadata'];
+    const storable: StorableRule = { name: rule, kind: target.kind, content: target.content, checksum: target.checksum, metadata };
+    // The old version's evidence still holds for the same content.
+    const evidence: VersionEvidence = { ...(target.evidence ?? { gate: 'none', findings: [], fixtures: [], checkedAt: now() }), rollbackOf: toVersion };
+    return this.write(storable, { author, message: options.message ?? `rollback to version ${toVersion}`, baseVersion: undefined, evidence, rollbackOf: toVersion });
+  }
+
+  private async headOf(rule: string): Promise<{ number: number; checksum: string } | undefined> {
+    const row = (await this.driver.all('SELECT v.number, v.checksum FROM rules r JOIN rule_versions v ON v.rule_id = r.id AND v.number = r.head_version WHERE r.name = ?', [rule]))[0];
+    return row === undefined ? undefined : { number: num(row.number), checksum: String(row.checksum) };
+  }
+
+  private async version(rule: string, number: number): Promise<RuleVersionRecord> {
+    const ruleRow = (await this.driver.all('SELECT id, head_version FROM rules WHERE name = ?', [rule]))[0];
+    if (ruleRow === undefined) throw new UnknownRuleError(rule);
+    const row = (await this.driver.all('SELECT * FROM rule_versions WHERE rule_id = ? AND number = ?', [num(ruleRow.id), number]))[0];
+    if (row === undefined) throw new UnknownVersionError(rule, number, num(ruleRow.head_version));
+    const approvals = (await this.driver.all('SELECT approver, at FROM approvals WHERE rule_id = ? AND version = ? ORDER BY at, approver', [num(ruleRow.id), number])).map(toApproval);
+    return toVersionRecord(rule, row, approvals);
+  }
+
+  async getRule(rule: string): Promise<StoredRule | undefined> {
+    await this.ready();
+    const row = (await this.driver.all('SELECT * FROM rules WHERE name = ?', [rule]))[0];
+    return row === undefined ? undefined : toStoredRule(row);
+  }
+
+  async listRules(): Promise<StoredRule[]> {
+    await this.ready();
+    return (await this.driver.all('SELECT * FROM rules ORDER BY name')).map(toStoredRule);
+  }
+
+  async history(rule: string): Promise<RuleVersionRecord[]> {
+    await this.ready();
+    return this.driver.transaction('read', async (tx) => {
+      const ruleRow = (await tx.all('SELECT id FROM rules WHERE name = ?', [rule]))[0];
+      if (ruleRow === undefined) throw new UnknownRuleError(rule);
+      const id = num(ruleRow.id);
+      const approvals = new Map<number, ApprovalRecord[]>();
+      for (const a of await tx.all('SELECT version, approver, at FROM approvals WHERE rule_id = ? ORDER BY at, approver', [id])) {
+        const list = approvals.get(num(a.version)) ?? [];
+        list.push(toApproval(a));
+        approvals.set(num(a.version), list);
+      }
+      const rows = await tx.all('SELECT * FROM rule_versions WHERE rule_id = ? ORDER BY number DESC', [id]);
+      return rows.map((r) => toVersionRecord(rule, r, approvals.get(num(r.number)) ?? []));
+    });
+  }
+
+  async liveRules(names?: string[]): Promise<LiveRule[]> {
+    await this.ready();
+    const base = `SELECT r.name, v.number, v.kind, v.content, v.checksum, v.metadata FROM rules r
+      JOIN rule_versions v ON v.rule_id = r.id AND v.number = r.live_version WHERE r.status = 'active'`;
+    const rows: Row[] = [];
+    if (names === undefined) rows.push(...(await this.driver.all(`${base} ORDER BY r.name`)));
+    else {
+      for (let i = 0; i < names.length; i += 500) {
+        const chunk = names.slice(i, i + 500);
+        if (chunk.length === 0) continue;
+        rows.push(...(await this.driver.all(`${base} AND r.name IN (${chunk.map(() => '?').join(', ')})`, chunk)));
+      }
+    }
+    return rows.map((r) => ({
+      definition: fromStored(String(r.kind) as 'lua' | 'pattern', String(r.content), String(r.metadata), num(r.number)),
+      version: num(r.number),
+      checksum: String(r.checksum),
+    }));
+  }
+
+  async currentRevision(): Promise<number> {
+    await this.ready();
+    const row = (await this.driver.all('SELECT COALESCE(MAX(revision), 0) AS revision FROM changes'))[0];
+    return num(row?.revision ?? 0);
+  }
+
+  async changesSince(revision: number, limit = 1000): Promise<ChangeRecord[]> {
+    await this.ready();
+    const rows = await this.driver.all('SELECT revision, rule_name, version, event, at FROM changes WHERE revision > ? ORDER BY revision LIMIT ?', [revision, limit]);
+    return rows.map(toChange);
+  }
+
+  watch(fromRevision: number, handler: ChangeHandler, options: StoreWatchOptions = {}): ChangeWatcher {
+    const opts = { ...this.watchDefaults, ...options };
+    const fetch = (after: number): Promise<ChangeRecord[]> => this.changesSince(after);
+    if (this.driver instanceof SqliteDriver) return new SqliteChangeWatcher(this.driver, fetch, fromRevision, handler, opts);
+    if (this.driver instanceof PostgresDriver) return new PostgresChangeWatcher(this.driver, fetch, fromRevision, handler, opts);
+    throw new Error('internal: unknown driver');
+  }
+
+  async recordExecutions(records: ExecutionLogRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.ready();
+    const at = now();
+    const perRule = new Map<string, { count: number; errors: number; confidence: number; last: string }>();
+    for (const r of records) {
+      const s = perRule.get(r.rule) ?? { count: 0, errors: 0, confidence: 0, last: '' };
+      s.count++;
+      if (r.errorCode !== null) s.errors++;
+      s.confidence += r.confidence;
+      const when = r.at ?? at;
+      if (when > s.last) s.last = when;
+      perRule.set(r.rule, s);
+    }
+    await this.driver.transaction('log', async (tx) => {
+      for (let i = 0; i < records.length; i += 100) {
+        const chunk = records.slice(i, i + 100);
+        const params: unknown[] = [];
+        for (const r of chunk) params.push(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, r.at ?? at);
+        await tx.run(
+          `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          params,
+        );
+      }
+      // Sorted so two engines updating the same rules lock rows in the same order.
+      for (const [rule, s] of [...perRule].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        await tx.run(
+          `UPDATE rules SET execution_count = execution_count + ?, error_count = error_count + ?, confidence_sum = confidence_sum + ?,
+             last_executed_at = CASE WHEN last_executed_at IS NULL OR last_executed_at < ? THEN ? ELSE last_executed_at END WHERE name = ?`,
+          [s.count, s.errors, s.confidence, s.last, s.last, rule],
+        );
+      }
+    });
+  }
+
+  async recentExecutions(rule?: string, limit = 100): Promise<Required<ExecutionLogRecord>[]> {
+    await this.ready();
+    const rows =
+      rule === undefined
+        ? await this.driver.all('SELECT * FROM executions ORDER BY id DESC LIMIT ?', [limit])
+        : await this.driver.all('SELECT * FROM executions WHERE rule_name = ? ORDER BY id DESC LIMIT ?', [rule, limit]);
+    return rows.map((r) => ({
+      rule: String(r.rule_name),
+      version: num(r.version),
+      decision: String(r.decision) as ExecutionLogRecord['decision'],
+      confidence: num(r.confidence),
+      durationMs: num(r.duration_ms),
+      errorCode: strOrNull(r.error_code),
+      correlationId: strOrNull(r.correlation_id),
+      engineId: strOrNull(r.engine_id),
+      at: iso(r.at),
+    }));
+  }
+
+  async heartbeat(record: EngineHeartbeatRecord): Promise<void> {
+    await this.ready();
+    await this.driver.transaction('log', (tx) =>
+      tx.run(
+        `INSERT INTO engines (engine_id, host, pid, started_at, last_seen, status, rules) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (engine_id) DO UPDATE SET host = excluded.host, pid = excluded.pid, started_at = excluded.started_at,
+           last_seen = excluded.last_seen, status = excluded.status, rules = excluded.rules`,
+        [record.engineId, record.host, record.pid, record.startedAt, record.lastSeen, record.status, JSON.stringify(record.rules)],
+      ),
+    );
+  }
+
+  async engines(): Promise<EngineHeartbeatRecord[]> {
+    await this.ready();
+    return (await this.driver.all('SELECT * FROM engines ORDER BY engine_id')).map((r) => ({
+      engineId: String(r.engine_id),
+      host: String(r.host),
+      pid: num(r.pid),
+      startedAt: iso(r.started_at),
+      lastSeen: isoOrNull(r.last_seen) ?? '',
+      status: String(r.status) as EngineHeartbeatRecord['status'],
+      rules: JSON.parse(String(r.rules)) as Record<string, number>,
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+function toApproval(r: Row): ApprovalRecord {
+  return { approver: String(r.approver), at: iso(r.at) };
+}
+
+function requireName(value: string | undefined, what: string): string {
+  const v = (value ?? '').trim();
+  if (v === '') throw new InvalidRuleError(`${what} is needed (a non-empty name)`);
+  return v;
+}

@@ -1,0 +1,114 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StoreUnavailableError } from './errors';
+import type { Row, SqlDriver, SqlQueryer, TransactionMode } from './sql-driver';
+
+export interface SqliteDriverOptions {
+  /** How long a writer waits for another process's write lock (ms). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * better-sqlite3 is synchronous and one connection is shared by the whole store, so
+ * every operation is queued: an async transaction must not interleave with another
+ * caller's statements on the same connection.
+ */
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Bumped on each local write commit: `PRAGMA data_version` only sees other connections' commits. */
+  localCommits = 0;
+  /** Called after each local write commit, so watchers in this process react at once. */
+  readonly commitListeners = new Set<() => void>();
+
+  constructor(
+    readonly path: string,
+    options: SqliteDriverOptions = {},
+  ) {
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+      // WAL + NORMAL: a commit survives a process crash (a power loss may drop the last one).
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+    } catch (e) {
+      throw new StoreUnavailableError(`cannot open sqlite:${path}: ${(e as Error).message}`);
+    }
+  }
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private readonly raw: SqlQueryer = {
+    all: async <T extends Row>(sql: string, params: unknown[] = []) => {
+      const s = this.statement(sql);
+      return (s.reader ? s.all(...params) : (s.run(...params), [])) as T[];
+    },
+    run: async (sql: string, params: unknown[] = []) => this.statement(sql).run(...params).changes,
+    exec: async (sql: string) => {
+      this.db.exec(sql);
+    },
+  };
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(fn);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  all<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]> {
+    return this.serial(() => this.raw.all<T>(sql, params));
+  }
+  run(sql: string, params?: unknown[]): Promise<number> {
+    return this.serial(() => this.raw.run(sql, params));
+  }
+  exec(sql: string): Promise<void> {
+    return this.serial(() => this.raw.exec(sql));
+  }
+
+  transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      // IMMEDIATE takes the write lock up front, so two writers never both read the
+      // same head version and then race to write on top of it.
+      this.db.exec(mode === 'read' ? 'BEGIN' : 'BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.raw);
+        this.db.exec('COMMIT');
+        if (mode === 'write') {
+          this.localCommits++;
+          for (const listener of this.commitListeners) listener();
+        }
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async announce(): Promise<void> {
+    // Other processes notice through PRAGMA data_version; this process through localCommits.
+  }
+
+  /** Changes whenever another connection (any process) commits to the file. */
+  dataVersion(): Promise<number> {
+    return this.serial(async () => Number(this.db.pragma('data_version', { simple: true })));
+  }
+
+  async close(): Promise<void> {
+    await this.serial(async () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import type { RuleChange, RuleSource, VersionedRule } from '../../core/src/engine/rule-source';
+import type { StoreWatchOptions } from './sql-rule-store';
+import type { ChangeWatcher, RuleStore } from './types';
+
+export interface StoreRuleSourceOptions {
+  /** Errors the source recovers from: a lost connection, a failed fetch, a throwing onChange. */
+  onError?: (error: Error) => void;
+  watch?: StoreWatchOptions;
+}
+
+/**
+ * The engine's view of a store: the live version of every active rule, then a change
+ * for every version that goes live. `version` is the store's version number, so a
+ * cache keyed by it never serves a replaced version's results.
+ */
+export class StoreRuleSource implements RuleSource {
+  private revision = 0;
+  /** Rule → version last handed to the engine, so a resync never repeats one. */
+  private readonly served = new Map<string, number>();
+  private readonly watchers = new Set<ChangeWatcher>();
+
+  constructor(
+    readonly store: RuleStore,
+    private readonly options: StoreRuleSourceOptions = {},
+  ) {}
+
+  async load(): Promise<VersionedRule[]> {
+    // The revision is read first: a change that lands between the two reads is then
+    // fetched again by the watcher, never missed.
+    const revision = await this.store.currentRevision();
+    const rules = await this.store.liveRules();
+    this.revision = revision;
+    this.served.clear();
+    for (const r of rules) this.served.set(r.definition.name, r.version);
+    return rules.map((r) => ({ definition: r.definition, version: r.version, checksum: r.checksum }));
+  }
+
+  /** The change-feed revision this source has applied up to. */
+  get appliedRevision(): number {
+    let max = this.revision;
+    for (const w of this.watchers) max = Math.max(max, w.revision);
+    return max;
+  }
+
+  watch(onChange: (change: RuleChange) => void): () => void {
+    const onError = this.options.onError ?? (() => undefined);
+    const watcher = this.store.watch(
+      this.revision,
+      async (changes) => {
+        const names = [...new Set(changes.filter((c) => c.event === 'live').map((c) => c.rule))];
+        if (names.length === 0) return;
+        const live = await this.store.liveRules(names);
+        const upserted: VersionedRule[] = [];
+        for (const r of live) {
+          if (this.served.get(r.definition.name) === r.version) continue;
+          this.served.set(r.definition.name, r.version);
+          upserted.push({ definition: r.definition, version: r.version, checksum: r.checksum });
+        }
+        const liveNames = new Set(live.map((r) => r.definition.name));
+        const removed = names.filter((n) => !liveNames.has(n) && this.served.delete(n));
+        if (upserted.length === 0 && removed.length === 0) return;
+        try {
+          onChange({ upserted, removed });
+        } catch (e) {
+          // The engine refusing a change is its business; the feed moves on.
+          onError(e as Error);
+        }
+      },
+      { ...this.options.watch, onError },
+    );
+    this.watchers.add(watcher);
+    return () => {
+      this.watchers.delete(watcher);
+      void watcher.stop();
+    };
+  }
+
+  /** Stops every watcher and waits until none is mid-fetch. */
+  async stop(): Promise<void> {
+    const all = [...this.watchers];
+    this.watchers.clear();
+    await Promise.all(all.map((w) => w.stop()));
+  }
+}

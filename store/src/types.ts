@@ -1,0 +1,208 @@
+import type { Decision } from '../../core/src/model/decision';
+import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
+
+/** Where a version is in its life: waiting for approvals, serving, or replaced. */
+export type VersionState = 'live' | 'pending' | 'superseded';
+/** `active`: has a live version; `proposed`: only pending versions so far. */
+export type RuleStatus = 'active' | 'proposed';
+
+/** What a publish gate (the CLI's checker + fixtures) reports about a definition. */
+export interface GateVerdict {
+  ok: boolean;
+  /** Check findings (any JSON); stored as evidence. */
+  findings: unknown[];
+  /** Fixture results (any JSON); stored as evidence. */
+  fixtures: unknown[];
+  /** One line for the refusal message when !ok. */
+  summary?: string;
+}
+
+/** Publishing does not run checks itself: the caller passes the gate that does. */
+export type PublishGate = (definition: RuleDefinition) => Promise<GateVerdict>;
+
+/** The evidence a version was published with, stored as JSON beside it. */
+export interface VersionEvidence {
+  gate: 'passed' | 'none';
+  findings: unknown[];
+  fixtures: unknown[];
+  checkedAt: string;
+  /** For rollbacks: the version whose content (and evidence) this repeats. */
+  rollbackOf?: number;
+}
+
+export interface RuleVersionRecord {
+  rule: string;
+  number: number;
+  kind: RuleKind;
+  /** Lua source, or the canonical JSON of a pattern rule. */
+  content: string;
+  checksum: string;
+  author: string;
+  message: string | null;
+  createdAt: string;
+  state: VersionState;
+  requiredApprovals: number;
+  approvals: ApprovalRecord[];
+  evidence: VersionEvidence | null;
+  rollbackOf: number | null;
+  wentLiveAt: string | null;
+}
+
+export interface ApprovalRecord {
+  approver: string;
+  at: string;
+}
+
+export interface ExecutionStats {
+  count: number;
+  errors: number;
+  /** Mean confidence of all recorded executions, or null when none. */
+  meanConfidence: number | null;
+  lastExecutedAt: string | null;
+}
+
+/** The rules table: the seed's rule model. */
+export interface StoredRule {
+  name: string;
+  description: string | null;
+  category: string;
+  kind: RuleKind;
+  threshold: number | null;
+  consensus: number;
+  status: RuleStatus;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Number of versions that went live. */
+  evolutionCount: number;
+  /** Latest version written (any state). */
+  headVersion: number;
+  /** The version serving now, or null when none went live yet. */
+  liveVersion: number | null;
+  stats: ExecutionStats;
+}
+
+export interface PublishOptions {
+  author: string;
+  message?: string;
+  /**
+   * Optimistic concurrency: the latest version the publisher built on (0 = the rule
+   * must not exist yet). When the store has moved past it: ConflictError, nothing written.
+   * Omitted: no check.
+   */
+  baseVersion?: number;
+  gate?: PublishGate;
+}
+
+export interface PublishOutcome {
+  rule: string;
+  version: RuleVersionRecord;
+  /** False when the content was unchanged and the existing version is returned. */
+  created: boolean;
+  /** Approvals still missing before it goes live (0 when live). */
+  approvalsMissing: number;
+}
+
+export interface ApprovalOutcome {
+  version: RuleVersionRecord;
+  wentLive: boolean;
+  approvalsMissing: number;
+}
+
+/** A live rule as engines load it. */
+export interface LiveRule {
+  definition: RuleDefinition;
+  version: number;
+  checksum: string;
+}
+
+export type ChangeEvent = 'proposed' | 'approved' | 'live';
+
+/** One row of the change feed: a monotonic revision per change. */
+export interface ChangeRecord {
+  revision: number;
+  rule: string;
+  version: number;
+  event: ChangeEvent;
+  at: string;
+}
+
+/** One evaluation in the decision log. */
+export interface ExecutionLogRecord {
+  rule: string;
+  version: number;
+  decision: Decision;
+  confidence: number;
+  durationMs: number;
+  errorCode: string | null;
+  correlationId: string | null;
+  engineId: string | null;
+  /** ISO time; defaults to when it is written. */
+  at?: string;
+}
+
+export interface EngineHeartbeatRecord {
+  engineId: string;
+  host: string;
+  pid: number;
+  startedAt: string;
+  lastSeen: string;
+  status: 'running' | 'stopped';
+  /** Rule name → version this engine serves. */
+  rules: Record<string, number>;
+}
+
+export interface MigrationReport {
+  /** Migration numbers applied by this call. */
+  applied: number[];
+  /** Schema version now. */
+  current: number;
+}
+
+export interface WatchOptions {
+  /** Called with errors the watcher recovers from (lost connection, failed fetch). */
+  onError?: (error: Error) => void;
+  /** First reconnect delay; doubles up to maxBackoffMs. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface ChangeWatcher {
+  /** The last revision handed to the handler. */
+  readonly revision: number;
+  /** How many times the watcher reconnected (PostgreSQL) — for tests and metrics. */
+  readonly reconnects: number;
+  stop(): Promise<void>;
+}
+
+/** Receives each batch of changes in order; the watcher advances only when it resolves. */
+export type ChangeHandler = (changes: ChangeRecord[]) => Promise<void> | void;
+
+/**
+ * The rule store. The same behaviour on SQLite and PostgreSQL; migrations are applied
+ * on first use. Every method is async and rejects with the errors of `errors.ts`.
+ */
+export interface RuleStore {
+  readonly backend: 'sqlite' | 'postgres';
+  /** The URL without its password, for messages. */
+  readonly display: string;
+  migrate(): Promise<MigrationReport>;
+  publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome>;
+  approve(rule: string, version: number, approver: string): Promise<ApprovalOutcome>;
+  /** Writes a new version with version `toVersion`'s content; history is never rewritten. */
+  rollback(rule: string, toVersion: number, options: { author: string; message?: string }): Promise<PublishOutcome>;
+  getRule(rule: string): Promise<StoredRule | undefined>;
+  listRules(): Promise<StoredRule[]>;
+  /** Every version, newest first. UnknownRuleError when there is no such rule. */
+  history(rule: string): Promise<RuleVersionRecord[]>;
+  liveRules(names?: string[]): Promise<LiveRule[]>;
+  currentRevision(): Promise<number>;
+  changesSince(revision: number, limit?: number): Promise<ChangeRecord[]>;
+  /** Calls `handler` with every change after `fromRevision`, in order, until stopped. */
+  watch(fromRevision: number, handler: ChangeHandler, options?: WatchOptions): ChangeWatcher;
+  recordExecutions(records: ExecutionLogRecord[]): Promise<void>;
+  recentExecutions(rule?: string, limit?: number): Promise<Required<ExecutionLogRecord>[]>;
+  heartbeat(record: EngineHeartbeatRecord): Promise<void>;
+  engines(): Promise<EngineHeartbeatRecord[]>;
+  close(): Promise<void>;
+}
