@@ -32,8 +32,8 @@ class Scope {
     return this.names.has(name) || (this.parent?.has(name) ?? false);
   }
   visible(): string[] {
-    const out = new Set<string>();
-    for (let scope: Scope | undefined = this; scope; scope = scope.parent) scope.names.forEach((n) => out.add(n));
+    const out = new Set<string>(this.names);
+    for (let scope = this.parent; scope; scope = scope.parent) scope.names.forEach((n) => out.add(n));
     return [...out];
   }
 }

@@ -6,6 +6,7 @@ import { fixtureFailed } from './fixture-failed';
 import { forbiddenGlobal } from './forbidden-global';
 import { invalidAnnotation } from './invalid-annotation';
 import { invalidDecision } from './invalid-decision';
+import { invalidPatternRule } from './invalid-pattern-rule';
 import { missingField } from './missing-field';
 import { missingReturn } from './missing-return';
 import { returnNotTable } from './return-not-table';
@@ -31,6 +32,7 @@ export const ALL_CHECKS: readonly Check[] = [
   decisionConfidenceMismatch,
   unknownContextField,
   undefinedGlobal,
+  invalidPatternRule,
   invalidAnnotation,
 ];
 

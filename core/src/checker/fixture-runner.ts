@@ -1,0 +1,143 @@
+import type { Node as JsonNode } from 'jsonc-parser';
+import { findNodeAtLocation } from 'jsonc-parser';
+import type { LuaExecutor } from '../executor/lua-executor';
+import type { ExecutorLimits } from '../executor/limits';
+import type { RuleResult } from '../model/result';
+import { LineIndex, checkJsonFile } from './json-files';
+import type { Finding, Range } from './types';
+
+/** One fixture as the fixtures file holds it (CONTRACTS: `<name>.fixtures.json`). */
+export interface EditorFixture {
+  name: string;
+  context: unknown;
+  expect: FixtureExpect;
+  /** Where the fixture's `name` value is in the fixtures file. */
+  nameRange: Range;
+}
+
+export interface FixtureExpect {
+  decision?: string;
+  confidence?: number | { min?: number; max?: number };
+  reasoning?: string | { pattern: string };
+}
+
+export interface FixtureOutcome {
+  fixture: EditorFixture;
+  result: RuleResult;
+  /** Empty when the fixture passed. */
+  problems: string[];
+}
+
+export interface FixtureRun {
+  outcomes: FixtureOutcome[];
+  /** Findings for the rule file (failures at the line they concern, or the first line). */
+  ruleFindings: Finding[];
+  /** Findings for the fixtures file (schema problems, failures at the fixture's name). */
+  fixtureFileFindings: Finding[];
+}
+
+/** Confidence is compared to the expectation with this tolerance (floating point). */
+const CONFIDENCE_TOLERANCE = 1e-9;
+
+/**
+ * Compares a result to a fixture's expectation. Local to the editor path until the
+ * shared fixtures module offers the same; the semantics are CONTRACTS': every
+ * field optional, confidence exact or {min, max}, reasoning substring or {pattern}.
+ */
+export function expectationProblems(expect: FixtureExpect, result: RuleResult): string[] {
+  const problems: string[] = [];
+  if (expect.decision !== undefined && expect.decision !== result.decision) problems.push(`decision: expected ${expect.decision}, got ${result.decision}`);
+  if (typeof expect.confidence === 'number' && Math.abs(expect.confidence - result.confidence) > CONFIDENCE_TOLERANCE) {
+    problems.push(`confidence: expected ${expect.confidence}, got ${result.confidence}`);
+  } else if (typeof expect.confidence === 'object' && expect.confidence !== null) {
+    const { min, max } = expect.confidence;
+    if ((min !== undefined && result.confidence < min) || (max !== undefined && result.confidence > max)) {
+      problems.push(`confidence: expected ${min ?? 0}..${max ?? 1}, got ${result.confidence}`);
+    }
+  }
+  if (typeof expect.reasoning === 'string' && !result.reasoning.includes(expect.reasoning)) {
+    problems.push(`reasoning: expected it to contain ${JSON.stringify(expect.reasoning)}, got ${JSON.stringify(result.reasoning)}`);
+  } else if (typeof expect.reasoning === 'object' && expect.reasoning !== null) {
+    let matches = false;
+    try {
+      matches = new RegExp(expect.reasoning.pattern).test(result.reasoning);
+    } catch {
+      problems.push(`reasoning: ${JSON.stringify(expect.reasoning.pattern)} is not a valid regular expression`);
+    }
+    if (!matches && problems.length === 0) problems.push(`reasoning: expected it to match /${expect.reasoning.pattern}/, got ${JSON.stringify(result.reasoning)}`);
+  }
+  return problems;
+}
+
+/** The fixtures of a fixtures file, or the findings that say why it cannot be used. */
+export function readEditorFixtures(text: string): { fixtures: EditorFixture[]; findings: Finding[] } {
+  const checked = checkJsonFile(text, 'fixtures');
+  if (checked.findings.length > 0 || !checked.tree) return { fixtures: [], findings: checked.findings };
+  const lines = new LineIndex(text);
+  const tree: JsonNode = checked.tree;
+  const list = (checked.value as { fixtures: Array<{ name: string; context: unknown; expect?: FixtureExpect }> }).fixtures;
+  const fixtures = list.map((fixture, i) => {
+    const nameNode = findNodeAtLocation(tree, ['fixtures', i, 'name']);
+    return { name: fixture.name, context: fixture.context, expect: fixture.expect ?? {}, nameRange: nameNode ? lines.range(nameNode.offset, nameNode.length) : lines.range(0, 0) };
+  });
+  return { fixtures, findings: [] };
+}
+
+/** A cancellation check between fixtures: the editor stops a run that an edit made stale. */
+export type IsCancelled = () => boolean;
+
+/**
+ * Runs a rule's fixtures on the shared executor (same sandbox and limits as the
+ * engine). One fixture at a time, so a caller can yield between them; returns
+ * undefined when cancelled.
+ */
+export async function runEditorFixtures(
+  executor: LuaExecutor,
+  ruleSource: string,
+  chunkName: string,
+  fixtures: EditorFixture[],
+  options: { limits?: Partial<ExecutorLimits>; isCancelled?: IsCancelled; yieldBetween?: () => Promise<void> } = {},
+): Promise<FixtureRun | undefined> {
+  const outcomes: FixtureOutcome[] = [];
+  for (const fixture of fixtures) {
+    if (options.isCancelled?.()) return undefined;
+    const { result } = executor.evaluateSource(ruleSource, chunkName, fixture.context, options.limits);
+    const problems = result.error ? [] : expectationProblems(fixture.expect, result);
+    outcomes.push({ fixture, result, problems });
+    if (options.yieldBetween) await options.yieldBetween();
+  }
+  if (options.isCancelled?.()) return undefined;
+  return { outcomes, ...fixtureFindings(outcomes, ruleSource) };
+}
+
+function fixtureFindings(outcomes: FixtureOutcome[], ruleSource: string): Pick<FixtureRun, 'ruleFindings' | 'fixtureFileFindings'> {
+  const ruleFindings: Finding[] = [];
+  const fixtureFileFindings: Finding[] = [];
+  const ruleLines = ruleSource.split(/\r?\n/);
+  const lineRange = (line: number): Range => {
+    const text = ruleLines[line] ?? '';
+    const start = text.length - text.trimStart().length;
+    return { start: { line, character: start }, end: { line, character: text.length } };
+  };
+  for (const { fixture, result, problems } of outcomes) {
+    if (result.error) {
+      if (result.error.code === 'syntax-error') continue; // the checker's own syntax-error says it
+      const message = `fixture "${fixture.name}" fails: ${result.error.code}: ${result.error.message}`;
+      const line = result.error.line !== undefined ? result.error.line - 1 : 0;
+      ruleFindings.push({ code: 'fixture-error', severity: 'error', range: lineRange(line), message });
+      fixtureFileFindings.push({ code: 'fixture-error', severity: 'error', range: fixture.nameRange, message });
+    } else if (problems.length > 0) {
+      const message = `fixture "${fixture.name}" failed: ${problems.join('; ')}`;
+      ruleFindings.push({ code: 'fixture-failed', severity: 'error', range: lineRange(0), message });
+      fixtureFileFindings.push({ code: 'fixture-failed', severity: 'error', range: fixture.nameRange, message });
+    }
+  }
+  return { ruleFindings, fixtureFileFindings };
+}
+
+/** The code lens title of a fixture outcome: `✓ high-wsjf → autonomous 0.95`. */
+export function fixtureLensTitle(outcome: FixtureOutcome): string {
+  const { fixture, result, problems } = outcome;
+  if (result.error) return `✗ ${fixture.name} → ${result.error.code}`;
+  return `${problems.length === 0 ? '✓' : '✗'} ${fixture.name} → ${result.decision} ${result.confidence}`;
+}

@@ -1,0 +1,148 @@
+import Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Node as JsonNode, ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { Finding, Position, Range, Severity } from './types';
+
+/** Maps offsets of a text to LSP positions. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  position(offset: number): Position {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low, character: offset - this.starts[low]! };
+  }
+  range(offset: number, length: number): Range {
+    return { start: this.position(offset), end: this.position(offset + length) };
+  }
+}
+
+export type JsonFileKind = 'fixtures' | 'pattern-rule';
+
+const SCHEMA_FILES: Record<JsonFileKind, string> = { fixtures: 'fixtures.schema.json', 'pattern-rule': 'rule.schema.json' };
+/** The finding code for a file that breaks its schema. */
+export const JSON_FILE_CODES: Record<JsonFileKind, string> = { fixtures: 'fixture-error', 'pattern-rule': 'invalid-pattern-rule' };
+
+/** `schemas/` of the repository or package, found upwards from this module (source and build output sit at different depths). */
+export function schemasFolder(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'schemas', 'fixtures.schema.json'))) return join(dir, 'schemas');
+    dir = dirname(dir);
+  }
+  throw new Error(`cannot find the schemas folder above ${__dirname}`);
+}
+
+const validators = new Map<JsonFileKind, ValidateFunction>();
+function validator(kind: JsonFileKind): ValidateFunction {
+  let validate = validators.get(kind);
+  if (!validate) {
+    const schema = JSON.parse(readFileSync(join(schemasFolder(), SCHEMA_FILES[kind]), 'utf8')) as object;
+    validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validators.set(kind, validate);
+  }
+  return validate;
+}
+
+export interface JsonCheck {
+  findings: Finding[];
+  /** The parsed value when the text is JSON (even if it breaks the schema). */
+  value?: unknown;
+  tree?: JsonNode;
+}
+
+/**
+ * Checks a fixtures file or a pattern rule: JSON syntax first (jsonc-parser, so
+ * the position of the error is exact), then the JSON Schema (ajv), each problem at
+ * the narrowest range: the offending value, or the key of an unexpected property.
+ */
+export function checkJsonFile(text: string, kind: JsonFileKind): JsonCheck {
+  const code = JSON_FILE_CODES[kind];
+  const severity: Severity = 'error';
+  const lines = new LineIndex(text);
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  if (errors.length > 0 || !tree) {
+    const first = errors[0];
+    const range = first ? lines.range(first.offset, Math.max(1, first.length)) : lines.range(0, 0);
+    return { findings: [{ code, severity, range, message: `not valid JSON: ${first ? describeParseError(printParseErrorCode(first.error)) : 'empty file'}` }] };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { findings: [{ code, severity, range: lines.range(0, 0), message: `not valid JSON: ${(error as Error).message}` }] };
+  }
+  const validate = validator(kind);
+  if (validate(value)) return { findings: [], value, tree };
+  const findings: Finding[] = [];
+  const seenPaths = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    if (['if', 'oneOf', 'anyOf', 'allOf'].includes(error.keyword)) continue;
+    const key = error.instancePath + (error.keyword === 'additionalProperties' ? `/${String(error.params.additionalProperty)}` : '');
+    if (seenPaths.has(key)) continue;
+    seenPaths.add(key);
+    findings.push({ code, severity, range: errorRange(tree, error, lines), message: describeSchemaError(error) });
+  }
+  return { findings, value, tree };
+}
+
+function segments(instancePath: string): Array<string | number> {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function errorRange(tree: JsonNode, error: ErrorObject, lines: LineIndex): Range {
+  const path = segments(error.instancePath);
+  const node = findNodeAtLocation(tree, path) ?? tree;
+  if (error.keyword === 'additionalProperties' && node.type === 'object') {
+    const property = node.children?.find((child) => child.children?.[0]?.value === error.params.additionalProperty);
+    const keyNode = property?.children?.[0];
+    if (keyNode) return lines.range(keyNode.offset, keyNode.length);
+  }
+  if ((node.type === 'object' || node.type === 'array') && node.parent?.type === 'property') {
+    const keyNode = node.parent.children?.[0];
+    if (keyNode) return lines.range(keyNode.offset, keyNode.length);
+  }
+  if (node.type === 'object' || node.type === 'array') return lines.range(node.offset, 1);
+  return lines.range(node.offset, node.length);
+}
+
+function pathText(instancePath: string): string {
+  const parts = segments(instancePath);
+  if (parts.length === 0) return 'the file';
+  return parts.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const where = pathText(error.instancePath);
+  switch (error.keyword) {
+    case 'required':
+      return `${where} is missing "${String(error.params.missingProperty)}"`;
+    case 'additionalProperties':
+      return `${where} has an unknown property "${String(error.params.additionalProperty)}"; remove it or check its spelling`;
+    case 'enum':
+      return `${where} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${where} must be ${JSON.stringify(error.params.allowedValue)}`;
+    default:
+      return `${where} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function describeParseError(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
