@@ -19,7 +19,7 @@ export function editDistance(a: string, b: string): number {
 /**
  * The closest candidate to `word`, if it is close enough to be a plausible typo:
  * same letters in another case, or at most a third of the word's length in edits
- * (at least 1, at most 3). Ties go to the first candidate, so callers order them.
+ * (at least 1, at most 3), or the start of the candidate. Ties go to the first candidate, so callers order them.
  */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
@@ -28,7 +28,9 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
   for (const candidate of candidates) {
     if (candidate === word) continue;
-    const distance = candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase());
+    const other = candidate.toLowerCase();
+    // A cut-off word ("reason" for "reasoning") is as likely a slip as a one-letter typo.
+    const distance = other === lower ? 0 : lower.length >= 4 && other.startsWith(lower) ? 1 : editDistance(lower, other);
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
