@@ -419,8 +419,9 @@ class ContractWalker {
           const folded = fold(node.operator, left.value, right.value);
           if (folded !== undefined) return { kind: 'number', value: folded, node };
         }
-        // Arithmetic on a table with metamethods could return anything; on numbers and strings it is a number.
-        const numeric = (v: Value): boolean => v.kind === 'number' || v.kind === 'string';
+        // Arithmetic on a table with metamethods could return anything; on numbers, strings and
+        // context values (built from JSON, never with metatables) it is a number or an error.
+        const numeric = (v: Value): boolean => alternatives(v).every((alt) => ['number', 'string', 'context', 'nil', 'boolean'].includes(alt.value.kind));
         return numeric(left) && numeric(right) ? { kind: 'number', node } : UNKNOWN;
       }
       case 'LogicalExpression': {

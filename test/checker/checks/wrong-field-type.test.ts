@@ -18,6 +18,7 @@ test('a number as reasoning and a boolean as decision', () => {
   const source = lua('local wsjf = context.metrics.wsjf_score', 'return { decision = true, confidence = 0.5, reasoning = wsjf * 2 }');
   assert.deepEqual(check(source, 'wrong-field-type').map((f) => [f.range, f.message]), [
     [range(1, 20, 1, 24), '`decision` must be one of "autonomous", "collaborative", "escalated", but this is a boolean; set it to one of "autonomous", "collaborative", "escalated"'],
+    [range(1, 56, 1, 64), '`reasoning` must be a string that explains the decision, but this is a number; wrap it in tostring(...) or build it with string.format(...)'],
   ]);
   const numeric = 'return { decision = "escalated", confidence = 0.5, reasoning = #context.tags }';
   assert.deepEqual(check(numeric, 'wrong-field-type').map((f) => [f.range, f.message]), [

@@ -1,0 +1,3 @@
+-- expect: forbidden-global
+local utils = require("utils")
+return utils.decide(context)
