@@ -26,8 +26,15 @@ export interface RuleCheck {
 export function checkLuaRule(source: string, options: CheckOptions = {}): RuleCheck {
   const parsed = parseLua(source);
   if (!parsed.ok) return { findings: [parsed.finding] };
-  const contract = analyseContract(parsed.chunk, options.schema);
-  const ctx: CheckContext = { source, chunk: parsed.chunk, contract, globals: analyseGlobals(parsed.chunk), ...(options.schema ? { schema: options.schema } : {}) };
+  let ctx: CheckContext;
+  try {
+    ctx = { source, chunk: parsed.chunk, contract: analyseContract(parsed.chunk, options.schema), globals: analyseGlobals(parsed.chunk), ...(options.schema ? { schema: options.schema } : {}) };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    // Thousands of chained operators parse, but are too deep for the analysis to walk.
+    return { findings: [{ code: 'too-complex', severity: 'information', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, message: 'the rule is too deeply nested for the checker to analyse; only syntax was checked' }] };
+  }
+  const contract = ctx.contract;
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const check of ALL_CHECKS) {

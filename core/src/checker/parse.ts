@@ -24,6 +24,10 @@ export function parseLua(source: string): ParseOutcome {
     const chunk = luaparse.parse(source, { luaVersion: '5.3', locations: true, ranges: true, comments: true, encodingMode: 'none', scope: false });
     return { ok: true, chunk, comments: chunk.comments ?? [] };
   } catch (error) {
+    if (error instanceof RangeError) {
+      // Lua itself refuses code nested this deeply ("chunk has too many syntax levels").
+      return { ok: false, finding: { code: 'syntax-error', severity: 'error', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, message: 'the rule is nested too deeply to compile; split deep expressions into locals' } };
+    }
     if (!isLuaparseError(error)) throw error;
     const line = Math.max(0, error.line - 1);
     const character = Math.max(0, error.column);
