@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { Command } from '../command';
+import { EXIT, UsageError } from '../command';
+import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
+import { formatDuration, mismatchTable, shortResult } from '../format-result';
+import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
+import { fixturesPathFor, loadRuleFile } from '../../../core/src/rules-folder/rule-file';
+import type { FixtureOutcome } from '../../../core/src/fixtures/run-fixtures';
+import { loadFixtureFile, runFixtures } from '../../../core/src/fixtures/run-fixtures';
+import { LuaExecutor } from '../../../core/src/executor/lua-executor';
+
+const HELP = `Usage: lua-rules test [paths...] [--json] [--filter TEXT] [--instructions N]
+
+Runs every fixture of every rule under the given files and folders (default: ./rules
+when it exists, else the current folder). A rule's fixtures live beside it in
+<name>.fixtures.json. Each failure is printed with expected vs actual; the last line
+is 'N passed, N failed'.
+
+Options:
+  --json              print a JSON report on stdout (the summary line goes to stderr)
+  --filter TEXT       only fixtures whose rule or fixture name contains TEXT
+  --instructions N    the instruction budget per evaluation (default 1,000,000)
+
+Exit codes: 0 every fixture passed; 1 a fixture failed; 2 bad usage, a path that
+does not exist, or a rule or fixture file that cannot be read (the rest still run).`;
+
+interface FileReport {
+  file: string;
+  rule: string | null;
+  /** Problems loading the rule or its fixtures: bad input. */
+  errors: string[];
+  fixtures: FixtureOutcome[];
+  hasFixtureFile: boolean;
+}
+
+export const testCommand: Command = {
+  name: 'test',
+  summary: 'run every fixture of the rules under the given paths',
+  help: HELP,
+  async run(argv, io) {
+    const args = parseCommandArgs('test', argv, { json: { type: 'boolean' }, filter: { type: 'string' }, instructions: { type: 'string' } });
+    const instructions = numberFlag('test', args, 'instructions', { min: 1000, max: 1e10, integer: true });
+    const filter = stringFlag(args, 'filter');
+    const json = booleanFlag(args, 'json');
+    const paths = args.positionals.length > 0 ? args.positionals : [existsSync(resolve(io.cwd, 'rules')) ? 'rules' : '.'];
+    const collected = collectRuleFiles(paths.map((p) => resolve(io.cwd, p)));
+    if (collected.missing.length > 0) throw new UsageError(`test: not found: ${collected.missing.map((p) => relative(io.cwd, p) || p).join(', ')}`);
+    if (collected.notRules.length > 0) throw new UsageError(`test: not a rule or fixtures file: ${collected.notRules.map((p) => relative(io.cwd, p)).join(', ')} (rules are *.lua or *.rule.json)`);
+    if (collected.rules.length === 0) throw new UsageError(`test: no rules (*.lua, *.rule.json) under ${paths.join(', ')}`);
+
+    const executor = new LuaExecutor(instructions ? { instructions } : {});
+    const reports: FileReport[] = [];
+    const progress = io.isTTY && !json && collected.rules.length > 20;
+    collected.rules.forEach((path, index) => {
+      if (progress) io.stderr(`\rtesting ${index + 1}/${collected.rules.length}…`);
+      reports.push(testOneRule(executor, path, relative(io.cwd, path) || path, filter));
+    });
+    if (progress) io.stderr('\r\x1b[K');
+
+    let passed = 0;
+    let failed = 0;
+    for (const report of reports) {
+      for (const outcome of report.fixtures) {
+        if (outcome.mismatches.length === 0) passed++;
+        else failed++;
+      }
+    }
+    const inputErrors = reports.filter((r) => r.errors.length > 0).length;
+    const summary = `${passed} passed, ${failed} failed` + (inputErrors > 0 ? ` (${inputErrors} file${inputErrors === 1 ? '' : 's'} could not be loaded)` : '');
+    if (json) {
+      io.stdout(JSON.stringify({ passed, failed, files: reports.map(reportJson) }, null, 2) + '\n');
+      io.stderr(summary + '\n');
+    } else {
+      io.stdout(reports.map(reportText).join('') + '\n' + summary + '\n');
+    }
+    if (inputErrors > 0) return EXIT.usage;
+    return failed > 0 ? EXIT.failures : EXIT.ok;
+  },
+};
+
+function testOneRule(executor: LuaExecutor, path: string, shown: string, filter: string | undefined): FileReport {
+  const loaded = loadRuleFile(path);
+  if (!loaded.ok) return { file: shown, rule: null, errors: loaded.errors, fixtures: [], hasFixtureFile: false };
+  const fixtureFile = loadFixtureFile(fixturesPathFor(path));
+  const base: FileReport = { file: shown, rule: loaded.definition.name, errors: [], fixtures: [], hasFixtureFile: fixtureFile.status !== 'absent' };
+  if (fixtureFile.status === 'absent') return base;
+  if (fixtureFile.status === 'invalid') return { ...base, errors: fixtureFile.errors.map((e) => `${fixturesPathFor(shown)}: ${e}`) };
+  const selected = filter === undefined ? fixtureFile.fixtures : fixtureFile.fixtures.filter((f) => f.name.includes(filter) || loaded.definition.name.includes(filter));
+  return { ...base, fixtures: runFixtures(executor, loaded.definition, selected) };
+}
+
+function reportText(report: FileReport): string {
+  const lines: string[] = [];
+  if (report.errors.length > 0) {
+    lines.push(`✗ ${report.file}: cannot be loaded`);
+    for (const error of report.errors) lines.push(`    ${error}`);
+    return lines.join('\n') + '\n';
+  }
+  if (!report.hasFixtureFile) return `- ${report.file}: no fixtures (add ${fixturesPathFor(report.file)})\n`;
+  const failures = report.fixtures.filter((f) => f.mismatches.length > 0);
+  lines.push(`${failures.length === 0 ? '✓' : '✗'} ${report.file} (${report.fixtures.length - failures.length}/${report.fixtures.length} fixtures passed)`);
+  for (const outcome of report.fixtures) {
+    if (outcome.mismatches.length === 0) {
+      lines.push(`    ✓ ${outcome.fixture.name} → ${shortResult(outcome.result)}  ${formatDuration(outcome.durationMs)}`);
+      continue;
+    }
+    lines.push(`    ✗ ${outcome.fixture.name} → ${shortResult(outcome.result)}`);
+    lines.push(...mismatchTable(outcome.mismatches, '        '));
+    if (outcome.result.error === null || outcome.mismatches.every((m) => m.field !== 'error')) lines.push(`        reasoning: ${outcome.result.reasoning}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function reportJson(report: FileReport): unknown {
+  return {
+    file: report.file,
+    rule: report.rule,
+    errors: report.errors,
+    fixtures: report.fixtures.map((o) => ({
+      name: o.fixture.name,
+      passed: o.mismatches.length === 0,
+      result: { decision: o.result.decision, confidence: o.result.confidence, reasoning: o.result.reasoning, error: o.result.error },
+      mismatches: o.mismatches,
+      durationMs: o.durationMs,
+      instructions: o.instructions,
+    })),
+  };
+}
+

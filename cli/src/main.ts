@@ -1,0 +1,70 @@
+import type { CommandIO } from './command';
+import { EXIT, UsageError } from './command';
+import { COMMANDS, findCommand } from './commands/index';
+import { didYouMeanSuffix } from '../../core/src/util/did-you-mean';
+
+const VERSION = '0.1.0';
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'lua-rules: author, check, test, publish and serve business rules written in Lua.',
+    '',
+    'Usage: lua-rules <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'lua-rules <command> --help' for a command's options.",
+    'Exit codes: 0 fine, 1 findings or failures, 2 bad usage or bad input.',
+    'The store URL (sqlite:<path> or postgres://...) defaults to $LUA_RULES_STORE.',
+  ].join('\n');
+}
+
+export function processIO(): CommandIO {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: process.stderr.isTTY === true,
+  };
+}
+
+/** Runs one CLI invocation and returns its exit code (CONTRACTS). */
+export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    const command = topic ? findCommand(topic) : undefined;
+    io.stdout((command ? command.help : usage()) + '\n');
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(VERSION + '\n');
+    return EXIT.ok;
+  }
+  const command = findCommand(name);
+  if (!command) {
+    io.stderr(`lua-rules: unknown command '${name}'${didYouMeanSuffix(name, COMMANDS.map((c) => c.name))}; run 'lua-rules --help' for the list\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.help + '\n');
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`lua-rules: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}

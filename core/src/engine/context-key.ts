@@ -1,0 +1,76 @@
+import { CONTEXT_LIMITS, InvalidContextError } from '../executor/push-context';
+
+/**
+ * A stable key for a context: JSON with object keys sorted, so `{a, b}` and `{b, a}`
+ * share cached results. The walk also validates the context the way the executor
+ * does (JSON values only, no cycles, bounded depth), so pattern rules, which never
+ * reach the executor, reject the same bad contexts with the same messages.
+ * The key itself is used as the cache key: a Map hashes strings faster than we
+ * could hash them in JS, and a key can never collide with another context.
+ */
+export function contextKey(context: unknown): string {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) {
+    throw new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : typeof context}`);
+  }
+  const state = { values: 0, ancestors: [] as object[] };
+  return write(context, 'context', 0, state);
+}
+
+interface WalkState {
+  values: number;
+  ancestors: object[];
+}
+
+function write(value: unknown, path: string, depth: number, state: WalkState): string {
+  if (++state.values > CONTEXT_LIMITS.maxValues) throw new InvalidContextError(`the context has more than ${CONTEXT_LIMITS.maxValues.toLocaleString('en-US')} values`);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidContextError(`${path}: ${value} is not a finite number`);
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= CONTEXT_LIMITS.maxDepth) throw new InvalidContextError(`${path}: nested deeper than ${CONTEXT_LIMITS.maxDepth} levels`);
+      if (state.ancestors.includes(value)) throw new InvalidContextError(`${path}: the context contains a cycle (a value that contains itself)`);
+      state.ancestors.push(value);
+      let out: string;
+      if (Array.isArray(value)) {
+        if (value.length > CONTEXT_LIMITS.maxArrayLength) throw new InvalidContextError(`${path}: array longer than ${CONTEXT_LIMITS.maxArrayLength.toLocaleString('en-US')} elements`);
+        out = '[';
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + write(value[i] ?? null, `${path}[${i}]`, depth + 1, state);
+        out += ']';
+      } else {
+        const proto: unknown = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) throw new InvalidContextError(`${path}: a ${value.constructor?.name ?? 'non-plain'} object cannot be passed to a rule (only plain JSON objects can)`);
+        const record = value as Record<string, unknown>;
+        const keys = Object.keys(record).sort();
+        out = '{';
+        let first = true;
+        for (const key of keys) {
+          const item = record[key];
+          if (item === undefined || item === null) continue; // absent and null are the same nil to a rule
+          out += (first ? '' : ',') + JSON.stringify(key) + ':' + write(item, `${path}.${key}`, depth + 1, state);
+          first = false;
+        }
+        out += '}';
+      }
+      state.ancestors.pop();
+      return out;
+    }
+    default:
+      throw new InvalidContextError(`${path}: ${typeof value === 'bigint' ? 'a BigInt' : typeof value === 'function' ? 'a function' : typeof value} cannot be passed to a rule (only JSON values can)`);
+  }
+}
+
+/** Reads a dotted path ("metrics.wsjf_score") from a context; undefined when any step is missing. */
+export function readPath(context: unknown, path: readonly string[]): unknown {
+  let current: unknown = context;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}

@@ -1,0 +1,39 @@
+import type { Decision } from '../model/decision';
+import type { EvaluationErrorCode } from '../model/error-codes';
+
+/** One line of the decision log: what a rule decided, for whom, and how it went. */
+export interface ExecutionRecord {
+  rule: string;
+  version: number;
+  decision: Decision;
+  confidence: number;
+  durationMs: number;
+  errorCode: EvaluationErrorCode | null;
+  correlationId: string;
+  /** True when the result came from the cache. */
+  cached: boolean;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/**
+ * Where execution records go. `record` is called on the evaluation path, so it must
+ * not block: a store-backed sink queues and writes in batches.
+ */
+export interface ExecutionSink {
+  record(record: ExecutionRecord): void;
+  /** Writes what is queued; called on shutdown. */
+  flush?(): Promise<void>;
+}
+
+/** Keeps the most recent records in memory (tests, the CLI, `serve` without a store). */
+export class MemorySink implements ExecutionSink {
+  readonly records: ExecutionRecord[] = [];
+
+  constructor(private readonly capacity = 10_000) {}
+
+  record(record: ExecutionRecord): void {
+    if (this.records.length >= this.capacity) this.records.shift();
+    this.records.push(record);
+  }
+}

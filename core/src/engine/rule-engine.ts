@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { EvaluationError } from '../model/error-codes';
+import type { RuleDefinition } from '../model/rule';
+import type { RuleResult } from '../model/result';
+import { failedResult } from '../model/result';
+import type { CompiledLuaRule } from '../executor/lua-executor';
+import { LuaExecutor } from '../executor/lua-executor';
+import type { ExecutorLimits } from '../executor/limits';
+import { InvalidContextError } from '../executor/push-context';
+import type { PatternEvaluator } from '../patterns/evaluate-pattern-rule';
+import { compilePatternRule } from '../patterns/evaluate-pattern-rule';
+import { contextKey } from './context-key';
+import type { ExecutionSink } from './execution-sink';
+import type { CacheOptions } from './result-cache';
+import { DEFAULT_CACHE, ResultCache } from './result-cache';
+import type { RuleChange, RuleSource, VersionedRule } from './rule-source';
+
+/** What `evaluateRule` answers: the contract result plus which version gave it and how. */
+export interface EngineResult extends RuleResult {
+  rule: string;
+  version: number;
+  durationMs: number;
+  instructions: number;
+  cached: boolean;
+}
+
+export interface CategoryResult extends RuleResult {
+  category: string;
+  /** The rule whose result won (highest confidence), null when the category has no rules. */
+  rule: string | null;
+  version: number | null;
+  durationMs: number;
+  /** Every rule's result, in rule-name order. */
+  results: EngineResult[];
+}
+
+export interface EvaluateOptions {
+  correlationId?: string;
+}
+
+/** What a change did: names now serving their new version, and versions refused (the old one keeps serving). */
+export interface ChangeReport {
+  applied: { name: string; version: number }[];
+  removed: string[];
+  refused: { name: string; version: number; error: EvaluationError }[];
+}
+
+export interface RuleEngineOptions {
+  source?: RuleSource;
+  sink?: ExecutionSink;
+  cache?: Partial<CacheOptions>;
+  limits?: Partial<ExecutorLimits>;
+  /** Share an executor (and its Lua state) between engines in one process. */
+  executor?: LuaExecutor;
+}
+
+export interface LoadedRuleInfo {
+  name: string;
+  version: number;
+  checksum: string;
+  kind: RuleDefinition['kind'];
+  category: string | null;
+}
+
+interface LoadedRule {
+  readonly info: LoadedRuleInfo;
+  readonly definition: RuleDefinition;
+  readonly lua: CompiledLuaRule | null;
+  readonly pattern: PatternEvaluator | null;
+  readonly cache: ResultCache;
+}
+
+export class RuleEngineError extends Error {
+  override name = 'RuleEngineError';
+}
+
+/**
+ * The in-process engine: the seed's RuleEngine. Rules come from a RuleSource; each
+ * change is compiled first and swapped in one synchronous step, so an evaluation
+ * sees the old version or the new one, never a mix, and a version that does not
+ * compile is refused while the old one keeps serving.
+ */
+export class RuleEngine {
+  readonly executor: LuaExecutor;
+  private readonly rules = new Map<string, LoadedRule>();
+  private byCategory = new Map<string, LoadedRule[]>();
+  private readonly cacheOptions: CacheOptions;
+  private readonly changeListeners: ((report: ChangeReport) => void)[] = [];
+  private stopWatching: (() => void) | undefined;
+
+  constructor(private readonly options: RuleEngineOptions = {}) {
+    this.executor = options.executor ?? new LuaExecutor(options.limits);
+    this.cacheOptions = { ...DEFAULT_CACHE, ...options.cache };
+  }
+
+  /** Loads every rule from the source and follows its changes. */
+  async start(): Promise<ChangeReport> {
+    const source = this.options.source;
+    if (!source) throw new RuleEngineError('the engine has no rule source');
+    const all = await source.load();
+    const names = new Set(all.map((r) => r.definition.name));
+    const report = this.applyChange({ upserted: all, removed: [...this.rules.keys()].filter((n) => !names.has(n)) });
+    this.stopWatching = source.watch?.((change) => this.applyChange(change));
+    return report;
+  }
+
+  stop(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+  }
+
+  onChange(listener: (report: ChangeReport) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Compiles everything new first, then swaps all of it in at once. */
+  applyChange(change: RuleChange): ChangeReport {
+    const report: ChangeReport = { applied: [], removed: [], refused: [] };
+    const ready: LoadedRule[] = [];
+    for (const versioned of change.upserted) {
+      const current = this.rules.get(versioned.definition.name);
+      if (current && current.info.version === versioned.version && current.info.checksum === versioned.checksum) continue;
+      const loaded = this.compile(versioned);
+      if ('error' in loaded) report.refused.push({ name: versioned.definition.name, version: versioned.version, error: loaded.error });
+      else ready.push(loaded);
+    }
+    const replaced: LoadedRule[] = [];
+    for (const loaded of ready) {
+      const old = this.rules.get(loaded.info.name);
+      if (old) replaced.push(old);
+      this.rules.set(loaded.info.name, loaded);
+      report.applied.push({ name: loaded.info.name, version: loaded.info.version });
+    }
+    for (const name of change.removed) {
+      const old = this.rules.get(name);
+      if (!old) continue;
+      this.rules.delete(name);
+      replaced.push(old);
+      report.removed.push(name);
+    }
+    if (ready.length > 0 || report.removed.length > 0) this.rebuildCategories();
+    this.releaseUnused(replaced);
+    if (report.applied.length + report.removed.length + report.refused.length > 0) for (const listener of this.changeListeners) listener(report);
+    return report;
+  }
+
+  /** Rules now serving, in name order. */
+  list(): LoadedRuleInfo[] {
+    return [...this.rules.values()].map((r) => r.info).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  has(name: string): boolean {
+    return this.rules.has(name);
+  }
+
+  hasCategory(category: string): boolean {
+    return this.byCategory.has(category);
+  }
+
+  definition(name: string): RuleDefinition | undefined {
+    return this.rules.get(name)?.definition;
+  }
+
+  /** Evaluates one rule. An unknown name is a failed result with `rule-not-found`, never a throw. */
+  evaluateRule(name: string, context: unknown, options: EvaluateOptions = {}): EngineResult {
+    const rule = this.rules.get(name);
+    if (!rule) {
+      const result = failedResult({ code: 'rule-not-found', message: `no rule named '${name}' is loaded` });
+      return { ...result, rule: name, version: 0, durationMs: 0, instructions: 0, cached: false };
+    }
+    return this.evaluateLoaded(rule, context, options.correlationId);
+  }
+
+  /** Runs every rule of the category; the highest confidence wins (the seed's aggregation). */
+  evaluateCategory(category: string, context: unknown, options: EvaluateOptions = {}): CategoryResult {
+    const started = performance.now();
+    const rules = this.byCategory.get(category) ?? [];
+    if (rules.length === 0) {
+      return { decision: 'escalated', confidence: 0, reasoning: 'No rules available for category', error: null, category, rule: null, version: null, durationMs: performance.now() - started, results: [] };
+    }
+    const correlationId = options.correlationId ?? (this.options.sink ? randomUUID() : '');
+    const results: EngineResult[] = [];
+    let best: EngineResult | undefined;
+    for (const rule of rules) {
+      const result = this.evaluateLoaded(rule, context, correlationId);
+      results.push(result);
+      // Highest confidence wins; on a tie a rule that worked beats one that failed, then name order.
+      if (!best || result.confidence > best.confidence || (result.confidence === best.confidence && best.error !== null && result.error === null)) best = result;
+    }
+    const winner = best as EngineResult;
+    return {
+      decision: winner.decision,
+      confidence: winner.confidence,
+      reasoning: winner.reasoning,
+      error: winner.error,
+      category,
+      rule: winner.rule,
+      version: winner.version,
+      durationMs: performance.now() - started,
+      results,
+    };
+  }
+
+  private evaluateLoaded(rule: LoadedRule, context: unknown, correlationId: string | undefined): EngineResult {
+    const started = performance.now();
+    let key: string | undefined;
+    let result: RuleResult | undefined;
+    let instructions = 0;
+    let cached = false;
+    try {
+      // The key is only computed when it can be used: a lookup in a non-empty cache,
+      // a pattern rule (whose evaluation needs the validation the key walk does),
+      // or storing a confident result.
+      if (rule.cache.size > 0 || rule.pattern) {
+        key = contextKey(context);
+        const now = Date.now();
+        result = rule.cache.get(key, now);
+        if (result) cached = true;
+      }
+      if (!result) {
+        if (rule.pattern) result = rule.pattern(context);
+        else {
+          const outcome = this.executor.run(rule.lua as CompiledLuaRule, context);
+          result = outcome.result;
+          instructions = outcome.stats.instructions;
+        }
+        if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? contextKey(context), result, Date.now());
+      }
+    } catch (error) {
+      if (!(error instanceof InvalidContextError)) throw error;
+      result = failedResult({ code: 'invalid-context', message: `invalid context: ${error.message}` });
+    }
+    const durationMs = performance.now() - started;
+    const sink = this.options.sink;
+    if (sink) {
+      sink.record({
+        rule: rule.info.name,
+        version: rule.info.version,
+        decision: result.decision,
+        confidence: result.confidence,
+        durationMs,
+        errorCode: result.error?.code ?? null,
+        correlationId: correlationId || randomUUID(),
+        cached,
+        at: Date.now(),
+      });
+    }
+    return { ...result, rule: rule.info.name, version: rule.info.version, durationMs, instructions, cached };
+  }
+
+  private compile(versioned: VersionedRule): LoadedRule | { error: EvaluationError } {
+    const { definition } = versioned;
+    const info: LoadedRuleInfo = { name: definition.name, version: versioned.version, checksum: versioned.checksum, kind: definition.kind, category: definition.category ?? null };
+    const cache = new ResultCache(this.cacheOptions);
+    if (definition.kind === 'pattern') {
+      try {
+        return { info, definition, lua: null, pattern: compilePatternRule(definition), cache };
+      } catch (error) {
+        return { error: { code: 'syntax-error', message: `pattern rule does not compile: ${(error as Error).message}` } };
+      }
+    }
+    const compiled = this.executor.compile(definition.source, definition.origin);
+    if (!compiled.ok) return { error: compiled.error };
+    return { info, definition, lua: compiled.rule, pattern: null, cache };
+  }
+
+  private rebuildCategories(): void {
+    const next = new Map<string, LoadedRule[]>();
+    for (const rule of [...this.rules.values()].sort((a, b) => a.info.name.localeCompare(b.info.name))) {
+      const category = rule.info.category;
+      if (category === null) continue;
+      const list = next.get(category);
+      if (list) list.push(rule);
+      else next.set(category, [rule]);
+    }
+    this.byCategory = next;
+  }
+
+  /** Frees compiled chunks that no loaded rule uses any more. */
+  private releaseUnused(replaced: LoadedRule[]): void {
+    if (replaced.length === 0) return;
+    const inUse = new Set<CompiledLuaRule>();
+    for (const rule of this.rules.values()) if (rule.lua) inUse.add(rule.lua);
+    for (const old of replaced) if (old.lua && !inUse.has(old.lua)) this.executor.release(old.lua);
+  }
+}
