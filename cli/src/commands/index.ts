@@ -1,11 +1,13 @@
 import type { Command } from '../command';
+import { checkCommand } from './check';
 import { convertCommand } from './convert';
 import { demoCommand } from './demo';
+import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { testCommand } from './test';
 
 /** Every `lua-rules` subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [demoCommand, runCommand, testCommand, convertCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, runCommand, testCommand, checkCommand, convertCommand, lspCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);
