@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ProtocolConnection } from 'vscode-languageserver-protocol/node';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import type { MessageConnection } from 'vscode-languageserver-protocol/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -23,7 +23,7 @@ interface Waiter {
  * module through tsx otherwise. Records every notification so tests can wait for one.
  */
 export class LspTestClient {
-  readonly connection: ProtocolConnection;
+  readonly connection: MessageConnection;
   readonly child: ChildProcess;
   readonly notifications: Array<{ method: string; params: unknown }> = [];
   readonly serverRequests: Array<{ method: string; params: unknown }> = [];
@@ -33,7 +33,7 @@ export class LspTestClient {
   constructor(command: string[]) {
     this.child = spawn(process.execPath, command, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification((method: string, params: unknown) => {
       this.notifications.push({ method, params });
       for (const waiter of [...this.waiters]) {
