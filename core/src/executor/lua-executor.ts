@@ -12,6 +12,7 @@ import { ContextPusher, InvalidContextError } from './push-context';
 import { luaTypeNameOf, readResult } from './read-result';
 import type { PrintSink, SandboxHooks } from './sandbox';
 import { buildSandbox } from './sandbox';
+import { makePatternFunctions } from './stdlib/lua-patterns';
 
 export interface CompiledLuaRule {
   readonly chunkName: string;
@@ -27,13 +28,10 @@ export interface LuaRunOutcome {
   output: string[];
 }
 
-/** Optional pattern functions (string.find & co.) that report to the budget; see stdlib/. */
+/** Pattern functions (string.find & co.) that report to the budget; see stdlib/lua-patterns.ts. */
 export type PatternFunctionsFactory = (getBudget: () => EvaluationBudget) => NonNullable<SandboxHooks['patterns']>;
-let patternFactory: PatternFunctionsFactory | undefined;
-/** Installed once by the module that provides budgeted pattern matching. */
-export function installPatternFunctions(factory: PatternFunctionsFactory): void {
-  patternFactory = factory;
-}
+/** Always ours: fengari's own matcher can backtrack for minutes inside one call, out of the hook's reach. */
+const patternFactory: PatternFunctionsFactory = makePatternFunctions;
 
 interface CompiledEntry extends CompiledLuaRule {
   readonly source: string;
@@ -279,7 +277,7 @@ export class LuaExecutor {
     const hooks: SandboxHooks = {
       budget: () => this.budget,
       print: () => this.print,
-      ...(patternFactory ? { patterns: patternFactory(() => this.budget) } : {}),
+      patterns: patternFactory(() => this.budget),
     };
     const envMetaRef = buildSandbox(L, hooks);
     const atNativeError: LuaCFunction = (L1) => {
