@@ -6,9 +6,9 @@ export const fixtureError: Check = {
   severity: 'error',
   stage: 'fixtures',
   docs: {
-    summary: 'A fixture could not be run: the rule failed on it (runtime error, limit, invalid result) or the fixture file itself is invalid (not JSON, or not the fixture format).',
+    summary: 'A fixture could not be run: the rule failed on it (runtime error such as indexing a missing `context.metrics`, a limit, an invalid result) or the fixture file itself is invalid (not JSON, or not the fixture format).',
     fix: 'Read the message: for a failing rule fix the Lua at the line shown; for a bad fixture file fix the JSON at the range shown.',
-    example: '{"fixtures": [{"name": "no-metrics", "context": {}}]}  -- with a rule that indexes context.metrics.wsjf_score',
+    example: '{"fixtures": [{"name": "no-metrics", "context": {}}]}',
   },
   run: () => [],
 };
