@@ -31,7 +31,7 @@ export function parseCommandArgs(command: string, argv: string[], options: Recor
       throw new UsageError(`${command}: unknown flag '${flag}'${didYouMeanSuffix(flag.split('=')[0] ?? flag, names)}; see 'lua-rules ${command} --help'`);
     }
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
-      const name = flag.replace(/^-+/, '').split(/[ =]/)[0] ?? '';
+      const name = /--([A-Za-z][\w-]*)/.exec(err.message)?.[1] ?? flag.replace(/^-+/, '').split(/[ =,]/)[0] ?? '';
       const expectsValue = (spec as Record<string, OptionSpec>)[name]?.type === 'string';
       throw new UsageError(`${command}: ${expectsValue ? `flag '--${name}' needs a value` : `flag '--${name}' does not take a value`}; see 'lua-rules ${command} --help'`);
     }
