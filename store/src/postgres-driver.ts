@@ -39,6 +39,9 @@ export class PostgresDriver implements SqlDriver {
     // An idle pooled connection dying (server restart) must not crash the process;
     // the pool drops it and the next query opens a new one.
     this.pool.on('error', () => undefined);
+    // A checked-out connection that dies between queries emits 'error' too; without a
+    // listener that would be an uncaught exception. Queries still get their own error.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.poolQueryer = this.queryer(this.pool);
   }
 

@@ -1,0 +1,161 @@
+/**
+ * Fault tests against real databases and real processes: a server restart under a
+ * running watcher, a publish killed mid-transaction, two racing publishers, and
+ * three processes reading one SQLite file while another publishes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { RuleChange } from '../../core/src/engine/rule-source';
+import { StoreDecisionLog, StoreRuleSource, type SqlRuleStore } from '../../store/src';
+import { startChild } from './child-process';
+import { startPostgres, type PgServer } from './pg-harness';
+import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
+
+function processFaults(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>): void {
+  describe(`process faults on ${name}`, () => {
+    let backend: Backend;
+    const stores: SqlRuleStore[] = [];
+    before(async () => {
+      backend = await makeBackend();
+    });
+    after(async () => {
+      for (const s of stores) await s.close().catch(() => undefined);
+      await backend?.close();
+    });
+
+    test('a publish killed mid-transaction leaves nothing half-written', async () => {
+      const url = await backend.freshUrl();
+      const store = backend.open(url);
+      stores.push(store);
+      await store.publish(luaRule('k', 'one'), { author: 'ann' });
+      const revision = await store.currentRevision();
+      const child = startChild(['hang', url, 'k', 'half']);
+      await child.line((l) => l === 'in-transaction', '"in-transaction"');
+      child.proc.kill('SIGKILL');
+      await child.exited;
+      // The kernel closed the killed process's connection/file locks; a new publish goes through.
+      const next = await store.publish(luaRule('k', 'two'), { author: 'bob', baseVersion: 1 });
+      assert.equal(next.version.number, 2);
+      const history = await store.history('k');
+      assert.deepEqual(
+        history.map((v) => [v.number, v.author]),
+        [
+          [2, 'bob'],
+          [1, 'ann'],
+        ],
+      );
+      assert.ok(history.every((v) => !v.content.includes('half')));
+      const changes = await store.changesSince(revision);
+      assert.deepEqual(
+        changes.map((c) => [c.rule, c.version, c.event]),
+        [['k', 2, 'live']],
+      );
+    });
+
+    test('two concurrent publishers on one base: one wins, the other gets a conflict', async () => {
+      const url = await backend.freshUrl();
+      const store = backend.open(url);
+      stores.push(store);
+      await store.publish(luaRule('race', 'base'), { author: 'ann' });
+      const a = startChild(['race', url, 'race', 'alice']);
+      const b = startChild(['race', url, 'race', 'bruno']);
+      await Promise.all([a.line((l) => l === 'ready', 'ready'), b.line((l) => l === 'ready', 'ready')]);
+      a.proc.stdin?.write('go\n');
+      b.proc.stdin?.write('go\n');
+      const results = await Promise.all([a, b].map((c) => c.line((l) => l.startsWith('{'), 'a result').then((l) => JSON.parse(l) as { ok?: boolean; version?: number; conflict?: string })));
+      await Promise.all([a.exited, b.exited]);
+      const winners = results.filter((r) => r.ok === true);
+      const losers = results.filter((r) => r.conflict !== undefined);
+      assert.equal(winners.length, 1, JSON.stringify(results));
+      assert.equal(losers.length, 1, JSON.stringify(results));
+      assert.equal(winners[0]?.version, 2);
+      assert.match(losers[0]?.conflict ?? '', /conflict: rule "race" is at version 2, not 1/);
+      const history = await store.history('race');
+      assert.equal(history.length, 2);
+      assert.equal(history[0]?.state, 'live');
+      assert.equal(history[1]?.content.includes('base'), true, 'version 1 kept');
+    });
+  });
+}
+
+processFaults('sqlite', async () => sqliteBackend());
+processFaults('postgres', async () => postgresBackend(await startPostgres()));
+
+describe('three processes read one SQLite file while another publishes', () => {
+  let backend: Backend;
+  before(() => {
+    backend = sqliteBackend();
+  });
+  after(() => backend.close());
+
+  test('every reader follows every version to the last, with no torn reads', async () => {
+    const url = await backend.freshUrl();
+    const writer = backend.open(url);
+    await writer.publish(luaRule('hot', 'v1'), { author: 'ann' });
+    await writer.publish(luaRule('other', 'v1'), { author: 'ann' });
+    const last = 40;
+    const readers = [0, 1, 2].map(() => startChild(['watch', url, 'hot', String(last)]));
+    await Promise.all(readers.map((r) => r.line((l) => l === 'ready', 'ready')));
+    for (let v = 2; v <= last; v++) {
+      await writer.publish(luaRule('hot', `v${v}`), { author: 'ann', baseVersion: v - 1 });
+      if (v % 10 === 0) await new Promise((r) => setTimeout(r, 5)); // let readers interleave with writes
+    }
+    const reports = await Promise.all(readers.map((r) => r.line((l) => l.startsWith('{'), 'the versions seen').then((l) => JSON.parse(l) as { seen: number[]; torn: number })));
+    await Promise.all(readers.map((r) => r.exited));
+    for (const report of reports) {
+      assert.equal(report.torn, 0);
+      assert.equal(report.seen[report.seen.length - 1], last);
+      for (let i = 1; i < report.seen.length; i++) assert.ok((report.seen[i] ?? 0) > (report.seen[i - 1] ?? 0), `versions in order: ${report.seen.join(',')}`);
+    }
+    await writer.close();
+  });
+});
+
+describe('PostgreSQL restarted under a running engine', () => {
+  let server: PgServer;
+  before(async () => {
+    server = await startPostgres({ ownCluster: true });
+  });
+  after(() => server?.close());
+
+  test('the watcher keeps the last rules, reconnects and catches up on what was published meanwhile', async () => {
+    const url = await server.createDatabase();
+    const backend = postgresBackend(server);
+    const writer = backend.open(url);
+    const engineStore = backend.open(url);
+    const errors: string[] = [];
+    // Reconnects start slow enough that the publish below lands while the watcher is away.
+    const source = new StoreRuleSource(engineStore, { onError: (e) => errors.push(e.message), watch: { initialBackoffMs: 400, maxBackoffMs: 800, resyncIntervalMs: 0 } });
+    await writer.publish(luaRule('r', 'one'), { author: 'ann' });
+    const serving = new Map<string, number>();
+    for (const r of await source.load()) serving.set(r.definition.name, r.version);
+    source.watch((change: RuleChange) => {
+      for (const r of change.upserted) serving.set(r.definition.name, r.version);
+    });
+    await writer.publish(luaRule('r', 'two'), { author: 'ann' });
+    await eventually(() => serving.get('r') === 2, 'r@2 before the restart');
+    const log = new StoreDecisionLog(engineStore, { flushIntervalMs: 60_000, onError: (e) => errors.push(e.message) });
+
+    server.stopServer?.();
+    // While the database is down: the engine still has its rules; the log keeps its records.
+    assert.equal(serving.get('r'), 2);
+    log.record({ rule: 'r', version: 2, decision: 'autonomous', confidence: 0.95, durationMs: 1, errorCode: null, correlationId: 'during-outage', engineId: 'e' });
+    await log.flush();
+    assert.equal(log.pending, 1, 'a failed batch is kept');
+    await eventually(() => errors.length > 0, 'the watcher noticing the lost connection');
+    assert.ok(errors.every((m) => !m.includes(server.password)), 'no password in errors');
+
+    server.startServer?.();
+    await writer.publish(luaRule('r', 'three'), { author: 'ann' });
+    await writer.publish(luaRule('new-rule', 'one'), { author: 'ann' });
+    await eventually(() => serving.get('r') === 3 && serving.get('new-rule') === 1, 'catch-up after the restart', 20_000);
+    const watcherReconnects = [...(source as unknown as { watchers: Set<{ reconnects: number }> }).watchers].reduce((n, w) => n + w.reconnects, 0);
+    assert.ok(watcherReconnects >= 1, 'the watcher reconnected');
+    await log.stop();
+    assert.equal(log.pending, 0);
+    assert.equal((await engineStore.recentExecutions('r')).find((e) => e.correlationId === 'during-outage')?.version, 2);
+    await source.stop();
+    await writer.close();
+    await engineStore.close();
+  });
+});
