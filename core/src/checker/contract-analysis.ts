@@ -47,7 +47,53 @@ interface Binding {
   global: boolean;
 }
 
-type State = Map<Binding, Value>;
+/**
+ * What is known about each variable on one path. Branches get a child state that
+ * reads through to its parent (O(1) to fork, which matters in 1,000-line rules);
+ * joining writes the merged values back into the state the branches forked from.
+ */
+class State {
+  private readonly own = new Map<Binding, Value>();
+  constructor(private readonly parent?: State) {}
+
+  child(): State {
+    return new State(this);
+  }
+
+  get(binding: Binding): Value | undefined {
+    for (let state: State | undefined = this; state; state = state.parent) {
+      const value = state.own.get(binding);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  has(binding: Binding): boolean {
+    return this.get(binding) !== undefined;
+  }
+
+  set(binding: Binding, value: Value): void {
+    this.own.set(binding, value);
+  }
+
+  /** Every visible variable with its current value. */
+  entries(): Map<Binding, Value> {
+    const out = new Map<Binding, Value>();
+    for (let state: State | undefined = this; state; state = state.parent) {
+      for (const [binding, value] of state.own) if (!out.has(binding)) out.set(binding, value);
+    }
+    return out;
+  }
+
+  /** Variables set in this state or its ancestors below `base`. */
+  keysAbove(base: State): Set<Binding> {
+    const out = new Set<Binding>();
+    for (let state: State | undefined = this; state && state !== base; state = state.parent) {
+      for (const binding of state.own.keys()) out.add(binding);
+    }
+    return out;
+  }
+}
 
 /** The lexical scopes while walking: names to bindings. */
 class Scope {
@@ -117,7 +163,7 @@ class ContractWalker {
   }
 
   run(chunk: Chunk): ContractAnalysis {
-    const state: State = new Map();
+    const state = new State();
     state.set(this.globalBinding('context'), this.contextRoot);
     this.scope = new Scope(undefined);
     this.frame = { facts: [], outerWrites: new Set(), declared: new Set(), loops: [] };
@@ -128,7 +174,7 @@ class ContractWalker {
     for (let i = 0; i < this.closures.length; i++) {
       const { closure, state: defined } = this.closures[i]!;
       if (this.analysed.has(closure.fn)) continue;
-      this.callFunction(closure, closure.fn.parameters.map(() => UNKNOWN), new Map(defined));
+      this.callFunction(closure, closure.fn.parameters.map(() => UNKNOWN), defined.child());
     }
     return { returns, uncertain: this.uncertain, contextReads: [...this.contextReads.values()], contextAliases: this.contextAliases };
   }
@@ -220,7 +266,7 @@ class ContractWalker {
           if (!rest) break;
           if (clause.type === 'ElseClause') {
             hasElse = true;
-            const end = this.block(clause.body, new Map(rest));
+            const end = this.block(clause.body, rest.child());
             if (end) ends.push(end);
             rest = null;
             break;
@@ -232,7 +278,7 @@ class ContractWalker {
           }
           const truth = constantTruth(condition);
           if (truth !== false) {
-            const end = this.block(clause.body, new Map(rest));
+            const end = this.block(clause.body, rest.child());
             if (end) ends.push(end);
           }
           if (truth === true) {
@@ -241,20 +287,19 @@ class ContractWalker {
           }
         }
         if (rest && !hasElse) ends.push(rest);
-        return this.joinStates(ends);
+        return this.joinStates(state, ends);
       }
       case 'WhileStatement':
       case 'RepeatStatement': {
-        const before = new Map(state);
         const condition = node.type === 'WhileStatement' ? this.expression(node.condition, state) : UNKNOWN;
         this.frame.loops.push([]);
-        const bodyEnd = this.block(node.body, new Map(state));
+        const bodyEnd = this.block(node.body, state.child());
         if (node.type === 'RepeatStatement' && bodyEnd) this.expression(node.condition, bodyEnd);
         const breaks = this.frame.loops.pop()!;
         const truth = node.type === 'WhileStatement' ? constantTruth(condition) : repeatForever(node.condition);
         // `while true do ... end` only ends through break (or return).
-        const ends = truth === true ? breaks : [before, ...(bodyEnd ? [bodyEnd] : []), ...breaks];
-        return this.joinStates(ends);
+        const ends = truth === true ? breaks : [state, ...(bodyEnd ? [bodyEnd] : []), ...breaks];
+        return this.joinStates(state, ends);
       }
       case 'ForNumericStatement':
       case 'ForGenericStatement': {
@@ -263,17 +308,16 @@ class ContractWalker {
         } else {
           for (const iterator of node.iterators) this.escape(this.expression(iterator, state), state);
         }
-        const before = new Map(state);
         const outer = this.scope;
         this.scope = new Scope(outer);
-        const inner = new Map(state);
+        const inner = state.child();
         const variables = node.type === 'ForNumericStatement' ? [node.variable] : node.variables;
         for (const variable of variables) inner.set(this.declare(variable.name), node.type === 'ForNumericStatement' ? { kind: 'number' } : UNKNOWN);
         this.frame.loops.push([]);
         const bodyEnd = this.block(node.body, inner);
         const breaks = this.frame.loops.pop()!;
         this.scope = outer;
-        return this.joinStates([before, ...(bodyEnd ? [bodyEnd] : []), ...breaks]);
+        return this.joinStates(state, [state, ...(bodyEnd ? [bodyEnd] : []), ...breaks]);
       }
       case 'DoStatement':
         return this.block(node.body, state);
@@ -290,20 +334,24 @@ class ContractWalker {
     }
   }
 
-  /** Joins the states of the paths that reach one point; keeps only variables still in scope. */
-  private joinStates(states: State[]): State | null {
-    if (states.length === 0) return null;
-    const [first, ...rest] = states;
-    if (rest.length === 0) return first!;
-    const out: State = new Map(first);
-    for (const other of rest) {
-      for (const [binding, value] of other) {
-        const mine = out.get(binding);
-        out.set(binding, mine === undefined ? value : join(mine, value));
+  /**
+   * Joins the states of the paths that reach one point. Every end is `base` or
+   * forked from it; the merged values are written into `base`, which carries on.
+   */
+  private joinStates(base: State, ends: State[]): State | null {
+    if (ends.length === 0) return null;
+    if (ends.length === 1 && ends[0] === base) return base;
+    const keys = new Set<Binding>();
+    for (const end of ends) if (end !== base) end.keysAbove(base).forEach((key) => keys.add(key));
+    for (const key of keys) {
+      let merged: Value | undefined;
+      for (const end of ends) {
+        const value = end.get(key) ?? { kind: 'nil' };
+        merged = merged === undefined ? value : join(merged, value);
       }
-      for (const [binding, value] of out) if (!other.has(binding)) out.set(binding, join(value, { kind: 'nil' }));
+      if (merged !== undefined) base.set(key, merged);
     }
-    return out;
+    return base;
   }
 
   private assign(target: Identifier | MemberExpression | IndexExpression | Expression, value: Value, state: State): void {
@@ -349,7 +397,7 @@ class ContractWalker {
 
   /** A table changed: every variable holding it (aliases included) sees the new shape. */
   private replaceShape(old: TableShape, next: TableShape, state: State): void {
-    for (const [binding, value] of state) {
+    for (const [binding, value] of state.entries()) {
       if (value.kind === 'table' && value.shape.id === old.id) this.write(binding, { ...value, shape: next }, state);
     }
   }
@@ -559,7 +607,7 @@ class ContractWalker {
     const frame: Frame = { facts: [], outerWrites: new Set(), declared: new Set(), loops: [] };
     this.frame = frame;
     this.callStack.push(fn);
-    const inner: State = new Map(state);
+    const inner = state.child();
     try {
       fn.parameters.forEach((parameter, i) => {
         if (parameter.type !== 'Identifier') return;
