@@ -3,11 +3,16 @@ import { checkCommand } from './check';
 import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { lspCommand } from './lsp';
+import { approveCommand } from './approve';
+import { historyCommand } from './history';
+import { migrateCommand } from './migrate';
+import { publishCommand } from './publish';
+import { rollbackCommand } from './rollback';
 import { runCommand } from './run';
 import { testCommand } from './test';
 
 /** Every `lua-rules` subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [demoCommand, runCommand, testCommand, checkCommand, convertCommand, lspCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, runCommand, testCommand, checkCommand, convertCommand, publishCommand, historyCommand, rollbackCommand, approveCommand, migrateCommand, lspCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

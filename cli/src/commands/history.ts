@@ -1,0 +1,48 @@
+import type { Command } from '../command';
+import { EXIT, UsageError } from '../command';
+import { booleanFlag, parseCommandArgs } from '../args';
+import type { RuleVersionRecord } from '../../../store/src';
+import { STORE_FLAGS, STORE_HELP, storeUrl, withStore } from './store-common';
+
+const HELP = `Usage: lua-rules history <rule> --store URL [--json]
+
+Lists every version of a rule, newest first: number, state (live, pending,
+superseded), when, who, the message, approvals, and rollbacks. Versions are never
+rewritten: a rollback is a new version with an old version's content.
+
+Options:
+${STORE_HELP}
+  --json              print {"rule", "versions": [...]} on stdout (with content,
+                      checksum and the check/fixture evidence of each version)
+
+Exit codes: 0 fine; 1 the store could not be reached; 2 bad usage, a bad URL or an
+unknown rule.`;
+
+function line(v: RuleVersionRecord): string {
+  const parts = [`v${v.number}`.padEnd(5), v.state.padEnd(10), v.createdAt.replace('T', ' ').slice(0, 19), v.author];
+  if (v.message !== null && v.message !== '') parts.push(JSON.stringify(v.message));
+  if (v.state === 'pending') parts.push(`approvals ${v.approvals.length}/${v.requiredApprovals}`);
+  if (v.approvals.length > 0) parts.push(`approved by ${v.approvals.map((a) => a.approver).join(', ')}`);
+  if (v.rollbackOf !== null) parts.push(`(rollback to v${v.rollbackOf})`);
+  parts.push(`sha256:${v.checksum.slice(0, 12)}`);
+  return parts.join('  ');
+}
+
+export const historyCommand: Command = {
+  name: 'history',
+  summary: "list a stored rule's versions, newest first",
+  help: HELP,
+  async run(argv, io) {
+    const args = parseCommandArgs('history', argv, { ...STORE_FLAGS, json: { type: 'boolean' } });
+    const [rule, extra] = args.positionals;
+    if (rule === undefined) throw new UsageError("history: which rule? usage: lua-rules history <rule> --store URL");
+    if (extra !== undefined) throw new UsageError(`history: one rule at a time (got '${extra}' too)`);
+    const url = storeUrl('history', args, io);
+    return withStore('history', url, io, async (store) => {
+      const versions = await store.history(rule);
+      if (booleanFlag(args, 'json')) io.stdout(JSON.stringify({ rule, versions }, null, 2) + '\n');
+      else io.stdout(`${rule} (${store.display})\n` + versions.map((v) => '  ' + line(v) + '\n').join(''));
+      return EXIT.ok;
+    });
+  },
+};

@@ -1,0 +1,89 @@
+import type { CommandIO } from '../command';
+import { EXIT, UsageError } from '../command';
+import type { ParsedArgs } from '../args';
+import { stringFlag } from '../args';
+import {
+  ApprovalError,
+  ConflictError,
+  GateRefusedError,
+  InvalidRuleError,
+  StoreError,
+  StoreUnavailableError,
+  StoreUrlError,
+  UnknownRuleError,
+  UnknownVersionError,
+  openStore,
+  parseStoreUrl,
+  redactSecret,
+  type SqlRuleStore,
+} from '../../../store/src';
+
+/** Shared by publish, history, rollback, approve and migrate: the store flag and error mapping. */
+export const STORE_FLAGS = { store: { type: 'string' as const } };
+
+export const STORE_HELP = `  --store URL         sqlite:<path> or postgres://user:password@host:port/db
+                      (default: $LUA_RULES_STORE); the password is never printed`;
+
+/** The store URL from --store or LUA_RULES_STORE; a usage error when neither is there. */
+export function storeUrl(command: string, args: ParsedArgs, io: CommandIO): string {
+  const url = stringFlag(args, 'store') ?? io.env.LUA_RULES_STORE;
+  if (url === undefined || url.trim() === '') throw new UsageError(`${command}: no store; pass --store sqlite:<path> or postgres://..., or set LUA_RULES_STORE`);
+  return url;
+}
+
+export function requiredFlag(command: string, args: ParsedArgs, name: string, what: string): string {
+  const value = stringFlag(args, name);
+  if (value === undefined || value.trim() === '') throw new UsageError(`${command}: --${name} ${what} is required; see 'lua-rules ${command} --help'`);
+  return value.trim();
+}
+
+export function versionFlag(command: string, args: ParsedArgs, name: string): number {
+  const text = requiredFlag(command, args, name, '<n>');
+  const n = Number(text.replace(/^v/i, ''));
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${command}: --${name} must be a version number >= 1, got '${text}'`);
+  return n;
+}
+
+/** Codes that mean the URL itself is wrong (bad input, exit 2) rather than the server failing (exit 1). */
+const BAD_INPUT_CODES = new Set(['28P01', '28000', '3D000', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Opens the store, runs `fn`, closes the store, and turns store errors into one line
+ * on stderr and an exit code: bad input (URL, unknown rule or version, invalid rule,
+ * wrong password or database name) → 2; refused or failed (conflict, gate, approval,
+ * unreachable server) → 1. No message ever holds the password.
+ */
+export async function withStore(command: string, url: string, io: CommandIO, fn: (store: SqlRuleStore) => Promise<number>): Promise<number> {
+  let password: string | undefined;
+  let store: SqlRuleStore;
+  try {
+    const location = parseStoreUrl(url, io.cwd);
+    password = location.kind === 'postgres' ? location.password : undefined;
+    store = openStore(url, { cwd: io.cwd, connectTimeoutMs: 5000 });
+  } catch (e) {
+    if (e instanceof StoreUrlError) throw new UsageError(`${command}: ${e.message}`);
+    if (e instanceof StoreUnavailableError) {
+      io.stderr(`lua-rules ${command}: ${redactSecret(e.message, password)}\n`);
+      return EXIT.failures;
+    }
+    throw e;
+  }
+  try {
+    return await fn(store);
+  } catch (e) {
+    const message = redactSecret((e as Error).message ?? String(e), password);
+    io.stderr(`lua-rules ${command}: ${message}\n`);
+    if (e instanceof UnknownRuleError || e instanceof UnknownVersionError || e instanceof InvalidRuleError) return EXIT.usage;
+    if (e instanceof StoreUnavailableError) return BAD_INPUT_CODES.has((e as { code?: string }).code ?? '') ? EXIT.usage : EXIT.failures;
+    if (e instanceof ConflictError || e instanceof GateRefusedError || e instanceof ApprovalError || e instanceof StoreError) return EXIT.failures;
+    if (e instanceof UsageError) throw new UsageError(redactSecret(e.message, password));
+    return EXIT.failures;
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+export function stateLabel(state: string, missing: number): string {
+  if (state === 'pending') return `pending: ${missing} more approval${missing === 1 ? '' : 's'} needed`;
+  return state;
+}
