@@ -4,7 +4,7 @@
  * completion latency (target 10 ms). Prints medians and p95s.
  * Run: node --import tsx bench/checker.ts
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -90,7 +90,7 @@ function benchWorkspace(): void {
     writeFileSync(join(dir, 'context.schema.json'), schemaText);
     for (let i = 0; i < 1000; i++) {
       const sub = join(dir, `team${i % 10}`);
-      if (i < 10) require('node:fs').mkdirSync(sub);
+      if (i < 10) mkdirSync(sub);
       writeFileSync(join(sub, `rule_${i}.lua`), corpus[i % corpus.length]!.replace(/0\.5\b/g, `0.${(i % 60) + 10}`));
     }
     const runs: number[] = [];

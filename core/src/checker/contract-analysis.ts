@@ -61,11 +61,7 @@ class State {
   }
 
   get(binding: Binding): Value | undefined {
-    for (let state: State | undefined = this; state; state = state.parent) {
-      const value = state.own.get(binding);
-      if (value !== undefined) return value;
-    }
-    return undefined;
+    return this.own.get(binding) ?? this.parent?.get(binding);
   }
 
   has(binding: Binding): boolean {
@@ -78,19 +74,16 @@ class State {
 
   /** Every visible variable with its current value. */
   entries(): Map<Binding, Value> {
-    const out = new Map<Binding, Value>();
-    for (let state: State | undefined = this; state; state = state.parent) {
-      for (const [binding, value] of state.own) if (!out.has(binding)) out.set(binding, value);
-    }
+    const out = this.parent ? this.parent.entries() : new Map<Binding, Value>();
+    for (const [binding, value] of this.own) out.set(binding, value);
     return out;
   }
 
   /** Variables set in this state or its ancestors below `base`. */
   keysAbove(base: State): Set<Binding> {
-    const out = new Set<Binding>();
-    for (let state: State | undefined = this; state && state !== base; state = state.parent) {
-      for (const binding of state.own.keys()) out.add(binding);
-    }
+    if (this === base) return new Set();
+    const out = this.parent ? this.parent.keysAbove(base) : new Set<Binding>();
+    for (const binding of this.own.keys()) out.add(binding);
     return out;
   }
 }
