@@ -20,6 +20,10 @@ const DIGIT_0 = 48;
 const DIGIT_1 = 49;
 /** Idle match states kept for reuse; more are only needed while gsub callbacks nest. */
 const POOL_SIZE = 8;
+const TOO_MANY_CAPTURES = lstr('too many captures');
+const REPLACEMENT_EXPECTED = lstr('string/function/table expected');
+const INVALID_REPLACEMENT = lstr('invalid replacement value (a %s)');
+const PERCENT_S = lstr('%s');
 
 export interface PatternFunctions {
   find: LuaCFunction;
@@ -37,7 +41,7 @@ function relativePosition(pos: number, length: number): number {
 
 /** Raises a Lua error with Lua's position prefix, as luaL_error does from C. */
 function raise(L: LuaState, message: string): never {
-  lauxlib.luaL_error(L, lstr('%s'), to_luastring(message));
+  lauxlib.luaL_error(L, PERCENT_S, to_luastring(message));
   throw new Error('unreachable: luaL_error returned');
 }
 
@@ -58,7 +62,7 @@ function pushOneCapture(L: LuaState, ms: MatchState, i: number, s: number, e: nu
 /** Pushes all captures; s = -1 (find) pushes nothing when the pattern has no captures. Returns the count. */
 function pushCaptures(L: LuaState, ms: MatchState, s: number, e: number): number {
   const count = ms.level === 0 && s !== -1 ? 1 : ms.level;
-  lauxlib.luaL_checkstack(L, count, lstr('too many captures'));
+  lauxlib.luaL_checkstack(L, count, TOO_MANY_CAPTURES);
   for (let i = 0; i < count; i++) pushOneCapture(L, ms, i, s, e);
   return count;
 }
@@ -118,11 +122,84 @@ function appendLookup(L: LuaState, buffer: ByteBuffer, ms: MatchState, tr: numbe
     return;
   }
   if (!lua.lua_isstring(L, -1)) {
-    lauxlib.luaL_error(L, lstr('invalid replacement value (a %s)'), lauxlib.luaL_typename(L, -1));
+    lauxlib.luaL_error(L, INVALID_REPLACEMENT, lauxlib.luaL_typename(L, -1));
   }
   const value: Uint8Array = lua.lua_tolstring(L, -1);
   buffer.append(value, 0, value.length);
   lua.lua_pop(L, 1);
+}
+
+/** The message of a PatternError; anything else (a Lua error, LimitExceeded) is thrown on. */
+function patternErrorMessage(error: unknown): string {
+  if (error instanceof PatternError) return error.message;
+  throw error;
+}
+
+/** find/match from subject position `start`: pushes the results and returns their count. */
+function findMatch(L: LuaState, ms: MatchState, find: boolean, start: number): number {
+  const anchor = ms.pat[0] === CARET;
+  const p0 = anchor ? 1 : 0;
+  let s1 = start;
+  do {
+    ms.restart();
+    const e = match(ms, s1, p0);
+    if (e !== -1) {
+      if (!find) return pushCaptures(L, ms, s1, e);
+      lua.lua_pushinteger(L, s1 + 1);
+      lua.lua_pushinteger(L, e);
+      return pushCaptures(L, ms, -1, 0) + 2;
+    }
+  } while (s1++ < ms.srcEnd && !anchor);
+  lua.lua_pushnil(L);
+  return 1;
+}
+
+interface GmatchPosition {
+  next: number;
+  lastMatch: number;
+}
+
+/** One call of a gmatch iterator: the next match from `position.next`, or nothing. */
+function gmatchStep(L: LuaState, ms: MatchState, position: GmatchPosition): number {
+  for (let s = position.next; s <= ms.srcEnd; s++) {
+    ms.restart();
+    const e = match(ms, s, 0);
+    // An empty match right where the previous match ended is skipped (5.3.4).
+    if (e !== -1 && e !== position.lastMatch) {
+      position.next = position.lastMatch = e;
+      return pushCaptures(L, ms, s, e);
+    }
+  }
+  return 0;
+}
+
+/** gsub's loop: fills `buffer` with the result and returns the number of replacements. */
+function substitute(L: LuaState, ms: MatchState, buffer: ByteBuffer, tr: number, replacement: Uint8Array | null, maxReplacements: number): number {
+  const src = ms.src;
+  const anchor = ms.pat[0] === CARET;
+  const p0 = anchor ? 1 : 0;
+  const plainReplacement = replacement !== null && !replacement.includes(L_ESC);
+  let s = 0;
+  let lastMatch = -1;
+  let count = 0;
+  while (count < maxReplacements) {
+    ms.restart();
+    const e = match(ms, s, p0);
+    if (e !== -1 && e !== lastMatch) {
+      count++;
+      if (replacement === null) appendLookup(L, buffer, ms, tr, s, e);
+      else if (plainReplacement) buffer.append(replacement, 0, replacement.length);
+      else appendReplacement(buffer, ms, replacement, s, e);
+      s = lastMatch = e;
+    } else if (s < ms.srcEnd) {
+      buffer.pushByte(src[s++] as number);
+    } else {
+      break;
+    }
+    if (anchor) break;
+  }
+  buffer.append(src, s, ms.srcEnd);
+  return count;
 }
 
 /**
@@ -140,20 +217,6 @@ export function makePatternFunctions(getBudget: () => CallBudget): PatternFuncti
   const release = (ms: MatchState): void => {
     ms.release();
     if (pool.length < POOL_SIZE) pool.push(ms);
-  };
-
-  /** Runs `body`, turning a PatternError into a Lua error; other errors (Lua errors, LimitExceeded) pass through. */
-  const guarded = (L: LuaState, ms: MatchState, body: () => number): number => {
-    let message: string;
-    try {
-      return body();
-    } catch (error) {
-      if (!(error instanceof PatternError)) throw error;
-      message = error.message;
-    } finally {
-      release(ms);
-    }
-    return raise(L, message);
   };
 
   const findAux = (L: LuaState, find: boolean): number => {
@@ -176,24 +239,16 @@ export function makePatternFunctions(getBudget: () => CallBudget): PatternFuncti
       lua.lua_pushinteger(L, at + pat.length);
       return 2;
     }
-    const anchor = pat[0] === CARET;
-    const p0 = anchor ? 1 : 0;
     const ms = acquire(src, pat);
-    return guarded(L, ms, () => {
-      let s1 = init - 1;
-      do {
-        ms.restart();
-        const e = match(ms, s1, p0);
-        if (e !== -1) {
-          if (!find) return pushCaptures(L, ms, s1, e);
-          lua.lua_pushinteger(L, s1 + 1);
-          lua.lua_pushinteger(L, e);
-          return pushCaptures(L, ms, -1, 0) + 2;
-        }
-      } while (s1++ < ms.srcEnd && !anchor);
-      lua.lua_pushnil(L);
-      return 1;
-    });
+    let message: string;
+    try {
+      return findMatch(L, ms, find, init - 1);
+    } catch (error) {
+      message = patternErrorMessage(error);
+    } finally {
+      release(ms);
+    }
+    return raise(L, message);
   };
 
   const find: LuaCFunction = (L) => findAux(L, true);
@@ -203,26 +258,17 @@ export function makePatternFunctions(getBudget: () => CallBudget): PatternFuncti
     const src: Uint8Array = lauxlib.luaL_checklstring(L, 1);
     const pat: Uint8Array = lauxlib.luaL_checklstring(L, 2);
     // Lua 5.3 gmatch has no anchor: a leading '^' is an ordinary character.
-    const ms = new MatchState(meter);
-    ms.prepare(src, pat);
-    let next = 0;
-    let lastMatch = -1;
+    // Only positions live between calls; a match state is borrowed for each call.
+    const position = { next: 0, lastMatch: -1 };
     const iterator: LuaCFunction = (L1) => {
+      const ms = acquire(src, pat);
       let message: string;
       try {
-        for (let s = next; s <= ms.srcEnd; s++) {
-          ms.restart();
-          const e = match(ms, s, 0);
-          // An empty match right where the previous match ended is skipped (5.3.4).
-          if (e !== -1 && e !== lastMatch) {
-            next = lastMatch = e;
-            return pushCaptures(L1, ms, s, e);
-          }
-        }
-        return 0;
+        return gmatchStep(L1, ms, position);
       } catch (error) {
-        if (!(error instanceof PatternError)) throw error;
-        message = error.message;
+        message = patternErrorMessage(error);
+      } finally {
+        release(ms);
       }
       return raise(L1, message);
     };
@@ -240,41 +286,25 @@ export function makePatternFunctions(getBudget: () => CallBudget): PatternFuncti
       L,
       tr === lua.LUA_TNUMBER || tr === lua.LUA_TSTRING || tr === lua.LUA_TFUNCTION || tr === lua.LUA_TTABLE,
       3,
-      lstr('string/function/table expected'),
+      REPLACEMENT_EXPECTED,
     );
     // A number replacement becomes its string, as lua_tolstring converts it in place.
     const replacement: Uint8Array | null = tr === lua.LUA_TNUMBER || tr === lua.LUA_TSTRING ? lua.lua_tolstring(L, 3) : null;
-    const plainReplacement = replacement !== null && !replacement.includes(L_ESC);
-    const anchor = pat[0] === CARET;
-    const p0 = anchor ? 1 : 0;
     const budget = getBudget();
     const buffer = new ByteBuffer(length, (needed) => budget.allocate(needed));
     const ms = acquire(src, pat);
-    return guarded(L, ms, () => {
-      let s = 0;
-      let lastMatch = -1;
-      let count = 0;
-      while (count < maxReplacements) {
-        ms.restart();
-        const e = match(ms, s, p0);
-        if (e !== -1 && e !== lastMatch) {
-          count++;
-          if (replacement === null) appendLookup(L, buffer, ms, tr, s, e);
-          else if (plainReplacement) buffer.append(replacement, 0, replacement.length);
-          else appendReplacement(buffer, ms, replacement, s, e);
-          s = lastMatch = e;
-        } else if (s < ms.srcEnd) {
-          buffer.pushByte(src[s++] as number);
-        } else {
-          break;
-        }
-        if (anchor) break;
-      }
-      buffer.append(src, s, length);
+    let message: string;
+    try {
+      const count = substitute(L, ms, buffer, tr, replacement, maxReplacements);
       lua.lua_pushlstring(L, buffer.bytes, buffer.length);
       lua.lua_pushinteger(L, count);
       return 2;
-    });
+    } catch (error) {
+      message = patternErrorMessage(error);
+    } finally {
+      release(ms);
+    }
+    return raise(L, message);
   };
 
   return { find, match: matchFn, gmatch, gsub };
