@@ -3,6 +3,8 @@ import { findNodeAtLocation } from 'jsonc-parser';
 import type { LuaExecutor } from '../executor/lua-executor';
 import type { ExecutorLimits } from '../executor/limits';
 import type { RuleResult } from '../model/result';
+import { checkExpectation } from '../fixtures/check-expectation';
+import type { FixtureExpectation } from '../fixtures/fixture-file';
 import { LineIndex, checkJsonFile } from './json-files';
 import type { Finding, Range } from './types';
 
@@ -19,6 +21,8 @@ export interface FixtureExpect {
   decision?: string;
   confidence?: number | { min?: number; max?: number };
   reasoning?: string | { pattern: string };
+  /** An error code the rule must fail with; null or absent: it must not fail. */
+  error?: string | null;
 }
 
 export interface FixtureOutcome {
@@ -36,37 +40,20 @@ export interface FixtureRun {
   fixtureFileFindings: Finding[];
 }
 
-/** Confidence is compared to the expectation with this tolerance (floating point). */
-const CONFIDENCE_TOLERANCE = 1e-9;
-
 /**
- * Compares a result to a fixture's expectation. Local to the editor path until the
- * shared fixtures module offers the same; the semantics are CONTRACTS': every
- * field optional, confidence exact or {min, max}, reasoning substring or {pattern}.
+ * What is wrong with a result for a fixture, as `field: expected X, got Y` lines
+ * (an expected error code that did not come included); the comparison is the
+ * shared one `lua-rules test` uses (core/src/fixtures).
  */
 export function expectationProblems(expect: FixtureExpect, result: RuleResult): string[] {
-  const problems: string[] = [];
-  if (expect.decision !== undefined && expect.decision !== result.decision) problems.push(`decision: expected ${expect.decision}, got ${result.decision}`);
-  if (typeof expect.confidence === 'number' && Math.abs(expect.confidence - result.confidence) > CONFIDENCE_TOLERANCE) {
-    problems.push(`confidence: expected ${expect.confidence}, got ${result.confidence}`);
-  } else if (typeof expect.confidence === 'object' && expect.confidence !== null) {
-    const { min, max } = expect.confidence;
-    if ((min !== undefined && result.confidence < min) || (max !== undefined && result.confidence > max)) {
-      problems.push(`confidence: expected ${min ?? 0}..${max ?? 1}, got ${result.confidence}`);
-    }
-  }
-  if (typeof expect.reasoning === 'string' && !result.reasoning.includes(expect.reasoning)) {
-    problems.push(`reasoning: expected it to contain ${JSON.stringify(expect.reasoning)}, got ${JSON.stringify(result.reasoning)}`);
-  } else if (typeof expect.reasoning === 'object' && expect.reasoning !== null) {
-    let matches = false;
-    try {
-      matches = new RegExp(expect.reasoning.pattern).test(result.reasoning);
-    } catch {
-      problems.push(`reasoning: ${JSON.stringify(expect.reasoning.pattern)} is not a valid regular expression`);
-    }
-    if (!matches && problems.length === 0) problems.push(`reasoning: expected it to match /${expect.reasoning.pattern}/, got ${JSON.stringify(result.reasoning)}`);
-  }
-  return problems;
+  const { error, ...rest } = expect;
+  const normalized: FixtureExpectation = { ...(rest as FixtureExpectation), ...(typeof error === 'string' ? { error } : {}) };
+  return checkExpectation(normalized, result).map((m) => `${m.field}: expected ${m.expected}, got ${m.actual}`);
+}
+
+/** True when the rule failed and the fixture did not ask for that failure. */
+function unexpectedError(expect: FixtureExpect, result: RuleResult): boolean {
+  return result.error !== null && (expect.error === undefined || expect.error === null);
 }
 
 /** The fixtures of a fixtures file, or the findings that say why it cannot be used. */
@@ -102,7 +89,7 @@ export async function runEditorFixtures(
   for (const fixture of fixtures) {
     if (options.isCancelled?.()) return undefined;
     const { result } = executor.evaluateSource(ruleSource, chunkName, fixture.context, options.limits);
-    const problems = result.error ? [] : expectationProblems(fixture.expect, result);
+    const problems = unexpectedError(fixture.expect, result) ? [] : expectationProblems(fixture.expect, result);
     outcomes.push({ fixture, result, problems });
     if (options.yieldBetween) await options.yieldBetween();
   }
@@ -120,7 +107,7 @@ function fixtureFindings(outcomes: FixtureOutcome[], ruleSource: string): Pick<F
     return { start: { line, character: start }, end: { line, character: text.length } };
   };
   for (const { fixture, result, problems } of outcomes) {
-    if (result.error) {
+    if (result.error && unexpectedError(fixture.expect, result)) {
       if (result.error.code === 'syntax-error') continue; // the checker's own syntax-error says it
       const message = `fixture "${fixture.name}" fails: ${result.error.code}: ${result.error.message}`;
       const line = result.error.line !== undefined ? result.error.line - 1 : 0;
@@ -138,6 +125,6 @@ function fixtureFindings(outcomes: FixtureOutcome[], ruleSource: string): Pick<F
 /** The code lens title of a fixture outcome: `✓ high-wsjf → autonomous 0.95`. */
 export function fixtureLensTitle(outcome: FixtureOutcome): string {
   const { fixture, result, problems } = outcome;
-  if (result.error) return `✗ ${fixture.name} → ${result.error.code}`;
+  if (result.error) return `${problems.length === 0 && !unexpectedError(fixture.expect, result) ? '✓' : '✗'} ${fixture.name} → ${result.error.code}`;
   return `${problems.length === 0 ? '✓' : '✗'} ${fixture.name} → ${result.decision} ${result.confidence}`;
 }

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Finding, Position, Range, Severity } from './types';
+import { sortFindings } from './types';
 
 /** Maps offsets of a text to LSP positions. */
 export class LineIndex {
@@ -94,7 +95,7 @@ export function checkJsonFile(text: string, kind: JsonFileKind): JsonCheck {
     seenPaths.add(key);
     findings.push({ code, severity, range: errorRange(tree, error, lines), message: describeSchemaError(error) });
   }
-  return { findings, value, tree };
+  return { findings: sortFindings(findings), value, tree };
 }
 
 function segments(instancePath: string): Array<string | number> {

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LuaExecutor } from '../../core/src/executor/lua-executor';
+import { fixtureLensTitle, readEditorFixtures, runEditorFixtures } from '../../core/src/checker';
+import { lua, range } from './helpers';
+
+const RULE = lua(
+  'local wsjf = context.metrics.wsjf_score',
+  'if wsjf > 50 then',
+  '  return { decision = "autonomous", confidence = 0.95, reasoning = "high WSJF" }',
+  'end',
+  'return { decision = "escalated", confidence = 0.5, reasoning = "low WSJF" }',
+);
+
+const FIXTURES = JSON.stringify(
+  {
+    fixtures: [
+      { name: 'high-wsjf', context: { metrics: { wsjf_score: 60 } }, expect: { decision: 'autonomous', confidence: 0.95 } },
+      { name: 'wrong', context: { metrics: { wsjf_score: 10 } }, expect: { decision: 'collaborative', reasoning: 'WSJF' } },
+      { name: 'no-metrics', context: {} },
+      { name: 'expected-failure', context: {}, expect: { error: 'runtime-error' } },
+    ],
+  },
+  null,
+  2,
+);
+
+test('fixtures run on the shared executor: lenses, failures and errors', async () => {
+  const { fixtures, findings } = readEditorFixtures(FIXTURES);
+  assert.deepEqual(findings, []);
+  const run = await runEditorFixtures(new LuaExecutor(), RULE, 'epic.lua', fixtures);
+  assert.ok(run);
+  assert.deepEqual(run.outcomes.map(fixtureLensTitle), ['✓ high-wsjf → autonomous 0.95', '✗ wrong → escalated 0.5', '✗ no-metrics → runtime-error', '✓ expected-failure → runtime-error']);
+  assert.deepEqual(
+    run.ruleFindings.map((f) => [f.code, f.range, f.message.replace(/epic\.lua:1: .*/, 'epic.lua:1: …')]),
+    [
+      ['fixture-failed', range(0, 0, 0, 39), 'fixture "wrong" failed: decision: expected collaborative, got escalated'],
+      ['fixture-error', range(0, 0, 0, 39), 'fixture "no-metrics" fails: runtime-error: epic.lua:1: …'],
+    ],
+  );
+  assert.deepEqual(run.fixtureFileFindings.map((f) => [f.code, f.range.start.line]), [['fixture-failed', 15], ['fixture-error', 27]]);
+});
+
+test('a run is abandoned when it is cancelled', async () => {
+  const { fixtures } = readEditorFixtures(FIXTURES);
+  let checks = 0;
+  const run = await runEditorFixtures(new LuaExecutor(), RULE, 'epic.lua', fixtures, { isCancelled: () => ++checks > 2 });
+  assert.equal(run, undefined);
+});
+
+test('a rule that loops forever is stopped by the instruction budget', async () => {
+  const { fixtures } = readEditorFixtures(JSON.stringify({ fixtures: [{ name: 'loop', context: {} }] }));
+  const run = await runEditorFixtures(new LuaExecutor(), 'while true do end', 'loop.lua', fixtures, { limits: { instructions: 10_000 } });
+  assert.deepEqual(run?.outcomes.map(fixtureLensTitle), ['✗ loop → instruction-limit']);
+});
+
+test('a broken fixtures file gives findings and no fixtures', () => {
+  const { fixtures, findings } = readEditorFixtures('{"fixtures": [{"name": 3}]}');
+  assert.deepEqual(fixtures, []);
+  assert.deepEqual(findings.map((f) => f.message), ['fixtures[0] is missing "context"', 'fixtures[0].name must be string']);
+});
