@@ -365,6 +365,7 @@ describe('lua patterns: limits in the executor', () => {
     { name: 'backtracking gsub', source: 'string.rep("a", 30000):gsub(".-.-.-b", "")' + OK, code: 'time-limit', message: /steps/ },
     { name: 'backtracking swallowed by pcall', source: 'pcall(string.find, string.rep("a", 30000), ".-.-.-.-b")' + OK, code: 'time-limit', message: /steps/ },
     { name: 'plain find with a long near-miss', source: 'string.rep("a", 1000000):find(string.rep("a", 1000) .. "b", 1, true)' + OK, code: 'time-limit', message: /steps/ },
+    { name: 'plain finds that scan a long string again and again', source: 'local s = string.rep("a", 4000000) for i = 1, 100000 do s:find("b", 1, true) end' + OK, code: 'time-limit', message: /steps/ },
     { name: 'many short finds add up', source: 'local s = string.rep("a", 300) for i = 1, 20000 do s:find(".-.-b") end' + OK, code: 'time-limit', message: /steps/ },
     { name: 'gsub that doubles a string 30 times', source: 'local s = string.rep("x", 1000) for i = 1, 30 do s = s:gsub("x", "xx") end' + OK, code: 'memory-limit' },
     { name: 'gsub that multiplies a string', source: 'local s = string.rep("a", 100000) return s:gsub(".", s)', code: 'memory-limit' },
