@@ -356,7 +356,9 @@ return { decision = "escalated", confidence = 0.5, reasoning = "Low WSJF" }`;
 const OK = ' return { decision = "autonomous", confidence = 1, reasoning = "ok" }';
 
 describe('lua patterns: limits in the executor', () => {
-  const executor = new LuaExecutor();
+  // A wall clock far away: each case must end on its own limit (steps, bytes,
+  // instructions), not on a busy machine's clock. The default clock is tried below.
+  const executor = new LuaExecutor({ timeMs: 120_000 });
   const limitCases: { name: string; source: string; code: string; message?: RegExp }[] = [
     { name: 'backtracking find (method call)', source: 'return string.rep("a", 30000):find(".-.-.-.-b")', code: 'time-limit', message: /steps/ },
     { name: 'backtracking string.find', source: 'local s = string.rep("a", 30000) return string.find(s, ".-.-.-.-b")', code: 'time-limit', message: /steps/ },
@@ -387,6 +389,14 @@ describe('lua patterns: limits in the executor', () => {
       assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null });
     });
   }
+
+  it('at default limits, backtracking is stopped (by its steps or, on a slow machine, the clock)', () => {
+    const defaults = new LuaExecutor();
+    const { result } = defaults.evaluateSource('return string.rep("a", 30000):find(".-.-.-.-b")', 'rule.lua', {});
+    assert.equal(result.error?.code, 'time-limit', JSON.stringify(result));
+    const next = defaults.evaluateSource(EPIC, 'epic.lua', { metrics: { wsjf_score: 60 } }).result;
+    assert.equal(next.reasoning, 'High WSJF (60)');
+  });
 
   it('rules that use patterns normally get their answers', () => {
     const source = `
