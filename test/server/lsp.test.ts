@@ -193,6 +193,18 @@ test('bad input: a broken document and requests for unknown documents do not bre
   assert.equal(hoverBroken, null);
 });
 
+test('code action: add a missing field', async () => {
+  const uri = pathToFileURL(join(workspace, 'short.lua')).href;
+  await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'lua', version: 1, text: 'return { decision = "escalated", confidence = 0.5 }' } });
+  const published = await diagnosticsFor(uri, (d) => d.length > 0);
+  assert.deepEqual(published.diagnostics.map((d) => d.code), ['missing-field']);
+  const actions = (await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: published.diagnostics[0]!.range, context: { diagnostics: published.diagnostics } })) as CodeAction[];
+  assert.deepEqual(
+    actions.map((a) => [a.title, a.edit?.changes?.[uri]]),
+    [['Add `reasoning`', [{ range: { start: { line: 0, character: 49 }, end: { line: 0, character: 49 } }, newText: ', reasoning = "TODO: explain the decision"' }]]],
+  );
+});
+
 test('shutdown and exit end the process cleanly', async () => {
   await client.connection.sendRequest(ShutdownRequest.type);
   await client.connection.sendNotification(ExitNotification.type);

@@ -364,6 +364,7 @@ class ContractWalker {
         const fields = new Map(shape.fields);
         let open = shape.open;
         if (key === undefined) open = true;
+        else if (value.kind === 'nil') fields.delete(key); // `t.x = nil` removes the field
         else fields.set(key, { value, maybe: false, keyNode: target.type === 'MemberExpression' ? target.identifier : target.index });
         this.replaceShape(shape, { ...shape, fields, open }, state);
       } else {
