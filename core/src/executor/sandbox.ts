@@ -159,7 +159,14 @@ end
 local base = {}
 for _, name in ipairs(base_names) do base[name] = G[name] end
 base.pcall = function(f, ...) return pass(raw_pcall(f, ...)) end
-base.xpcall = function(f, handler, ...) return pass(raw_xpcall(f, handler, ...)) end
+-- Once a limit is hit the rule's message handler is not run again: a handler that
+-- loops would otherwise be re-entered for its own limit error, over and over.
+base.xpcall = function(f, handler, ...)
+  return pass(raw_xpcall(f, function(e)
+    if limit_hit() then return e end
+    return handler(e)
+  end, ...))
+end
 base.print = H.print
 base._VERSION = G._VERSION
 
