@@ -16,6 +16,7 @@ import { CAP_POSITION, CAP_UNFINISHED, MatchState, PatternError, StepMeter, find
 
 const CARET = 94; // '^'
 const L_ESC = 37; // '%'
+const CLOSE = 41; // ')'
 const DIGIT_0 = 48;
 const DIGIT_1 = 49;
 /** Idle match states kept for reuse; more are only needed while gsub callbacks nest. */
@@ -182,6 +183,25 @@ function substitute(L: LuaState, ms: MatchState, buffer: ByteBuffer, tr: number,
   let s = 0;
   let lastMatch = -1;
   let count = 0;
+  if (!anchor && ms.patEnd > 0 && hasNoSpecials(ms.pat) && !ms.pat.includes(CLOSE)) {
+    // A literal pattern (the common `s:gsub(",", ";")`): jump from occurrence to
+    // occurrence instead of trying a match at every byte. Same result, same order.
+    // (')' is no "special" for find's plain search, but gsub must reject it.)
+    const pat = ms.pat;
+    while (count < maxReplacements) {
+      const found = findPlain(ms.meter, src, pat, s);
+      if (found === -1) break;
+      buffer.append(src, s, found);
+      count++;
+      const e = found + pat.length;
+      if (replacement === null) appendLookup(L, buffer, ms, tr, found, e);
+      else if (plainReplacement) buffer.append(replacement, 0, replacement.length);
+      else appendReplacement(buffer, ms, replacement, found, e);
+      s = e;
+    }
+    buffer.append(src, s, ms.srcEnd);
+    return count;
+  }
   while (count < maxReplacements) {
     ms.restart();
     const e = match(ms, s, p0);
