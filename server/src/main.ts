@@ -137,15 +137,21 @@ export function startServer(connection: Connection): void {
     documents.forget(event.document.uri);
   });
 
+  /** Completion, hover and symbols are for Lua rules; JSON files get their help from the JSON schemas. */
+  const isLua = (uri: string): boolean => {
+    const kind = rulesFileKind(uriToPath(uri) ?? uri);
+    return kind === 'lua' || (kind === undefined && !uri.endsWith('.json'));
+  };
+
   connection.onCompletion((params) => {
     const document = textDocuments.get(params.textDocument.uri);
-    if (!document) return [];
+    if (!document || !isLua(document.uri)) return [];
     return completionItems(document.getText(), params.position, documents.schemaFor(document.uri), documents.analysis(document.uri));
   });
 
   connection.onHover((params) => {
     const document = textDocuments.get(params.textDocument.uri);
-    if (!document) return null;
+    if (!document || !isLua(document.uri)) return null;
     return hover(document.getText(), params.position, documents.schemaFor(document.uri), documents.analysis(document.uri));
   });
 
@@ -153,7 +159,7 @@ export function startServer(connection: Connection): void {
 
   connection.onDocumentSymbol((params) => {
     const document = textDocuments.get(params.textDocument.uri);
-    return document && rulesFileKind(uriToPath(document.uri) ?? document.uri) !== 'fixtures' ? symbols(document.getText()) : [];
+    return document && isLua(document.uri) ? symbols(document.getText()) : [];
   });
 
   connection.onCodeLens((params) => fixtureLenses(documents.analysis(params.textDocument.uri)));
