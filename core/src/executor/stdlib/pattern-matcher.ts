@@ -78,7 +78,7 @@ export class MatchState {
 
   constructor(readonly meter: StepMeter) {}
 
-  /** Prepares for matching `pat[patStart..]` (an anchor already skipped) against `src`. */
+  /** Prepares for matching `pat` against `src` (callers start at pattern index 1 to skip a '^' anchor). */
   prepare(src: Uint8Array, pat: Uint8Array): void {
     this.src = src;
     this.srcEnd = src.length;
