@@ -1,5 +1,13 @@
 import type { Connection, InitializeParams, InitializeResult } from 'vscode-languageserver/node';
-import { CodeActionKind, CodeLensRefreshRequest, DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  CodeLensRefreshRequest,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  TextDocuments,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { rulesFileKind } from '../../core/src/checker';
 import { quickFixes } from './code-actions';
@@ -114,6 +122,11 @@ export function startServer(connection: Connection): void {
     if (clientCapabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION }).catch(() => undefined);
     }
+    if (clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+      void connection.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.lua' }, { globPattern: '**/*.{rule,fixtures,schema}.json' }] })
+        .catch(() => undefined);
+    }
     await loadSettings();
     await checkWorkspace(connection, documents, publisher, (uri) => textDocuments.get(uri) !== undefined, clientCapabilities.window?.workDoneProgress === true);
   });
@@ -125,9 +138,28 @@ export function startServer(connection: Connection): void {
     for (const document of textDocuments.all()) documentChanged(document, true);
   });
 
-  connection.onDidChangeWatchedFiles(() => {
-    documents.schemasChanged();
-    for (const document of textDocuments.all()) documentChanged(document, false);
+  connection.onDidChangeWatchedFiles((params) => {
+    let schemaChanged = false;
+    for (const change of params.changes) {
+      const kind = rulesFileKind(uriToPath(change.uri) ?? change.uri);
+      if (kind === 'context-schema') schemaChanged = true;
+      if (!kind || kind === 'context-schema' || textDocuments.get(change.uri)) continue;
+      // A closed rule file changed on disk (a pull, a checkout) or went away.
+      if (change.type === FileChangeType.Deleted) {
+        publisher.set(change.uri, 'checks', []);
+        publisher.set(change.uri, 'fixtures', []);
+      } else {
+        const text = documents.text(change.uri);
+        if (text !== undefined) publisher.set(change.uri, 'checks', documents.check(change.uri, text, 0, false).findings);
+      }
+      const ruleUri = kind === 'fixtures' ? ruleUriOf(change.uri) : kind === 'lua' ? change.uri : undefined;
+      const open = ruleUri ? textDocuments.get(ruleUri) : undefined;
+      if (ruleUri && open) fixtures.schedule(ruleUri, open.version);
+    }
+    if (schemaChanged) {
+      documents.schemasChanged();
+      for (const document of textDocuments.all()) documentChanged(document, false);
+    }
   });
 
   textDocuments.onDidOpen((event) => documentChanged(event.document, true));

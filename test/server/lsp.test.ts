@@ -10,9 +10,11 @@ import {
   CodeLensRequest,
   CompletionRequest,
   DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
   DidOpenTextDocumentNotification,
   DocumentSymbolRequest,
   ExitNotification,
+  FileChangeType,
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
@@ -203,6 +205,20 @@ test('code action: add a missing field', async () => {
     actions.map((a) => [a.title, a.edit?.changes?.[uri]]),
     [['Add `reasoning`', [{ range: { start: { line: 0, character: 49 }, end: { line: 0, character: 49 } }, newText: ', reasoning = "TODO: explain the decision"' }]]],
   );
+});
+
+test('watched files: a closed rule changed on disk is rechecked, a deleted one cleared', async () => {
+  const path = join(workspace, 'changed.lua');
+  const uri = pathToFileURL(path).href;
+  writeFileSync(path, 'return { decision = "escalated", confidence = 50, reasoning = "x" }');
+  await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri, type: FileChangeType.Created }] });
+  const found = await diagnosticsFor(uri, (d) => d.length > 0);
+  assert.deepEqual(found.diagnostics.map((d) => d.code), ['confidence-out-of-range']);
+  const mark = client.notifications.length;
+  rmSync(path);
+  await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri, type: FileChangeType.Deleted }] });
+  const cleared = await diagnosticsFor(uri, (d) => d.length === 0, mark);
+  assert.deepEqual(cleared.diagnostics, []);
 });
 
 test('shutdown and exit end the process cleanly', async () => {
