@@ -48,3 +48,10 @@ test('globals assigned anywhere, functions declared later, provided globals and 
   );
   assert.deepEqual(check(source, 'undefined-global'), []);
 });
+
+test('Lua 5.1 names get a Lua 5.3 hint', () => {
+  assert.deepEqual(check(lua('local a, b = unpack({1, 2})', 'local p = math.pow(2, 3)'), 'undefined-global').map((f) => [f.range, f.message, f.fix]), [
+    [range(0, 13, 0, 19), '`unpack` is not defined: no local, no global the rule assigns, nothing the sandbox provides; Lua 5.3 has `table.unpack` instead', { title: 'Change to `table.unpack`', range: range(0, 13, 0, 19), newText: 'table.unpack' }],
+    [range(1, 15, 1, 18), '`math.pow` does not exist in the rule sandbox; use the `^` operator instead (`x ^ y`)', undefined],
+  ]);
+});
