@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { check, lua, range } from '../helpers';
+import { check, epicSchema, lua, range } from '../helpers';
 
 test('a quoted confidence, with a fix that unquotes it', () => {
   assert.deepEqual(check('return { decision = "autonomous", confidence = "0.95", reasoning = "x" }', 'wrong-field-type'), [
@@ -34,4 +34,23 @@ test('string.format, concatenation and tostring are strings; unknown values are 
     'return { decision = "escalated", confidence = s, reasoning = tostring(s) }',
   );
   assert.deepEqual(check(source, 'wrong-field-type'), []);
+});
+
+test('a context field whose schema type is wrong for the contract field', () => {
+  const source = lua('function v(ctx)', '  return { decision = "escalated", confidence = ctx.epic_id, reasoning = ctx.metrics.wsjf_score }', 'end', 'return v(context)');
+  assert.deepEqual(check(source, 'wrong-field-type', epicSchema()), [
+    {
+      code: 'wrong-field-type',
+      severity: 'error',
+      range: range(1, 52, 1, 59),
+      message: '`confidence` must be a number from 0 to 1, but context.epic_id is a string in context.schema.json; set it to a number from 0 to 1',
+    },
+    {
+      code: 'wrong-field-type',
+      severity: 'error',
+      range: range(1, 85, 1, 95),
+      message: '`reasoning` must be a string that explains the decision, but context.metrics.wsjf_score is a number in context.schema.json; wrap it in tostring(...) or build it with string.format(...)',
+    },
+  ]);
+  assert.deepEqual(check('return { decision = "escalated", confidence = context.metrics.dependencies_met, reasoning = context.epic_id }', 'wrong-field-type', epicSchema()), []);
 });

@@ -1,8 +1,12 @@
-import type { Check } from '../check';
+import { basename } from 'node:path';
+import type { Node } from 'luaparse';
+import type { Check, CheckContext } from '../check';
 import { finding } from '../check';
 import { nodeRange } from '../parse';
 import type { Finding } from '../types';
+import type { Value } from '../values';
 import { luaTypeOf } from '../values';
+import { contextPathText } from './unknown-context-field';
 import type { ContractField } from './contract-tables';
 import { CONTRACT_FIELDS, aType, fieldValues, returnedTables } from './contract-tables';
 
@@ -26,6 +30,11 @@ export const wrongFieldType: Check = {
     for (const table of returnedTables(ctx)) {
       for (const field of CONTRACT_FIELDS) {
         for (const { value, node } of fieldValues(table.shape, field)) {
+          if (value.kind === 'context' && node) {
+            const found = schemaTyped(ctx, field, value, node);
+            if (found) findings.push(found);
+            continue;
+          }
           const type = luaTypeOf(value);
           if (type === undefined || !node || type === EXPECTED[field].type) continue;
           const range = nodeRange(node);
@@ -44,3 +53,18 @@ export const wrongFieldType: Check = {
     return findings;
   },
 };
+
+/** A context value whose schema type is certain and wrong for the field, e.g. `reasoning = ctx.metrics.wsjf_score`. */
+function schemaTyped(ctx: CheckContext, field: ContractField, value: Extract<Value, { kind: 'context' }>, node: Node): Finding | undefined {
+  if (!ctx.schema || !value.schema) return undefined;
+  const types = ctx.schema.luaTypes(value.schema);
+  // A missing field reads as nil whatever the schema says; only the declared types count here.
+  if (!types || types.has(EXPECTED[field].type)) return undefined;
+  const declared = [...types].filter((t) => t !== 'nil');
+  if (declared.length === 0) return undefined;
+  const advice = field === 'reasoning' && declared.includes('number') ? 'wrap it in tostring(...) or build it with string.format(...)' : `set it to ${EXPECTED[field].hint}`;
+  return finding(wrongFieldType, {
+    range: nodeRange(node),
+    message: `\`${field}\` must be ${EXPECTED[field].hint}, but ${contextPathText(value.path)} is ${declared.map(aType).join(' or ')} in ${basename(ctx.schema.origin)}; ${advice}`,
+  });
+}
