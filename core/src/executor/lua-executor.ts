@@ -8,7 +8,7 @@ import type { LuaCFunction, LuaState } from './fengari-runtime';
 import { lauxlib, lua, lstr, setStringMeter, to_luastring } from './fengari-runtime';
 import type { ExecutorLimits } from './limits';
 import { DEFAULT_LIMITS, LimitExceeded } from './limits';
-import { ContextPusher, InvalidContextError } from './push-context';
+import { ContextPusher, InternedKeys, InvalidContextError } from './push-context';
 import { luaTypeNameOf, readResult } from './read-result';
 import type { PrintSink, SandboxHooks } from './sandbox';
 import { buildSandbox } from './sandbox';
@@ -65,6 +65,7 @@ interface LuaWorld {
   thread: LuaState;
   threadRef: number;
   generation: number;
+  keys: InternedKeys;
 }
 
 /**
@@ -292,7 +293,7 @@ export class LuaExecutor {
     };
     lua.lua_atnativeerror(L, atNativeError);
     this.generation++;
-    this.world = { L, envMetaRef, thread: null, threadRef: 0, generation: this.generation };
+    this.world = { L, envMetaRef, thread: null, threadRef: 0, generation: this.generation, keys: new InternedKeys() };
     this.replaceThread();
   }
 
@@ -302,6 +303,6 @@ export class LuaExecutor {
     if (world.threadRef) lauxlib.luaL_unref(world.L, lua.LUA_REGISTRYINDEX, world.threadRef);
     world.thread = lua.lua_newthread(world.L);
     world.threadRef = lauxlib.luaL_ref(world.L, lua.LUA_REGISTRYINDEX);
-    this.pusher = new ContextPusher(world.thread);
+    this.pusher = new ContextPusher(world.thread, world.keys);
   }
 }

@@ -1,5 +1,5 @@
 import type { LuaState } from './fengari-runtime';
-import { lua, lstr, to_luastring } from './fengari-runtime';
+import { lauxlib, lua, lstr, to_luastring } from './fengari-runtime';
 
 /** Limits on a context; the same numbers bound HTTP bodies and fixture contexts. */
 export const CONTEXT_LIMITS = {
@@ -32,6 +32,36 @@ function childPath(path: string, key: string | number): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
+/** Distinct keys kept per Lua state; keys past this (say, ids used as keys) take the plain path. */
+const MAX_INTERNED_KEYS = 10_000;
+const MAX_INTERNED_KEY_LENGTH = 64;
+
+/**
+ * Object keys of contexts, kept as Lua strings in the registry of one Lua state.
+ * Why: fengari hashes a string key by building a hex string of its bytes, once per
+ * string object. A key pushed with lua_pushstring is a new string object every
+ * time, so every context paid that hash again for "metrics", "wsjf_score", ...;
+ * a key fetched from the registry is the same object, hash already computed. Lua
+ * strings are immutable and rules cannot reach the registry, so sharing is safe.
+ */
+export class InternedKeys {
+  private readonly refs = new Map<string, number>();
+
+  /** Pushes `key` as a Lua string onto L (any thread of the state that owns these keys). */
+  push(L: LuaState, key: string): void {
+    const ref = this.refs.get(key);
+    if (ref !== undefined) {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
+      return;
+    }
+    lua.lua_pushstring(L, to_luastring(key));
+    if (this.refs.size < MAX_INTERNED_KEYS && key.length <= MAX_INTERNED_KEY_LENGTH) {
+      lua.lua_pushvalue(L, -1);
+      this.refs.set(key, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) as number);
+    }
+  }
+}
+
 /**
  * Validates and converts a JSON-like value onto the Lua stack in one walk:
  * objects become tables, arrays 1-based sequences, null nil. Numbers follow
@@ -44,7 +74,11 @@ export class ContextPusher {
   private values = 0;
   private readonly ancestors: object[] = [];
 
-  constructor(private readonly L: LuaState) {}
+  /** `keys` must belong to the same Lua state as L; without it keys are pushed as new strings. */
+  constructor(
+    private readonly L: LuaState,
+    private readonly keys?: InternedKeys,
+  ) {}
 
   pushContext(context: unknown): void {
     if (typeof context !== 'object' || context === null || Array.isArray(context) || !isPlainObject(context)) {
@@ -89,6 +123,9 @@ export class ContextPusher {
     const L = this.L;
     if (depth >= CONTEXT_LIMITS.maxDepth) throw new InvalidContextError(`${path}: nested deeper than ${CONTEXT_LIMITS.maxDepth} levels`);
     if (this.ancestors.includes(value)) throw new InvalidContextError(`${path}: the context contains a cycle (a value that contains itself)`);
+    // Each level holds a key and a table on the stack; fengari only guarantees 20 free
+    // slots, so deep contexts ask for room (shallow ones never pay for the check).
+    if (depth >= 6 && !lua.lua_checkstack(L, 4)) throw new InvalidContextError(`${path}: nested too deeply to pass to a rule`);
     this.ancestors.push(value);
     if (Array.isArray(value)) {
       if (value.length > CONTEXT_LIMITS.maxArrayLength) throw new InvalidContextError(`${path}: array longer than ${CONTEXT_LIMITS.maxArrayLength.toLocaleString('en-US')} elements`);
@@ -108,7 +145,8 @@ export class ContextPusher {
       for (const key of keys) {
         const item = record[key];
         if (item === undefined || item === null) continue; // like JSON.stringify and Lua's nil
-        lua.lua_pushstring(L, lstr(key));
+        if (this.keys) this.keys.push(L, key);
+        else lua.lua_pushstring(L, lstr(key));
         this.push(item, childPath(path, key), depth + 1);
         lua.lua_rawset(L, -3);
       }
