@@ -93,3 +93,28 @@ function keep(value: unknown): void {
 export function lastKept(): unknown {
   return kept;
 }
+
+/**
+ * Times two operations in alternating samples, so that a change in the machine's
+ * load during the run hits both alike: for A/B questions such as "is warm slower
+ * after a 100-line rule ran on the same executor?".
+ */
+export function measurePair(opA: (i: number) => unknown, opB: (i: number) => unknown, options: MeasureOptions): [Timing, Timing] {
+  const { batch, samples, warmupBatches = 3 } = options;
+  let i = 0;
+  let sink: unknown;
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let s = 0; s < warmupBatches + samples; s++) {
+    for (const [op, into] of [[opA, a], [opB, b]] as const) {
+      const first = i;
+      const started = performance.now();
+      for (let k = 0; k < batch; k++) sink = op(first + k);
+      const elapsed = performance.now() - started;
+      if (s >= warmupBatches) into.push((elapsed * 1000) / batch);
+    }
+    i += batch;
+  }
+  keep(sink);
+  return [summarise(a, batch), summarise(b, batch)];
+}
