@@ -1,3 +1,4 @@
+import type { ExecutionRecord, ExecutionSink } from '../../core/src/engine/execution-sink';
 import type { ExecutionLogRecord, RuleStore } from './types';
 
 export interface DecisionLogOptions {
@@ -9,6 +10,8 @@ export interface DecisionLogOptions {
   maxBuffered?: number;
   /** Fills `engineId` of records that have none. */
   engineId?: string;
+  /** Leave out results served from the cache (default: they are logged, marked by nothing but their speed). */
+  skipCached?: boolean;
   onError?: (error: Error) => void;
 }
 
@@ -17,7 +20,7 @@ export interface DecisionLogOptions {
  * batches, off the evaluation path. A store outage costs log lines (counted in
  * `dropped`), never evaluations. `stop()` writes what is left.
  */
-export class StoreDecisionLog {
+export class StoreDecisionLog implements ExecutionSink {
   private buffer: ExecutionLogRecord[] = [];
   private flushing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -36,7 +39,24 @@ export class StoreDecisionLog {
     this.timer.unref();
   }
 
-  record(record: ExecutionLogRecord): void {
+  /** The engine's sink entry point: called on the evaluation path, never blocks. */
+  record(record: ExecutionRecord): void {
+    if (record.cached && this.options.skipCached === true) return;
+    this.add({
+      rule: record.rule,
+      version: record.version,
+      decision: record.decision,
+      confidence: record.confidence,
+      durationMs: record.durationMs,
+      errorCode: record.errorCode,
+      correlationId: record.correlationId === '' ? null : record.correlationId,
+      engineId: this.options.engineId ?? null,
+      at: new Date(record.at).toISOString(),
+    });
+  }
+
+  /** Adds a record in the store's own shape. */
+  add(record: ExecutionLogRecord): void {
     this.buffer.push({ ...record, engineId: record.engineId ?? this.options.engineId ?? null, at: record.at ?? new Date().toISOString() });
     this.trim();
     if (this.buffer.length >= this.batchSize) void this.flush();

@@ -23,6 +23,7 @@ export class HeartbeatWriter {
   readonly engineId: string;
   private readonly startedAt = new Date().toISOString();
   private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: RuleStore,
@@ -38,7 +39,16 @@ export class HeartbeatWriter {
     this.timer.unref();
   }
 
-  async beat(status: 'running' | 'stopped' = 'running'): Promise<void> {
+  /**
+   * Writes one heartbeat. Beats are queued, and each reads what the engine serves
+   * when it runs, so an older beat never lands after a newer one.
+   */
+  beat(status: 'running' | 'stopped' = 'running'): Promise<void> {
+    this.chain = this.chain.then(() => this.write(status));
+    return this.chain;
+  }
+
+  private async write(status: 'running' | 'stopped'): Promise<void> {
     try {
       await this.store.heartbeat({
         engineId: this.engineId,

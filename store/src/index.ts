@@ -9,3 +9,4 @@ export { StoreRuleSource, type StoreRuleSourceOptions } from './store-rule-sourc
 export { StoreDecisionLog, type DecisionLogOptions } from './decision-log';
 export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
+export { StoreEngine, type StoreEngineOptions } from './store-engine';

@@ -4,6 +4,20 @@ import { dirname } from 'node:path';
 import { StoreUnavailableError } from './errors';
 import type { Row, SqlDriver, SqlQueryer, TransactionMode } from './sql-driver';
 
+/** One write queue per database file for all connections of this process. */
+const fileLocks = new Map<string, Promise<unknown>>();
+
+function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const previous = fileLocks.get(path) ?? Promise.resolve();
+  const result = previous.then(fn, fn);
+  const tail = result.catch(() => undefined);
+  fileLocks.set(path, tail);
+  void tail.then(() => {
+    if (fileLocks.get(path) === tail) fileLocks.delete(path);
+  });
+  return result;
+}
+
 export interface SqliteDriverOptions {
   /** How long a writer waits for another process's write lock (ms). */
   busyTimeoutMs?: number;
@@ -78,7 +92,15 @@ export class SqliteDriver implements SqlDriver {
   }
 
   transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T> {
-    return this.serial(async () => {
+    if (mode === 'read' || this.path === ':memory:') return this.serial(() => this.runTransaction(mode, fn));
+    // Writers in this process queue here, asynchronously, before asking SQLite for the
+    // lock: a second connection's BEGIN IMMEDIATE would otherwise block the event loop
+    // in busy_timeout while the first connection's transaction waits for that same loop.
+    return this.serial(() => withFileLock(this.path, () => this.runTransaction(mode, fn)));
+  }
+
+  private runTransaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T> {
+    return (async () => {
       // IMMEDIATE takes the write lock up front, so two writers never both read the
       // same head version and then race to write on top of it.
       this.db.exec(mode === 'read' ? 'BEGIN' : 'BEGIN IMMEDIATE');
@@ -94,7 +116,7 @@ export class SqliteDriver implements SqlDriver {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw e;
       }
-    });
+    })();
   }
 
   async announce(): Promise<void> {

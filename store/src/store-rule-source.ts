@@ -42,6 +42,13 @@ export class StoreRuleSource implements RuleSource {
     return max;
   }
 
+  /** How many times the change feed reconnected (PostgreSQL), for tests and metrics. */
+  get reconnects(): number {
+    let n = 0;
+    for (const w of this.watchers) n += w.reconnects;
+    return n;
+  }
+
   watch(onChange: (change: RuleChange) => void): () => void {
     const onError = this.options.onError ?? (() => undefined);
     const watcher = this.store.watch(
@@ -69,10 +76,8 @@ export class StoreRuleSource implements RuleSource {
       { ...this.options.watch, onError },
     );
     this.watchers.add(watcher);
-    return () => {
-      this.watchers.delete(watcher);
-      void watcher.stop();
-    };
+    // Stopping is async; `stop()` below awaits it (a watcher's stop is idempotent).
+    return () => void watcher.stop();
   }
 
   /** Stops every watcher and waits until none is mid-fetch. */

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RuleChange } from '../../core/src/engine/rule-source';
-import { StoreDecisionLog, StoreRuleSource, type SqlRuleStore } from '../../store/src';
+import { StoreDecisionLog, StoreEngine, type SqlRuleStore } from '../../store/src';
 import { startChild } from './child-process';
 import { startPostgres, type PgServer } from './pg-harness';
 import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
@@ -78,8 +77,19 @@ function processFaults(name: 'sqlite' | 'postgres', makeBackend: () => Promise<B
   });
 }
 
+// One throwaway cluster for the whole file (its restart test needs one it controls).
+let cluster: Promise<PgServer> | undefined;
+const ownCluster = (): Promise<PgServer> => (cluster ??= startPostgres({ ownCluster: true }));
+after(async () => {
+  if (cluster !== undefined) await (await cluster).close();
+});
+
 processFaults('sqlite', async () => sqliteBackend());
-processFaults('postgres', async () => postgresBackend(await startPostgres()));
+processFaults('postgres', async () => {
+  const server = await ownCluster();
+  // The file-level hook removes the cluster; this backend only makes databases.
+  return { ...postgresBackend(server), close: async () => undefined };
+});
 
 describe('three processes read one SQLite file while another publishes', () => {
   let backend: Backend;
@@ -114,9 +124,8 @@ describe('three processes read one SQLite file while another publishes', () => {
 describe('PostgreSQL restarted under a running engine', () => {
   let server: PgServer;
   before(async () => {
-    server = await startPostgres({ ownCluster: true });
+    server = await ownCluster();
   });
-  after(() => server?.close());
 
   test('the watcher keeps the last rules, reconnects and catches up on what was published meanwhile', async () => {
     const url = await server.createDatabase();
@@ -124,22 +133,22 @@ describe('PostgreSQL restarted under a running engine', () => {
     const writer = backend.open(url);
     const engineStore = backend.open(url);
     const errors: string[] = [];
-    // Reconnects start slow enough that the publish below lands while the watcher is away.
-    const source = new StoreRuleSource(engineStore, { onError: (e) => errors.push(e.message), watch: { initialBackoffMs: 400, maxBackoffMs: 800, resyncIntervalMs: 0 } });
     await writer.publish(luaRule('r', 'one'), { author: 'ann' });
-    const serving = new Map<string, number>();
-    for (const r of await source.load()) serving.set(r.definition.name, r.version);
-    source.watch((change: RuleChange) => {
-      for (const r of change.upserted) serving.set(r.definition.name, r.version);
+    // Reconnects start slow enough that the publish below lands while the watcher is away.
+    const { engine } = await StoreEngine.start(engineStore, {
+      decisionLog: false,
+      onError: (e) => errors.push(e.message),
+      watch: { initialBackoffMs: 400, maxBackoffMs: 800, resyncIntervalMs: 0 },
     });
+    const serving = (name: string): number | undefined => engine.engine.list().find((r) => r.name === name)?.version;
     await writer.publish(luaRule('r', 'two'), { author: 'ann' });
-    await eventually(() => serving.get('r') === 2, 'r@2 before the restart');
+    await eventually(() => serving('r') === 2, 'r@2 before the restart');
     const log = new StoreDecisionLog(engineStore, { flushIntervalMs: 60_000, onError: (e) => errors.push(e.message) });
 
     server.stopServer?.();
-    // While the database is down: the engine still has its rules; the log keeps its records.
-    assert.equal(serving.get('r'), 2);
-    log.record({ rule: 'r', version: 2, decision: 'autonomous', confidence: 0.95, durationMs: 1, errorCode: null, correlationId: 'during-outage', engineId: 'e' });
+    // While the database is down: the engine still serves its rules; the log keeps its records.
+    assert.equal(engine.engine.evaluateRule('r', {}).reasoning, 'two');
+    log.add({ rule: 'r', version: 2, decision: 'autonomous', confidence: 0.95, durationMs: 1, errorCode: null, correlationId: 'during-outage', engineId: 'e' });
     await log.flush();
     assert.equal(log.pending, 1, 'a failed batch is kept');
     await eventually(() => errors.length > 0, 'the watcher noticing the lost connection');
@@ -148,13 +157,13 @@ describe('PostgreSQL restarted under a running engine', () => {
     server.startServer?.();
     await writer.publish(luaRule('r', 'three'), { author: 'ann' });
     await writer.publish(luaRule('new-rule', 'one'), { author: 'ann' });
-    await eventually(() => serving.get('r') === 3 && serving.get('new-rule') === 1, 'catch-up after the restart', 20_000);
-    const watcherReconnects = [...(source as unknown as { watchers: Set<{ reconnects: number }> }).watchers].reduce((n, w) => n + w.reconnects, 0);
-    assert.ok(watcherReconnects >= 1, 'the watcher reconnected');
+    await eventually(() => serving('r') === 3 && serving('new-rule') === 1, 'catch-up after the restart', 20_000);
+    assert.equal(engine.engine.evaluateRule('r', {}).reasoning, 'three');
+    assert.ok(engine.source.reconnects >= 1, 'the watcher reconnected');
     await log.stop();
     assert.equal(log.pending, 0);
     assert.equal((await engineStore.recentExecutions('r')).find((e) => e.correlationId === 'during-outage')?.version, 2);
-    await source.stop();
+    await engine.stop();
     await writer.close();
     await engineStore.close();
   });

@@ -13,6 +13,7 @@ import {
   InvalidRuleError,
   LATEST_SCHEMA_VERSION,
   StoreDecisionLog,
+  StoreEngine,
   StoreRuleSource,
   UnknownRuleError,
   UnknownVersionError,
@@ -245,6 +246,23 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
       );
     });
 
+    test('two store objects in one process write at the same time without blocking each other', async () => {
+      const url = await backend.freshUrl();
+      const a = backend.open(url);
+      const b = backend.open(url);
+      open.push(a, b);
+      await a.migrate();
+      const started = Date.now();
+      await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => a.publish(luaRule(`a${i}`), { author: 'ann' })),
+        ...Array.from({ length: 10 }, (_, i) => b.publish(luaRule(`b${i}`), { author: 'bob' })),
+        b.recordExecutions([{ rule: 'a0', version: 1, decision: 'escalated', confidence: 0.1, durationMs: 1, errorCode: null, correlationId: null, engineId: null }]),
+      ]);
+      assert.equal((await a.liveRules()).length, 20);
+      // Generous bound: only a lock wait that ran into the busy timeout (5 s) would exceed it.
+      assert.ok(Date.now() - started < 4000, 'no busy-timeout stall');
+    });
+
     test('StoreRuleSource: load gives live rules; watch pushes versions as they go live', async () => {
       const url = await backend.freshUrl();
       const writer = backend.open(url);
@@ -278,7 +296,7 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
       await store.publish(luaRule('r'), { author: 'ann' });
       const log = new StoreDecisionLog(store, { batchSize: 7, flushIntervalMs: 10_000, engineId: 'e1' });
       for (let i = 0; i < 20; i++) {
-        log.record({ rule: 'r', version: 1, decision: 'autonomous', confidence: 0.9, durationMs: 1.5, errorCode: i === 0 ? 'runtime-error' : null, correlationId: `c${i}`, engineId: null });
+        log.record({ rule: 'r', version: 1, decision: 'autonomous', confidence: 0.9, durationMs: 1.5, errorCode: i === 0 ? 'runtime-error' : null, correlationId: `c${i}`, cached: false, at: Date.now() });
       }
       await log.stop();
       assert.equal(log.written, 20);
@@ -291,6 +309,31 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
       assert.equal(stats?.errors, 1);
       assert.ok(Math.abs((stats?.meanConfidence ?? 0) - 0.9) < 1e-9);
       assert.ok(stats?.lastExecutedAt !== null);
+    });
+
+    test('StoreEngine: evaluates, hot-reloads, refuses a broken version, logs decisions, beats', async () => {
+      const url = await backend.freshUrl();
+      const writer = backend.open(url);
+      const engineStore = backend.open(url);
+      open.push(writer, engineStore);
+      await writer.publish(luaRule('hot', 'one'), { author: 'ann' });
+      const errors: string[] = [];
+      const { engine, report } = await StoreEngine.start(engineStore, { engineId: 'e-test', decisionLog: { flushIntervalMs: 20 }, heartbeatIntervalMs: 60_000, onError: (e) => errors.push(e.message) });
+      assert.deepEqual(report.applied, [{ name: 'hot', version: 1 }]);
+      assert.equal(engine.engine.evaluateRule('hot', {}).reasoning, 'one');
+      await writer.publish(luaRule('hot', 'two'), { author: 'ann' });
+      await eventually(() => engine.engine.evaluateRule('hot', {}).reasoning === 'two', 'the new version serving');
+      assert.equal(engine.engine.evaluateRule('hot', {}).version, 2);
+      // A version that does not compile is refused; version 2 keeps serving.
+      await writer.publish(luaRule('hot', 'broken', { source: 'return {' }), { author: 'ann' });
+      await eventually(() => errors.some((m) => /version 3 of rule "hot" was refused/.test(m)), 'the refusal reported');
+      assert.equal(engine.engine.evaluateRule('hot', {}).reasoning, 'two');
+      await eventually(async () => (await engineStore.engines())[0]?.rules.hot === 2, `heartbeat shows version 2 (errors: ${errors.join(' | ')}; engines: ${JSON.stringify(await engineStore.engines())})`);
+      await engine.stop();
+      const logged = await engineStore.recentExecutions('hot');
+      assert.ok(logged.length >= 3);
+      assert.ok(logged.every((r) => r.engineId === 'e-test'));
+      assert.equal((await engineStore.engines())[0]?.status, 'stopped');
     });
 
     test('heartbeat: which version of each rule an engine serves', async () => {
