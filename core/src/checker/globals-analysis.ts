@@ -3,8 +3,8 @@ import type { Chunk, Expression, Identifier, Node, Statement } from 'luaparse';
 export interface GlobalUse {
   name: string;
   node: Identifier;
-  /** Local names visible at this point, for "did you mean". */
-  visibleLocals: string[];
+  /** Local names visible at this point, for "did you mean" (computed only for the few reads reported). */
+  visibleLocals(): string[];
 }
 
 export interface LibraryMemberUse {
@@ -135,7 +135,10 @@ export function analyseGlobals(chunk: Chunk): GlobalsAnalysis {
   const expression = (node: Expression): void => {
     switch (node.type) {
       case 'Identifier':
-        if (!scope.has(node.name)) result.reads.push({ name: node.name, node, visibleLocals: scope.visible() });
+        if (!scope.has(node.name)) {
+          const at = scope;
+          result.reads.push({ name: node.name, node, visibleLocals: () => at.visible() });
+        }
         break;
       case 'FunctionDeclaration':
         functionBody(node.parameters, node.body);

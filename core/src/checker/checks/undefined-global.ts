@@ -34,7 +34,7 @@ export const undefinedGlobal: Check = {
     for (const read of reads) {
       if (PROVIDED.has(read.name) || FORBIDDEN_GLOBALS[read.name] !== undefined || assigned.has(read.name)) continue;
       const hint = LUA51_HINTS[read.name];
-      const suggestion = read.name === 'unpack' ? 'table.unpack' : hint ? undefined : didYouMean(read.name, [...read.visibleLocals, ...assigned, ...PROVIDED]);
+      const suggestion = read.name === 'unpack' ? 'table.unpack' : hint ? undefined : didYouMean(read.name, [...read.visibleLocals(), ...assigned, ...PROVIDED]);
       const range = nodeRange(read.node);
       reported.add(read.name);
       findings.push(
