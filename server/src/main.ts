@@ -13,6 +13,7 @@ import { rulesFileKind } from '../../core/src/checker';
 import { quickFixes } from './code-actions';
 import { Debouncer } from './debouncer';
 import { DiagnosticsPublisher } from './diagnostics';
+import { registerExtensionRequests } from './extension-requests';
 import { FixtureScheduler, fixturesUriOf, ruleUriOf } from './fixture-scheduler';
 import type { FixtureRunReport } from './fixture-scheduler';
 import { completionItems, fixtureLenses, hover, symbols } from './language-features';
@@ -196,7 +197,11 @@ export function startServer(connection: Connection): void {
 
   connection.onCodeLens((params) => fixtureLenses(documents.analysis(params.textDocument.uri)));
 
-  connection.onShutdown(() => {
+  // The VS Code extension's requests (runs, the store); in their own module.
+  const extensionRequests = registerExtensionRequests(connection, documents);
+
+  connection.onShutdown(async () => {
+    await extensionRequests.dispose();
     checks.dispose();
     fixtures.dispose();
   });

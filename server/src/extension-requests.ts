@@ -1,0 +1,284 @@
+import type { Connection } from 'vscode-languageserver/node';
+import { LuaExecutor } from '../../core/src/executor/lua-executor';
+import { describeConfidence } from '../../core/src/fixtures/check-expectation';
+import type { Fixture, FixtureExpectation } from '../../core/src/fixtures/fixture-file';
+import { parseFixtureFile } from '../../core/src/fixtures/fixture-file';
+import { evaluateDefinition, runFixtures } from '../../core/src/fixtures/run-fixtures';
+import type { RuleDefinition } from '../../core/src/model/rule';
+import { NotConvertible } from '../../core/src/patterns/regex-to-lua-pattern';
+import { patternRuleToLua } from '../../core/src/patterns/pattern-to-lua';
+import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
+import { defaultRuleName, fixturesPathFor, luaRuleFromSource, ruleFileKind } from '../../core/src/rules-folder/rule-file';
+import type { RuleResult } from '../../core/src/model/result';
+import { ConflictError, GateRefusedError, InvalidRuleError, toStorable } from '../../store/src';
+import type {
+  ApproveParams,
+  ConvertRuleParams,
+  ConvertRuleResult,
+  FixtureSummary,
+  HistoryParams,
+  HistoryResult,
+  ListFixturesParams,
+  ListFixturesResult,
+  PublishParams,
+  PublishResult,
+  ResultSummary,
+  RollbackParams,
+  RunOutcome,
+  RunRuleParams,
+  RunRuleResult,
+  StoreOverviewResult,
+  StoreStatus,
+  VersionChangeResult,
+  VersionContentParams,
+  VersionContentResult,
+} from './extension-protocol';
+import {
+  APPROVE_REQUEST,
+  CONVERT_RULE_REQUEST,
+  HISTORY_REQUEST,
+  LIST_FIXTURES_REQUEST,
+  PUBLISH_REQUEST,
+  ROLLBACK_REQUEST,
+  RUN_RULE_REQUEST,
+  STORE_CHANGED_NOTIFICATION,
+  STORE_OVERVIEW_REQUEST,
+  STORE_STATUS_NOTIFICATION,
+  STORE_STATUS_REQUEST,
+  VERSION_CONTENT_REQUEST,
+} from './extension-protocol';
+import { publishGate } from './publish-gate';
+import type { RuleDocuments } from './rule-documents';
+import { pathToUri, uriToPath } from './rule-documents';
+import { StoreConnection } from './store-connection';
+
+function summary(result: RuleResult): ResultSummary {
+  return { decision: result.decision, confidence: result.confidence, reasoning: result.reasoning, error: result.error ? { code: result.error.code, message: result.error.message } : null };
+}
+
+function expectedFields(expect: FixtureExpectation): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (expect.decision !== undefined) out['decision'] = expect.decision;
+  if (expect.confidence !== undefined) out['confidence'] = describeConfidence(expect.confidence);
+  if (expect.reasoning !== undefined) out['reasoning'] = typeof expect.reasoning === 'string' ? `contains "${expect.reasoning}"` : `matches /${expect.reasoning.pattern}/`;
+  if (expect.error !== undefined) out['error'] = expect.error;
+  return out;
+}
+
+/** The rule file of a rule or fixtures URI: `x.fixtures.json` → `x.lua` or `x.rule.json`, whichever exists. */
+function ruleUriFor(documents: RuleDocuments, uri: string): string {
+  if (!uri.endsWith('.fixtures.json')) return uri;
+  const stem = uri.slice(0, -'.fixtures.json'.length);
+  return documents.text(stem + '.rule.json') !== undefined && documents.text(stem + '.lua') === undefined ? stem + '.rule.json' : stem + '.lua';
+}
+
+type Loaded = { ok: true; definition: RuleDefinition; path: string; text: string } | { ok: false; message: string };
+
+/** The rule as the editor has it (unsaved edits included), else as on disk. */
+function loadRule(documents: RuleDocuments, uri: string): Loaded {
+  const path = uriToPath(uri);
+  if (!path) return { ok: false, message: `not a file: ${uri}` };
+  const text = documents.text(uri);
+  if (text === undefined) return { ok: false, message: `${path}: file not found` };
+  const kind = ruleFileKind(path);
+  if (kind === 'lua') {
+    const loaded = luaRuleFromSource(text, path, defaultRuleName(path));
+    return loaded.ok ? { ok: true, definition: loaded.definition, path, text } : { ok: false, message: `${path}: ${loaded.errors.join('; ')}` };
+  }
+  if (kind === 'pattern') {
+    const parsed = parsePatternRule(text, path, defaultRuleName(path));
+    return parsed.ok ? { ok: true, definition: parsed.definition, path, text } : { ok: false, message: `${path}: ${parsed.errors.join('; ')}` };
+  }
+  return { ok: false, message: `${path} is not a rule file (*.lua or *.rule.json)` };
+}
+
+/** 0-based line of each fixture's `"name": "<name>"` in the fixtures file, for test item ranges. */
+function fixtureLines(text: string, fixtures: readonly Fixture[]): Map<string, number> {
+  const lines = text.split('\n');
+  const out = new Map<string, number>();
+  for (const fixture of fixtures) {
+    const needle = `"name"`;
+    const quoted = JSON.stringify(fixture.name);
+    const index = lines.findIndex((line) => line.includes(needle) && line.includes(quoted));
+    out.set(fixture.name, Math.max(0, index));
+  }
+  return out;
+}
+
+function loadFixtures(documents: RuleDocuments, ruleUri: string): { fixturesUri: string; fixtures: Fixture[]; problems: string[]; text: string } {
+  const path = uriToPath(ruleUri);
+  const fixturesUri = path ? pathToUri(fixturesPathFor(path)) : ruleUri;
+  const text = documents.text(fixturesUri);
+  if (text === undefined) return { fixturesUri, fixtures: [], problems: [], text: '' };
+  const parsed = parseFixtureFile(text);
+  return parsed.ok ? { fixturesUri, fixtures: parsed.fixtures, problems: [], text } : { fixturesUri, fixtures: [], problems: parsed.errors, text };
+}
+
+const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Registers the requests of `extension-protocol.ts` on the connection. Every handler
+ * answers `{ok: false, message}` instead of throwing, so the client always has a
+ * one-line reason to show.
+ */
+export function registerExtensionRequests(connection: Connection, documents: RuleDocuments, env: NodeJS.ProcessEnv = process.env): { dispose(): Promise<void> } {
+  const executor = new LuaExecutor();
+  const limits = (): { instructions: number } => ({ instructions: documents.settings.instructionBudget });
+  const store = new StoreConnection(
+    env,
+    () => void connection.sendNotification(STORE_CHANGED_NOTIFICATION, {}),
+    (status: StoreStatus) => void connection.sendNotification(STORE_STATUS_NOTIFICATION, status),
+  );
+
+  // One typed entry point: lets a handler return a union (ok / not ok) without overload trouble.
+  const handle = <P, R>(method: string, handler: (params: P) => R | Promise<R>): void => {
+    connection.onRequest(method, (params: P) => handler(params) as unknown);
+  };
+
+  handle(LIST_FIXTURES_REQUEST, (params: ListFixturesParams): ListFixturesResult => {
+    const ruleUri = ruleUriFor(documents, params.uri);
+    const path = uriToPath(ruleUri) ?? ruleUri;
+    const loaded = loadRule(documents, ruleUri);
+    const { fixturesUri, fixtures, problems, text } = loadFixtures(documents, ruleUri);
+    const lines = fixtureLines(text, fixtures);
+    const list: FixtureSummary[] = fixtures.map((f) => ({ name: f.name, line: lines.get(f.name) ?? 0, hasExpectations: Object.keys(f.expect).length > 0 }));
+    return { ruleUri, fixturesUri, ruleName: loaded.ok ? loaded.definition.name : defaultRuleName(path), fixtures: list, problems };
+  });
+
+  handle(RUN_RULE_REQUEST, (params: RunRuleParams): RunRuleResult => {
+    const ruleUri = ruleUriFor(documents, params.uri);
+    const loaded = loadRule(documents, ruleUri);
+    if (!loaded.ok) return loaded;
+    if (params.context !== undefined) {
+      const run = evaluateDefinition(executor, loaded.definition, params.context, limits());
+      return { ok: true, ruleName: loaded.definition.name, outcomes: [{ name: 'custom context', result: summary(run.result), durationMs: run.durationMs, instructions: run.instructions, hasExpectations: false, mismatches: [], expected: {} }] };
+    }
+    const { fixtures, problems, fixturesUri } = loadFixtures(documents, ruleUri);
+    if (problems.length > 0) return { ok: false, message: `${uriToPath(fixturesUri) ?? fixturesUri}: ${problems.join('; ')}` };
+    const wanted = params.fixtures && params.fixtures.length > 0 ? fixtures.filter((f) => params.fixtures!.includes(f.name)) : fixtures;
+    const missing = (params.fixtures ?? []).filter((name) => !fixtures.some((f) => f.name === name));
+    if (missing.length > 0) return { ok: false, message: `no fixture named ${missing.map((m) => JSON.stringify(m)).join(', ')} in ${uriToPath(fixturesUri) ?? fixturesUri}` };
+    const outcomes: RunOutcome[] = runFixtures(executor, loaded.definition, wanted, limits()).map((o) => ({
+      name: o.fixture.name,
+      result: summary(o.result),
+      durationMs: o.durationMs,
+      instructions: o.instructions,
+      hasExpectations: Object.keys(o.fixture.expect).length > 0,
+      mismatches: o.mismatches.map((m) => ({ ...m })),
+      expected: expectedFields(o.fixture.expect),
+    }));
+    return { ok: true, ruleName: loaded.definition.name, outcomes };
+  });
+
+  handle(CONVERT_RULE_REQUEST, (params: ConvertRuleParams): ConvertRuleResult => {
+    const loaded = loadRule(documents, params.uri);
+    if (!loaded.ok) return loaded;
+    if (loaded.definition.kind !== 'pattern') return { ok: false, message: `${loaded.path} is already a Lua rule; convert works on *.rule.json pattern rules` };
+    try {
+      return { ok: true, lua: patternRuleToLua(loaded.definition), ruleName: loaded.definition.name };
+    } catch (e) {
+      if (e instanceof NotConvertible) return { ok: false, message: `${loaded.path}: ${e.message}` };
+      throw e;
+    }
+  });
+
+  handle(STORE_STATUS_REQUEST, (): Promise<StoreStatus> => store.refreshStatus());
+
+  handle(STORE_OVERVIEW_REQUEST, async (): Promise<StoreOverviewResult> => {
+    try {
+      const open = await store.open();
+      const [rules, engines] = await Promise.all([open.listRules(), open.engines()]);
+      const out = [];
+      for (const rule of rules) {
+        const pending = rule.headVersion !== rule.liveVersion ? (await open.history(rule.name)).filter((v) => v.state === 'pending') : [];
+        out.push({
+          name: rule.name,
+          category: rule.category,
+          kind: rule.kind,
+          status: rule.status,
+          liveVersion: rule.liveVersion,
+          headVersion: rule.headVersion,
+          description: rule.description,
+          pending: pending.map((v) => ({ version: v.number, approvalsMissing: Math.max(0, v.requiredApprovals - v.approvals.length), author: v.author, message: v.message })),
+          servedBy: engines
+            .filter((e) => e.rules[rule.name] !== undefined)
+            .map((e) => ({ engineId: e.engineId, host: e.host, version: e.rules[rule.name]!, lastSeen: e.lastSeen, status: e.status })),
+        });
+      }
+      return { ok: true, rules: out, engines: engines.length };
+    } catch (e) {
+      return { ok: false, message: store.redact(errorMessage(e)) };
+    }
+  });
+
+  handle(PUBLISH_REQUEST, async (params: PublishParams): Promise<PublishResult> => {
+    const loaded = loadRule(documents, params.uri);
+    if (!loaded.ok) return { ok: false, refused: false, message: loaded.message, problems: [] };
+    if (!params.author || params.author.trim() === '') return { ok: false, refused: false, message: 'no author: set "luaRules.author"', problems: [] };
+    try {
+      toStorable(loaded.definition);
+    } catch (e) {
+      if (e instanceof InvalidRuleError) return { ok: false, refused: true, message: `${loaded.definition.name} cannot be stored: ${e.message}`, problems: [e.message] };
+      throw e;
+    }
+    const verdict = publishGate(executor, documents, params.uri, loaded.definition, loaded.text, limits());
+    if (!verdict.ok) return { ok: false, refused: true, message: `${loaded.definition.name} not published: ${verdict.summary}`, problems: verdict.problems };
+    try {
+      const open = await store.open();
+      const base = (await open.getRule(loaded.definition.name))?.headVersion ?? 0;
+      const out = await open.publish(loaded.definition, {
+        author: params.author.trim(),
+        ...(params.message ? { message: params.message } : {}),
+        baseVersion: base,
+        gate: async () => verdict,
+      });
+      return { ok: true, rule: out.rule, version: out.version.number, state: out.version.state, created: out.created, approvalsMissing: out.approvalsMissing };
+    } catch (e) {
+      const refused = e instanceof ConflictError || e instanceof GateRefusedError;
+      return { ok: false, refused, message: store.redact(errorMessage(e)), problems: [] };
+    }
+  });
+
+  handle(HISTORY_REQUEST, async (params: HistoryParams): Promise<HistoryResult> => {
+    try {
+      const versions = await (await store.open()).history(params.rule);
+      return {
+        ok: true,
+        rule: params.rule,
+        versions: versions.map((v) => ({ number: v.number, author: v.author, message: v.message, createdAt: v.createdAt, state: v.state, kind: v.kind, requiredApprovals: v.requiredApprovals, approvals: v.approvals, rollbackOf: v.rollbackOf })),
+      };
+    } catch (e) {
+      return { ok: false, message: store.redact(errorMessage(e)) };
+    }
+  });
+
+  handle(VERSION_CONTENT_REQUEST, async (params: VersionContentParams): Promise<VersionContentResult> => {
+    try {
+      const version = (await (await store.open()).history(params.rule)).find((v) => v.number === params.version);
+      if (!version) return { ok: false, message: `${params.rule} has no version ${params.version}` };
+      return { ok: true, content: version.content, kind: version.kind };
+    } catch (e) {
+      return { ok: false, message: store.redact(errorMessage(e)) };
+    }
+  });
+
+  handle(ROLLBACK_REQUEST, async (params: RollbackParams): Promise<VersionChangeResult> => {
+    try {
+      const out = await (await store.open()).rollback(params.rule, params.toVersion, { author: params.author, ...(params.message ? { message: params.message } : {}) });
+      return { ok: true, rule: out.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };
+    } catch (e) {
+      return { ok: false, message: store.redact(errorMessage(e)) };
+    }
+  });
+
+  handle(APPROVE_REQUEST, async (params: ApproveParams): Promise<VersionChangeResult> => {
+    try {
+      const out = await (await store.open()).approve(params.rule, params.version, params.author);
+      return { ok: true, rule: params.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };
+    } catch (e) {
+      return { ok: false, message: store.redact(errorMessage(e)) };
+    }
+  });
+
+  return { dispose: () => store.close() };
+}
