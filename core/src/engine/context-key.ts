@@ -12,8 +12,15 @@ export function contextKey(context: unknown): string {
   if (typeof context !== 'object' || context === null || Array.isArray(context)) {
     throw new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : typeof context}`);
   }
-  const state = { values: 0, ancestors: [] as object[] };
-  return write(context, 'context', 0, state);
+  // First without error paths: building "context.metrics.x" for every value cost more
+  // than the rest of the walk on a cache hit. Only a context that is refused is walked
+  // again, with paths, to name where the problem is.
+  try {
+    return write(context, null, 0, { values: 0, ancestors: [] });
+  } catch (error) {
+    if (!(error instanceof InvalidContextError)) throw error;
+  }
+  return write(context, 'context', 0, { values: 0, ancestors: [] });
 }
 
 interface WalkState {
@@ -21,7 +28,8 @@ interface WalkState {
   ancestors: object[];
 }
 
-function write(value: unknown, path: string, depth: number, state: WalkState): string {
+/** `path` is null on the fast walk; errors then carry a placeholder and the caller walks again with paths. */
+function write(value: unknown, path: string | null, depth: number, state: WalkState): string {
   if (++state.values > CONTEXT_LIMITS.maxValues) throw new InvalidContextError(`the context has more than ${CONTEXT_LIMITS.maxValues.toLocaleString('en-US')} values`);
   switch (typeof value) {
     case 'string':
@@ -40,7 +48,7 @@ function write(value: unknown, path: string, depth: number, state: WalkState): s
       if (Array.isArray(value)) {
         if (value.length > CONTEXT_LIMITS.maxArrayLength) throw new InvalidContextError(`${path}: array longer than ${CONTEXT_LIMITS.maxArrayLength.toLocaleString('en-US')} elements`);
         out = '[';
-        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + write(value[i] ?? null, `${path}[${i}]`, depth + 1, state);
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + write(value[i] ?? null, path === null ? null : `${path}[${i}]`, depth + 1, state);
         out += ']';
       } else {
         const proto: unknown = Object.getPrototypeOf(value);
@@ -52,7 +60,7 @@ function write(value: unknown, path: string, depth: number, state: WalkState): s
         for (const key of keys) {
           const item = record[key];
           if (item === undefined || item === null) continue; // absent and null are the same nil to a rule
-          out += (first ? '' : ',') + JSON.stringify(key) + ':' + write(item, `${path}.${key}`, depth + 1, state);
+          out += (first ? '' : ',') + JSON.stringify(key) + ':' + write(item, path === null ? null : `${path}.${key}`, depth + 1, state);
           first = false;
         }
         out += '}';
