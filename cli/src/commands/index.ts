@@ -9,10 +9,11 @@ import { migrateCommand } from './migrate';
 import { publishCommand } from './publish';
 import { rollbackCommand } from './rollback';
 import { runCommand } from './run';
+import { serveCommand } from './serve';
 import { testCommand } from './test';
 
 /** Every `lua-rules` subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [demoCommand, runCommand, testCommand, checkCommand, convertCommand, publishCommand, historyCommand, rollbackCommand, approveCommand, migrateCommand, lspCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, demoCommand, runCommand, testCommand, checkCommand, convertCommand, publishCommand, historyCommand, rollbackCommand, approveCommand, migrateCommand, lspCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

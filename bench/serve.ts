@@ -1,0 +1,193 @@
+/**
+ * The engine service benchmark (issue 6): HTTP load with autocannon beside the
+ * engine's in-process rate from the same run, a soak with a publish every second,
+ * and three `serve` processes on one PostgreSQL (publish → all three answer with the
+ * new version, measured through HTTP). Prints figures; never fails on them.
+ *
+ *   node --import tsx bench/serve.ts [--load-seconds 10] [--soak-seconds 180] [--publishes 30] [--skip-pg] [--skip-soak]
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { RuleEngine } from '../core/src/engine/rule-engine';
+import { FileRuleSource } from '../core/src/rules-folder/file-rule-source';
+import { openStore } from '../store/src';
+import { startPostgres } from '../test/store/pg-harness';
+import { startServe, type ServeProcess } from '../test/serve/serve-process';
+
+const REPO = join(__dirname, '..');
+const { values } = parseArgs({
+  options: {
+    'load-seconds': { type: 'string', default: '10' },
+    'soak-seconds': { type: 'string', default: '180' },
+    publishes: { type: 'string', default: '30' },
+    connections: { type: 'string', default: '50' },
+    'skip-pg': { type: 'boolean', default: false },
+    'skip-soak': { type: 'boolean', default: false },
+  },
+});
+const LOAD_SECONDS = Number(values['load-seconds']);
+const SOAK_SECONDS = Number(values['soak-seconds']);
+const PUBLISHES = Number(values.publishes);
+const CONNECTIONS = Number(values.connections);
+const EPIC_CONTEXT = { epic_id: 'epic-123', metrics: { wsjf_score: 60, business_value: 80, job_size: 30 } };
+const BODY = JSON.stringify(EPIC_CONTEXT);
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.round((p / 100) * (sorted.length - 1)))] ?? NaN;
+}
+
+async function inProcessRate(): Promise<number> {
+  const engine = new RuleEngine({ source: new FileRuleSource([join(REPO, 'rules')]) });
+  await engine.start();
+  for (let i = 0; i < 20_000; i++) engine.evaluateCategory('epic', EPIC_CONTEXT);
+  const rates: number[] = [];
+  for (let s = 0; s < 5; s++) {
+    const started = performance.now();
+    let n = 0;
+    while (performance.now() - started < 400) {
+      for (let i = 0; i < 1000; i++) engine.evaluateCategory('epic', JSON.parse(BODY));
+      n += 1000;
+    }
+    rates.push(n / ((performance.now() - started) / 1000));
+  }
+  return percentile(rates, 50);
+}
+
+function seededFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lua-rules-bench-serve-'));
+  cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });
+  return dir;
+}
+
+async function load(serve: ServeProcess, seconds: number, connections: number) {
+  await autocannon({ url: `${serve.base}/v1/evaluate/epic`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections, duration: 2 });
+  return autocannon({ url: `${serve.base}/v1/evaluate/epic`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections, duration: seconds });
+}
+
+/** A Lua source for version n of the epic rule: same decisions, a different reasoning, so fixtures still pass. */
+function epicVersion(source: string, n: number): string {
+  return source.replace(/manageable job size[^"]*/, `manageable job size v${n}`);
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = { loadavgAtStart: loadavg()[0] };
+  console.log(`engine service benchmark — ${new Date().toISOString()}, load average ${loadavg()[0]?.toFixed(2)} on ${2} cores`);
+
+  // 1. In-process rate and HTTP load, same run.
+  const inProcess = await inProcessRate();
+  results['inProcessDecisionsPerSec'] = Math.round(inProcess);
+  console.log(`in-process evaluateCategory('epic') incl. JSON.parse of the body: ${Math.round(inProcess).toLocaleString('en-US')} decisions/s`);
+  {
+    const dir = seededFolder();
+    const serve = await startServe(['--seed', 'rules', '--log-level', 'warn'], { cwd: dir });
+    const r = await load(serve, LOAD_SECONDS, CONNECTIONS);
+    const rate = r.requests.average;
+    Object.assign(results, { httpDecisionsPerSec: Math.round(rate), httpP50Ms: r.latency.p50, httpP99Ms: r.latency.p99, httpErrors: r.errors + r.non2xx + r.timeouts, httpOverInProcess: Number((rate / inProcess).toFixed(3)) });
+    console.log(`HTTP POST /v1/evaluate/epic, ${CONNECTIONS} connections, ${LOAD_SECONDS} s (autocannon in another process on the same 2 cores; decision log on):`);
+    console.log(`  ${Math.round(rate).toLocaleString('en-US')} decisions/s (target >= 10,000), p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (target <= 10 ms), errors/non-2xx ${r.errors + r.non2xx + r.timeouts}`);
+    console.log(`  HTTP rate / in-process rate = ${(rate / inProcess).toFixed(3)}`);
+    await serve.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // 2. Soak: steady load, a publish every second, RSS sampled.
+  if (!values['skip-soak']) {
+    const dir = seededFolder();
+    const serve = await startServe(['--seed', 'rules', '--log-level', 'warn'], { cwd: dir });
+    const store = openStore('sqlite:.lua-rules/rules.db', { cwd: dir });
+    const source = (await store.history('epic_wsjf_validation'))[0]?.content ?? '';
+    const pid = serve.child.pid as number;
+    const rss: { t: number; mib: number }[] = [];
+    let published = 0;
+    let publishFailures = 0;
+    const started = Date.now();
+    const publisher = setInterval(() => {
+      published++;
+      store.publish({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: epicVersion(source, published), origin: 'epic_wsjf_validation.lua' }, { author: 'soak' }).catch(() => publishFailures++);
+    }, 1000);
+    const sampler = setInterval(() => rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(pid) }), 5000);
+    const r = await autocannon({ url: `${serve.base}/v1/evaluate/epic`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: 10, duration: SOAK_SECONDS });
+    clearInterval(publisher);
+    clearInterval(sampler);
+    const served = (await (await fetch(`${serve.base}/v1/rules`)).json()) as { name: string; version: number }[];
+    const version = served.find((x) => x.name === 'epic_wsjf_validation')?.version;
+    const firstMinute = rss.filter((s) => s.t <= 60).map((s) => s.mib);
+    const lastMinute = rss.filter((s) => s.t >= SOAK_SECONDS - 60).map((s) => s.mib);
+    const soak = {
+      seconds: SOAK_SECONDS,
+      requests: r.requests.total,
+      failedRequests: r.errors + r.non2xx + r.timeouts,
+      publishes: published,
+      publishFailures,
+      servedVersionAtEnd: version,
+      rssFirstMinuteMedianMiB: Number(percentile(firstMinute, 50).toFixed(1)),
+      rssLastMinuteMedianMiB: Number(percentile(lastMinute, 50).toFixed(1)),
+      rssMaxMiB: Number(Math.max(...rss.map((s) => s.mib)).toFixed(1)),
+      rssSamplesMiB: rss.map((s) => Number(s.mib.toFixed(1))),
+    };
+    results['soak'] = soak;
+    console.log(`soak: ${SOAK_SECONDS} s, 10 connections, a publish every second:`);
+    console.log(`  ${soak.requests.toLocaleString('en-US')} requests, ${soak.failedRequests} failed; ${published} publishes (${publishFailures} failed), version served at the end ${version}`);
+    console.log(`  RSS median first minute ${soak.rssFirstMinuteMedianMiB} MiB, last minute ${soak.rssLastMinuteMedianMiB} MiB, max ${soak.rssMaxMiB} MiB`);
+    console.log(`  RSS samples (every 5 s): ${soak.rssSamplesMiB.join(' ')}`);
+    await store.close();
+    await serve.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // 3. Three engines on one PostgreSQL: publish → all three answer with the new version.
+  if (!values['skip-pg']) {
+    const pg = await startPostgres({ ownCluster: true });
+    const url = await pg.createDatabase();
+    const dir = seededFolder();
+    const first = await startServe(['--store', url, '--seed', 'rules', '--log-level', 'warn'], { cwd: dir });
+    const others = await Promise.all([0, 1].map(() => startServe(['--store', url, '--log-level', 'warn'], { cwd: dir })));
+    const engines = [first, ...others];
+    const store = openStore(url, { cwd: dir });
+    const source = (await store.history('epic_wsjf_validation'))[0]?.content ?? '';
+    const lags: number[] = [];
+    for (let n = 1; n <= PUBLISHES; n++) {
+      const started = performance.now();
+      const outcome = await store.publish({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: epicVersion(source, 1000 + n), origin: 'epic_wsjf_validation.lua' }, { author: 'bench' });
+      const version = outcome.version.number;
+      await Promise.all(
+        engines.map(async (engine) => {
+          for (;;) {
+            const response = await fetch(`${engine.base}/v1/rules/epic_wsjf_validation/evaluate`, { method: 'POST', body: BODY });
+            const json = (await response.json()) as { version: number };
+            if (json.version >= version) return;
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+        }),
+      );
+      lags.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const three = { publishes: PUBLISHES, p50Ms: Number(percentile(lags, 50).toFixed(1)), p99Ms: Number(percentile(lags, 99).toFixed(1)), maxMs: Number(Math.max(...lags).toFixed(1)) };
+    results['threeEnginesPostgres'] = three;
+    console.log(`three serve processes on one PostgreSQL, ${PUBLISHES} publishes, publish call → all three answer with the new version over HTTP:`);
+    console.log(`  p50 ${three.p50Ms} ms, p99 ${three.p99Ms} ms (target <= 50 ms), max ${three.maxMs} ms`);
+    await store.close();
+    await Promise.all(engines.map((e) => e.stop()));
+    await pg.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  writeFileSync(join(__dirname, 'serve-results.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log('wrote bench/serve-results.json');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

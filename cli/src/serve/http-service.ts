@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RuleEngine, EngineResult, CategoryResult } from '../../../core/src/engine/rule-engine';
+import type { ServiceMetrics } from './metrics';
+import { HttpError, readJsonBody } from './read-body';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  store: string;
+  detail?: string;
+  rules: number;
+  revision?: number;
+}
+
+export interface ServiceOptions {
+  engine: RuleEngine;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  maxBodyBytes: number;
+  /** From LUA_RULES_ADMIN_TOKEN; admin endpoints answer 404 when unset (they do not exist). */
+  adminToken?: string;
+  health(): HealthReport;
+  /** Admin: fetch every live rule from the store now. */
+  reload(): Promise<unknown>;
+  status(): Promise<unknown>;
+}
+
+const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
+
+/** The HTTP API of `lua-rules serve` (CONTRACTS) over an engine; returns a request handler and an in-flight counter. */
+export function createService(options: ServiceOptions) {
+  const { engine, logger, metrics } = options;
+  let inFlight = 0;
+  const adminToken = options.adminToken ? Buffer.from(options.adminToken) : undefined;
+
+  function send(res: ServerResponse, status: number, body: unknown, route: string, correlationId?: string): void {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const headers: Record<string, string> = {
+      'content-type': typeof body === 'string' ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+    };
+    if (correlationId) headers['x-correlation-id'] = correlationId;
+    res.writeHead(status, headers);
+    res.end(text);
+    metrics.requests.inc({ route, status: String(status) });
+  }
+
+  function sendError(res: ServerResponse, status: number, code: string, message: string, route: string, correlationId?: string, extra: Record<string, unknown> = {}): void {
+    send(res, status, { ...extra, error: { code, message } }, route, correlationId);
+  }
+
+  function record(result: EngineResult): void {
+    metrics.evaluations.inc({ rule: result.rule, decision: result.decision });
+    if (result.error) metrics.errors.inc({ rule: result.rule, code: result.error.code });
+    if (result.cached) metrics.cacheHits.inc({ rule: result.rule });
+  }
+
+  function resultBody(result: EngineResult | CategoryResult, correlationId: string): Record<string, unknown> {
+    const base: Record<string, unknown> = {
+      decision: result.decision,
+      confidence: result.confidence,
+      reasoning: result.reasoning,
+      rule: result.rule,
+      version: result.version,
+      durationMs: result.durationMs,
+      error: result.error ? { code: result.error.code, message: result.error.message } : null,
+      correlationId,
+    };
+    if ('category' in result) {
+      base['category'] = result.category;
+      base['results'] = result.results.map((r) => ({ rule: r.rule, version: r.version, decision: r.decision, confidence: r.confidence, error: r.error ? r.error.code : null, cached: r.cached }));
+    } else base['cached'] = result.cached;
+    return base;
+  }
+
+  async function evaluate(req: IncomingMessage, res: ServerResponse, route: string, target: { category: string } | { rule: string }, correlationId: string): Promise<void> {
+    const started = process.hrtime.bigint();
+    const context = await readJsonBody(req, options.maxBodyBytes);
+    let result: EngineResult | CategoryResult;
+    if ('category' in target) {
+      if (!engine.hasCategory(target.category)) {
+        sendError(res, 404, 'category-not-found', `no rules in category '${target.category}'`, route, correlationId, { decision: 'escalated', confidence: 0, reasoning: 'No rules available for category' });
+        return;
+      }
+      const category = engine.evaluateCategory(target.category, context, { correlationId });
+      category.results.forEach(record);
+      result = category;
+    } else {
+      if (!engine.has(target.rule)) {
+        sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
+        return;
+      }
+      result = engine.evaluateRule(target.rule, context, { correlationId });
+      record(result);
+    }
+    const invalid = 'results' in result ? result.results.find((r) => r.error?.code === 'invalid-context') : result.error?.code === 'invalid-context' ? result : undefined;
+    if (invalid?.error) {
+      sendError(res, 400, 'invalid-context', invalid.error.message, route, correlationId);
+      return;
+    }
+    send(res, 200, resultBody(result, correlationId), route, correlationId);
+    metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9, { route });
+    if (result.error) logger.warn({ correlationId, rule: result.rule, code: result.error.code }, `rule failed: ${result.error.message}`);
+    else if (logger.isLevelEnabled('debug')) logger.debug({ correlationId, rule: result.rule, decision: result.decision, confidence: result.confidence }, 'evaluated');
+  }
+
+  function authorised(req: IncomingMessage): boolean {
+    if (!adminToken) return false;
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    return given.length === adminToken.length && timingSafeEqual(given, adminToken);
+  }
+
+  function decode(segment: string): string {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      throw new HttpError(400, 'bad-request', `bad URL encoding in '${segment}'`);
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string): Promise<void> {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0] ?? '/';
+    const method = req.method ?? 'GET';
+    const parts = path.split('/').filter((p) => p !== '');
+    const expect = (allowed: string, routeName: string): boolean => {
+      if (method === allowed) return true;
+      res.setHeader('allow', allowed);
+      sendError(res, 405, 'method-not-allowed', `${method} is not allowed here; use ${allowed}`, routeName, correlationId);
+      return false;
+    };
+    if (parts[0] === 'v1' && parts[1] === 'evaluate' && parts.length === 3) {
+      if (expect('POST', 'evaluate-category')) await evaluate(req, res, 'evaluate-category', { category: decode(parts[2] as string) }, correlationId);
+      return;
+    }
+    if (parts[0] === 'v1' && parts[1] === 'rules' && parts.length === 4 && parts[3] === 'evaluate') {
+      if (expect('POST', 'evaluate-rule')) await evaluate(req, res, 'evaluate-rule', { rule: decode(parts[2] as string) }, correlationId);
+      return;
+    }
+    if (path === '/v1/rules') {
+      if (expect('GET', 'rules')) send(res, 200, engine.list().map((r) => ({ name: r.name, version: r.version, kind: r.kind, category: r.category })), 'rules', correlationId);
+      return;
+    }
+    if (path === '/healthz') {
+      if (!expect('GET', 'healthz')) return;
+      const health = options.health();
+      send(res, health.status === 'ok' ? 200 : 503, health, 'healthz', correlationId);
+      return;
+    }
+    if (path === '/metrics') {
+      if (expect('GET', 'metrics')) send(res, 200, metrics.registry.render(), 'metrics');
+      return;
+    }
+    if (parts[0] === 'admin' && adminToken) {
+      if (!authorised(req)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        sendError(res, 401, 'unauthorized', 'admin endpoints need "Authorization: Bearer <LUA_RULES_ADMIN_TOKEN>"', 'admin', correlationId);
+        return;
+      }
+      if (path === '/admin/reload') {
+        if (expect('POST', 'admin')) send(res, 200, await options.reload(), 'admin', correlationId);
+        return;
+      }
+      if (path === '/admin/status') {
+        if (expect('GET', 'admin')) send(res, 200, await options.status(), 'admin', correlationId);
+        return;
+      }
+    }
+    sendError(res, 404, 'not-found', `no route ${method} ${path}; see docs/serve.md`, 'unknown', correlationId);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    inFlight++;
+    const given = req.headers['x-correlation-id'];
+    const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    res.on('close', () => inFlight--);
+    route(req, res, correlationId).catch((error: unknown) => {
+      if (res.headersSent) return;
+      if (error instanceof HttpError) {
+        if (error.status === 413) res.setHeader('connection', 'close');
+        sendError(res, error.status, error.code, error.message, 'error', correlationId);
+        return;
+      }
+      logger.error({ correlationId, err: error }, 'internal error');
+      sendError(res, 500, 'internal-error', 'internal error; see the service log', 'error', correlationId);
+    });
+  }
+
+  return { handle, inFlight: () => inFlight };
+}

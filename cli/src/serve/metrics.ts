@@ -1,0 +1,120 @@
+/**
+ * A small Prometheus text-format registry: counters and histograms with labels.
+ * Why not prom-client: the service needs five metrics, and the hot path (one
+ * counter increment per evaluation) should be a Map lookup, nothing more.
+ */
+type Labels = Record<string, string>;
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function labelText(labels: Labels): string {
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  return '{' + keys.map((k) => `${k}="${escapeLabel(labels[k] ?? '')}"`).join(',') + '}';
+}
+
+interface Metric {
+  render(): string;
+}
+
+export class Counter implements Metric {
+  private readonly values = new Map<string, number>();
+
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+  ) {}
+
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelText(labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+
+  get(labels: Labels = {}): number {
+    return this.values.get(labelText(labels)) ?? 0;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    if (this.values.size === 0) lines.push(`${this.name} 0`);
+    for (const [labels, value] of this.values) lines.push(`${this.name}${labels} ${value}`);
+    return lines.join('\n');
+  }
+}
+
+export class Gauge implements Metric {
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly read: () => number,
+  ) {}
+
+  render(): string {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.read()}`].join('\n');
+  }
+}
+
+export class Histogram implements Metric {
+  private readonly series = new Map<string, { counts: number[]; sum: number; count: number; labels: Labels }>();
+
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly buckets: readonly number[],
+  ) {}
+
+  observe(value: number, labels: Labels = {}): void {
+    const key = labelText(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { counts: this.buckets.map(() => 0), sum: 0, count: 0, labels };
+      this.series.set(key, s);
+    }
+    for (let i = 0; i < this.buckets.length; i++) if (value <= (this.buckets[i] ?? Infinity)) s.counts[i] = (s.counts[i] ?? 0) + 1;
+    s.sum += value;
+    s.count++;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const s of this.series.values()) {
+      this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: String(bound) })} ${s.counts[i] ?? 0}`));
+      lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
+      lines.push(`${this.name}_sum${labelText(s.labels)} ${s.sum}`);
+      lines.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
+    }
+    return lines.join('\n');
+  }
+}
+
+export class Registry {
+  private readonly metrics: Metric[] = [];
+
+  add<T extends Metric>(metric: T): T {
+    this.metrics.push(metric);
+    return metric;
+  }
+
+  render(): string {
+    return this.metrics.map((m) => m.render()).join('\n') + '\n';
+  }
+}
+
+/** The engine service's metrics (docs/serve.md lists them). */
+export function serviceMetrics(uptime: () => number) {
+  const registry = new Registry();
+  return {
+    registry,
+    evaluations: registry.add(new Counter('lua_rules_evaluations_total', 'Rule evaluations by rule and decision.')),
+    errors: registry.add(new Counter('lua_rules_evaluation_errors_total', 'Failed rule evaluations by rule and error code.')),
+    cacheHits: registry.add(new Counter('lua_rules_cache_hits_total', 'Evaluations answered from the result cache, by rule.')),
+    duration: registry.add(new Histogram('lua_rules_request_duration_seconds', 'Evaluation request duration (body read to response), by route.', [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1])),
+    requests: registry.add(new Counter('lua_rules_http_requests_total', 'HTTP requests by route and status.')),
+    reloads: registry.add(new Counter('lua_rules_reloads_total', 'Rule versions applied, removed or refused by hot reload.')),
+    reloadLag: registry.add(new Histogram('lua_rules_reload_lag_seconds', 'Time from a version going live in the store to this engine serving it.', [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60])),
+    uptime: registry.add(new Gauge('lua_rules_uptime_seconds', 'Seconds since the service started.', uptime)),
+  };
+}
+export type ServiceMetrics = ReturnType<typeof serviceMetrics>;

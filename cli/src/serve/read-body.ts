@@ -1,0 +1,58 @@
+import type { IncomingMessage } from 'node:http';
+
+/** A request the service refuses before evaluating anything: the status and a JSON error. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * Reads a JSON body of at most `maxBytes`. A declared Content-Length over the limit
+ * is refused before reading; a body that grows past it is cut off (413). Invalid
+ * JSON is a 400 that says where.
+ */
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      reject(new HttpError(413, 'body-too-large', `the request body is ${declared} bytes; the limit is ${maxBytes} (--max-body)`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        failed = true;
+        reject(new HttpError(413, 'body-too-large', `the request body is larger than the ${maxBytes}-byte limit (--max-body)`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', (error) => {
+      if (!failed) reject(new HttpError(400, 'bad-request', `could not read the request body: ${error.message}`));
+      failed = true;
+    });
+    req.on('end', () => {
+      if (failed) return;
+      const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') {
+        reject(new HttpError(400, 'invalid-json', 'the request body is empty; send the context as a JSON object'));
+        return;
+      }
+      try {
+        resolve(JSON.parse(text));
+      } catch (error) {
+        reject(new HttpError(400, 'invalid-json', `the request body is not valid JSON: ${(error as Error).message}`));
+      }
+    });
+  });
+}
