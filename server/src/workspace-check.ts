@@ -82,7 +82,8 @@ export async function checkWorkspace(
       if (text !== undefined) {
         // Closed files: publish, but keep no analysis in memory.
         const analysis = documents.check(uri, text, 0, false);
-        publisher.set(uri, 'checks', analysis.findings);
+        // A clean closed file needs no notification: the client shows nothing for it anyway.
+        if (analysis.findings.length > 0) publisher.set(uri, 'checks', analysis.findings);
         errors += analysis.findings.filter((f) => f.severity === 'error').length;
         warnings += analysis.findings.filter((f) => f.severity === 'warning').length;
       }
