@@ -166,9 +166,15 @@ export class LuaExecutor {
         if (error instanceof InvalidContextError) return this.failure({ code: 'invalid-context', message: `invalid context: ${error.message}` }, started);
         throw error;
       }
-      lua.lua_setfield(T, -2, lstr('context'));
-      lua.lua_pushvalue(T, -1);
-      lua.lua_setfield(T, -2, lstr('_G'));
+      // Raw sets with interned names: the table is new and has no metatable yet, and
+      // a fresh key string per call would be hashed again by fengari on every call.
+      const keys = this.world.keys;
+      keys.push(T, 'context');
+      lua.lua_insert(T, -2);
+      lua.lua_rawset(T, -3);
+      keys.push(T, '_G');
+      lua.lua_pushvalue(T, -2);
+      lua.lua_rawset(T, -3);
       lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, envMetaRef);
       lua.lua_setmetatable(T, -2);
       lua.lua_setupvalue(T, -2, 1);
@@ -224,7 +230,7 @@ export class LuaExecutor {
       const line = lineOf(message, entry.chunkName);
       return { result: failedResult({ code: 'runtime-error', message, ...(line ? { line } : {}) }), stats, output };
     }
-    const read = readResult(T, -1);
+    const read = readResult(T, -1, this.world.keys);
     if (!read.ok) return { result: failedResult({ code: 'invalid-result', message: `invalid result: ${read.message}` }), stats, output };
     return { result: { ...read.result, error: null }, stats, output };
   }

@@ -1,5 +1,6 @@
 import type { LuaState } from './fengari-runtime';
 import { lua, lstr } from './fengari-runtime';
+import type { InternedKeys } from './push-context';
 import { DECISIONS, isDecision } from '../model/decision';
 import type { RuleResult } from '../model/result';
 
@@ -9,9 +10,10 @@ const MAX_REASONING = 10_000;
 /**
  * Reads the returned table with raw gets only: a result table with __index or
  * __tostring traps runs no Lua code here. Returns the contract result, or a message
- * saying what is wrong with it.
+ * saying what is wrong with it. With `keys` (of L's state) the field names are pushed
+ * as interned strings, which spares fengari re-hashing them on every read.
  */
-export function readResult(L: LuaState, index: number): { ok: true; result: Omit<RuleResult, 'error'> } | { ok: false; message: string } {
+export function readResult(L: LuaState, index: number, keys?: InternedKeys): { ok: true; result: Omit<RuleResult, 'error'> } | { ok: false; message: string } {
   const type: number = lua.lua_type(L, index);
   if (type === lua.LUA_TNONE || type === lua.LUA_TNIL) {
     return { ok: false, message: `the rule returned nothing; it must return ${RESULT_SHAPE}` };
@@ -20,8 +22,9 @@ export function readResult(L: LuaState, index: number): { ok: true; result: Omit
     return { ok: false, message: `the rule returned a ${luaTypeName(L, index)}; it must return a table ${RESULT_SHAPE}` };
   }
   const table = lua.lua_absindex(L, index) as number;
+  const pushKey = (name: string) => (keys ? keys.push(L, name) : lua.lua_pushstring(L, lstr(name)));
 
-  lua.lua_pushstring(L, lstr('decision'));
+  pushKey('decision');
   lua.lua_rawget(L, table);
   const decisionType: number = lua.lua_type(L, -1);
   const decision = decisionType === lua.LUA_TSTRING ? (lua.lua_tojsstring(L, -1) as string) : null;
@@ -33,7 +36,7 @@ export function readResult(L: LuaState, index: number): { ok: true; result: Omit
     return { ok: false, message: `decision "${decision.slice(0, 100)}" is not one of ${DECISIONS.join(', ')}` };
   }
 
-  lua.lua_pushstring(L, lstr('confidence'));
+  pushKey('confidence');
   lua.lua_rawget(L, table);
   const confidenceType: number = lua.lua_type(L, -1);
   const confidence = confidenceType === lua.LUA_TNUMBER ? (lua.lua_tonumber(L, -1) as number) : null;
@@ -45,7 +48,7 @@ export function readResult(L: LuaState, index: number): { ok: true; result: Omit
     return { ok: false, message: `confidence must be a number from 0 to 1, got ${Number.isNaN(confidence) ? 'NaN (0/0)' : confidence}` };
   }
 
-  lua.lua_pushstring(L, lstr('reasoning'));
+  pushKey('reasoning');
   lua.lua_rawget(L, table);
   const reasoningType: number = lua.lua_type(L, -1);
   let reasoning = reasoningType === lua.LUA_TSTRING ? (lua.lua_tojsstring(L, -1) as string) : null;
