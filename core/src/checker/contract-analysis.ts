@@ -623,6 +623,8 @@ class ContractWalker {
     }
     // Tables passed in may have been filled by the function.
     for (const value of args) this.escape(value, state);
+    // A function every path of which raises an error (`local function fail(m) error(m) end`) ends the caller's path too.
+    if (frame.facts.length === 0) return NEVER;
     return { kind: 'returns', facts: frame.facts };
   }
 }

@@ -56,3 +56,16 @@ test('if/elseif/else that all return, error() and while-true loops end every pat
 test('a call to an unknown function is not a missing return', () => {
   assert.deepEqual(check('return helper(context)', 'missing-return'), []);
 });
+
+test('a helper that always raises an error ends the path', () => {
+  const source = lua(
+    'local function fail(message) error("rule failed: " .. message) end',
+    'if not context.metrics then fail("no metrics") end',
+    'local function decide(ctx)',
+    '  if ctx.metrics.wsjf_score > 10 then return { decision = "escalated", confidence = 0.5, reasoning = "x" } end',
+    '  fail("low score")',
+    'end',
+    'return decide(context)',
+  );
+  assert.deepEqual(check(source, 'missing-return'), []);
+});
