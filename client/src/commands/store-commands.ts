@@ -1,0 +1,182 @@
+import * as vscode from 'vscode';
+import type { HistoryResult, PublishResult, VersionChangeResult, VersionSummary } from '../../../server/src/extension-protocol';
+import type { ServerApi } from '../server-api';
+import { versionUri } from '../version-documents';
+import { argProperty, findRuleFile, isRuleUri, targetUri } from './targets';
+
+export interface StoreCommandContext {
+  api: ServerApi;
+  output: vscode.OutputChannel;
+  author: () => string;
+}
+
+function versionLabel(v: VersionSummary): string {
+  const missing = Math.max(0, v.requiredApprovals - v.approvals.length);
+  return `v${v.number} · ${v.state === 'pending' ? `pending (${missing} approval${missing === 1 ? '' : 's'} missing)` : v.state}${v.rollbackOf !== null ? ` · rollback to v${v.rollbackOf}` : ''}`;
+}
+
+/** The rule name a command applies to: an argument, a rule file, or a pick from the store's rules. */
+async function ruleName(ctx: StoreCommandContext, arg: unknown): Promise<string | undefined> {
+  const given = argProperty<string>(arg, 'rule', 'string');
+  if (given) return given;
+  const uri = targetUri(arg);
+  if (uri && isRuleUri(uri)) return (await ctx.api.listFixtures(uri.toString())).ruleName;
+  const overview = await ctx.api.storeOverview();
+  if (!overview.ok) {
+    void vscode.window.showErrorMessage(`Lua Rules: ${overview.message}`);
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    overview.rules.map((r) => ({ label: r.name, description: `${r.category} · v${r.liveVersion ?? '-'} · ${r.status}` })),
+    { title: 'Which rule?' },
+  );
+  return picked?.label;
+}
+
+/**
+ * Publish Rule: saves the file, runs the gate (checks + fixtures) in the server, asks
+ * for a message, publishes with progress, and shows the new version or the pending
+ * approval. Refused: the findings go to the output and an error message.
+ * `{uri, message}` skips the prompts.
+ */
+export async function publishRule(ctx: StoreCommandContext, arg: unknown): Promise<PublishResult | undefined> {
+  const uri = targetUri(arg);
+  if (!uri || !isRuleUri(uri)) {
+    void vscode.window.showErrorMessage('Lua Rules: open a rule (*.lua or *.rule.json) to publish it');
+    return undefined;
+  }
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open?.isDirty && !(await open.save())) {
+    void vscode.window.showErrorMessage('Lua Rules: save the rule before publishing it');
+    return undefined;
+  }
+  let message = argProperty<string>(arg, 'message', 'string');
+  if (message === undefined) {
+    message = await vscode.window.showInputBox({ title: 'Publish rule', prompt: 'What changed and why (stored with the version)', ignoreFocusOut: true });
+    if (message === undefined) return undefined;
+  }
+  const author = ctx.author();
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Lua Rules: checking, testing and publishing…' }, () =>
+    ctx.api.publish({ uri: uri.toString(), author, ...(message ? { message } : {}) }),
+  );
+  if (result.ok) {
+    const state = result.state === 'pending' ? `pending: ${result.approvalsMissing} approval${result.approvalsMissing === 1 ? '' : 's'} needed` : result.state;
+    void vscode.window.showInformationMessage(result.created ? `Published ${result.rule} version ${result.version} (${state})` : `${result.rule} unchanged: version ${result.version} (${state})`);
+  } else {
+    ctx.output.appendLine(`✗ publish refused: ${result.message}`);
+    for (const p of result.problems) ctx.output.appendLine(`    ${p}`);
+    if (result.problems.length > 0) ctx.output.show(true);
+    void vscode.window.showErrorMessage(`Lua Rules: ${result.message}${result.problems[0] ? ` — ${result.problems[0]}` : ''}`);
+  }
+  return result;
+}
+
+/**
+ * Show History: the rule's versions (author, date, message, state); pick one to open
+ * it read-only, diff it with the working file, or roll back to it.
+ * `{rule, version, action: 'open' | 'diff'}` skips the pickers.
+ */
+export async function showHistory(ctx: StoreCommandContext, arg: unknown): Promise<HistoryResult | undefined> {
+  const rule = await ruleName(ctx, arg);
+  if (!rule) return undefined;
+  const history = await ctx.api.history(rule);
+  if (!history.ok) {
+    void vscode.window.showErrorMessage(`Lua Rules: ${history.message}`);
+    return history;
+  }
+  let version = argProperty<number>(arg, 'version', 'number');
+  let action = argProperty<string>(arg, 'action', 'string');
+  if (version === undefined) {
+    const picked = await vscode.window.showQuickPick(
+      history.versions.map((v) => ({ label: versionLabel(v), description: `${v.author} · ${v.createdAt}`, detail: v.message ?? '(no message)', version: v.number })),
+      { title: `History of ${rule}`, placeHolder: 'a version to open, diff or roll back to' },
+    );
+    if (!picked) return history;
+    version = picked.version;
+  }
+  const chosen = history.versions.find((v) => v.number === version);
+  if (!chosen) {
+    void vscode.window.showErrorMessage(`Lua Rules: ${rule} has no version ${version}`);
+    return history;
+  }
+  if (action === undefined) {
+    action = (await vscode.window.showQuickPick(['open', 'diff', 'rollback'].map((a) => ({ label: a === 'open' ? 'Open read-only' : a === 'diff' ? 'Diff with the working file' : `Roll back to v${version}`, action: a })), { title: `${rule} v${version}` }))?.action;
+  }
+  const uri = versionUri(rule, chosen.number, chosen.kind);
+  if (action === 'open') await vscode.window.showTextDocument(uri, { preview: true });
+  else if (action === 'diff') {
+    const working = await findRuleFile(rule);
+    if (!working) void vscode.window.showErrorMessage(`Lua Rules: no ${rule}.lua or ${rule}.rule.json in the workspace to compare with`);
+    else await vscode.commands.executeCommand('vscode.diff', uri, working, `${rule}: v${chosen.number} ↔ working file`);
+  } else if (action === 'rollback') await rollback(ctx, { rule, version: chosen.number });
+  return history;
+}
+
+/** Roll Back to Version: writes a new version with an old version's content (history is kept). `{rule, version}` skips the pickers and the confirmation. */
+export async function rollback(ctx: StoreCommandContext, arg: unknown): Promise<VersionChangeResult | undefined> {
+  const rule = await ruleName(ctx, arg);
+  if (!rule) return undefined;
+  let version = argProperty<number>(arg, 'version', 'number');
+  if (version === undefined) {
+    const history = await ctx.api.history(rule);
+    if (!history.ok) {
+      void vscode.window.showErrorMessage(`Lua Rules: ${history.message}`);
+      return history;
+    }
+    const picked = await vscode.window.showQuickPick(
+      history.versions.map((v) => ({ label: versionLabel(v), description: `${v.author} · ${v.createdAt}`, detail: v.message ?? '', version: v.number })),
+      { title: `Roll ${rule} back to…` },
+    );
+    if (!picked) return undefined;
+    const confirm = await vscode.window.showWarningMessage(`Roll ${rule} back to v${picked.version}? This publishes a new version with v${picked.version}'s content.`, { modal: true }, 'Roll Back');
+    if (confirm !== 'Roll Back') return undefined;
+    version = picked.version;
+  }
+  const result = await ctx.api.rollback({ rule, toVersion: version, author: ctx.author(), message: `rollback to v${version}` });
+  if (result.ok) void vscode.window.showInformationMessage(`${rule} rolled back to v${version}: new version ${result.version} (${result.state})`);
+  else void vscode.window.showErrorMessage(`Lua Rules: ${result.message}`);
+  return result;
+}
+
+/** Approve Pending Version: one approval by the configured author. `{rule, version}` skips the pickers. */
+export async function approve(ctx: StoreCommandContext, arg: unknown): Promise<VersionChangeResult | undefined> {
+  let rule = argProperty<string>(arg, 'rule', 'string');
+  let version = argProperty<number>(arg, 'version', 'number');
+  if (rule === undefined || version === undefined) {
+    const overview = await ctx.api.storeOverview();
+    if (!overview.ok) {
+      void vscode.window.showErrorMessage(`Lua Rules: ${overview.message}`);
+      return overview;
+    }
+    const pending = overview.rules.flatMap((r) => r.pending.filter(() => rule === undefined || r.name === rule).map((p) => ({ label: `${r.name} v${p.version}`, description: `${p.approvalsMissing} missing · by ${p.author}`, detail: p.message ?? '', rule: r.name, version: p.version })));
+    if (pending.length === 0) {
+      void vscode.window.showInformationMessage('Lua Rules: no version is waiting for approval');
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(pending, { title: 'Approve which version?' });
+    if (!picked) return undefined;
+    rule = picked.rule;
+    version = picked.version;
+  }
+  const result = await ctx.api.approve({ rule, version, author: ctx.author() });
+  if (result.ok) void vscode.window.showInformationMessage(result.state === 'live' ? `${rule} v${version} approved and live` : `${rule} v${version} approved; ${result.approvalsMissing} more needed`);
+  else void vscode.window.showErrorMessage(`Lua Rules: ${result.message}`);
+  return result;
+}
+
+/** Convert Pattern Rule to Lua: opens the equivalent Lua rule in a new editor. */
+export async function convertPatternRule(api: ServerApi, arg: unknown): Promise<string | undefined> {
+  const uri = targetUri(arg);
+  if (!uri || !uri.path.endsWith('.rule.json')) {
+    void vscode.window.showErrorMessage('Lua Rules: open a pattern rule (*.rule.json) to convert it');
+    return undefined;
+  }
+  const result = await api.convert(uri.toString());
+  if (!result.ok) {
+    void vscode.window.showErrorMessage(`Lua Rules: ${result.message}`);
+    return undefined;
+  }
+  const document = await vscode.workspace.openTextDocument({ language: 'lua', content: result.lua });
+  await vscode.window.showTextDocument(document);
+  return result.lua;
+}

@@ -1,0 +1,180 @@
+import { userInfo } from 'node:os';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { State } from 'vscode-languageclient/node';
+import type { StoreStatus } from '../../server/src/extension-protocol';
+import { STORE_CHANGED_NOTIFICATION, STORE_STATUS_NOTIFICATION } from '../../server/src/extension-protocol';
+import { DEFAULT_SETTINGS } from '../../server/src/protocol';
+import { runOnFixture } from './commands/run-on-fixture';
+import { approve, convertPatternRule, publishRule, rollback, showHistory } from './commands/store-commands';
+import type { StoreCommandContext } from './commands/store-commands';
+import { createLanguageClient } from './language-client';
+import { RulesView } from './rules-view';
+import { StoreSecrets } from './secrets';
+import { ServerApi } from './server-api';
+import { chooseRuntime, parseClientSettings } from './settings';
+import { StoreStatusBar } from './status-bar';
+import { FixtureTests } from './test-controller';
+import type { FixturesRunSummary } from './test-controller';
+import { VERSION_SCHEME, VersionDocuments } from './version-documents';
+
+/** What the extension exports (`vscode.extensions.getExtension('lua-rules.lua-rules').exports`): for the e2e tests and other extensions. */
+export interface LuaRulesApi {
+  /** Resolves when the language server is running (rejects when it could not start). */
+  ready(): Promise<void>;
+  storeStatus(): Promise<StoreStatus | undefined>;
+  testItems(): Promise<Record<string, string[]>>;
+  runAllFixtures(): Promise<FixturesRunSummary>;
+  rulesInView(): Promise<{ name: string; category: string; liveVersion: number | null; pending: number }[]>;
+  runtime(): string;
+}
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<LuaRulesApi> {
+  const output = vscode.window.createOutputChannel('Lua Rules', { log: true });
+  const runs = vscode.window.createOutputChannel('Lua Rules: Runs');
+  const secrets = new StoreSecrets(context.secrets);
+  const statusBar = new StoreStatusBar();
+  const api = new ServerApi(() => client);
+  const rulesView = new RulesView(api);
+  const tests = new FixtureTests(api);
+  context.subscriptions.push(output, runs, statusBar, rulesView, tests);
+  context.subscriptions.push(vscode.window.registerTreeDataProvider('luaRules.rules', rulesView));
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(VERSION_SCHEME, new VersionDocuments(api)));
+
+  let runtimeDescription = '';
+  let started: Promise<void> = Promise.resolve();
+
+  const settings = () => {
+    const config = vscode.workspace.getConfiguration('luaRules');
+    const parsed = parseClientSettings((key) => config.get(key));
+    for (const p of parsed.problems) output.appendLine(`settings: ${p}`);
+    return { ...parsed.settings, ruleGlobs: config.get<string[]>('ruleGlobs') ?? DEFAULT_SETTINGS.ruleGlobs };
+  };
+
+  const refreshStatus = async (): Promise<void> => {
+    try {
+      const status = await api.storeStatus();
+      statusBar.show(status);
+      if (status.state === 'unavailable') output.appendLine(`store ${status.display} unavailable: ${status.message ?? ''} (server runtime: ${status.runtime})`);
+    } catch (e) {
+      statusBar.show(undefined, (e as Error).message);
+    }
+  };
+
+  /** (Re)starts the server: the runtime, store URL and password are fixed for a server's life. */
+  const startServer = async (): Promise<void> => {
+    if (client) {
+      const old = client;
+      client = undefined;
+      await old.stop().catch(() => undefined);
+    }
+    if (await secrets.moveFromSettings()) void vscode.window.showInformationMessage('Lua Rules: the store password was moved from settings.json to VS Code\'s secret storage.');
+    const s = settings();
+    const runtime = chooseRuntime(s.runtime);
+    if (!runtime.ok) {
+      output.appendLine(runtime.message);
+      statusBar.show(undefined, 'server not started');
+      void vscode.window.showErrorMessage(`Lua Rules: ${runtime.message}; the language server was not started.`);
+      return;
+    }
+    runtimeDescription = runtime.describe;
+    output.appendLine(`starting the language server on ${runtime.describe}${s.storeUrl ? ` with store ${s.storeUrl}` : ''}`);
+    const next = createLanguageClient({
+      serverModule: context.asAbsolutePath('dist/server.js'),
+      runtime,
+      storeUrl: s.storeUrl,
+      password: await secrets.get(),
+      ruleGlobs: s.ruleGlobs,
+      outputChannel: output,
+    });
+    next.onDidChangeState((e) => {
+      if (e.newState === State.Stopped && client === next) statusBar.show(undefined, 'server stopped');
+    });
+    client = next;
+    await next.start();
+    next.onNotification(STORE_CHANGED_NOTIFICATION, () => rulesView.refresh());
+    next.onNotification(STORE_STATUS_NOTIFICATION, (status: StoreStatus) => {
+      statusBar.show(status);
+      rulesView.refresh();
+    });
+    await refreshStatus();
+    rulesView.refresh();
+    void tests.discoverAll(true);
+  };
+
+  const restart = (): Promise<void> => {
+    started = startServer().catch((e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      output.appendLine(`the language server failed to start: ${message}`);
+      statusBar.show(undefined, 'server failed to start');
+      void vscode.window.showErrorMessage(`Lua Rules: the language server failed to start: ${message}`);
+      throw e;
+    });
+    return started;
+  };
+
+  const author = (): string => settings().author || userInfo().username;
+  const storeCtx: StoreCommandContext = { api, output: runs, author };
+  const register = (id: string, fn: (...args: unknown[]) => unknown): void => void context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  register('luaRules.runOnFixture', (arg) => runOnFixture(api, runs, arg));
+  register('luaRules.runAllFixtures', async () => {
+    const summary = await tests.runAll();
+    void vscode.window.showInformationMessage(`Lua Rules fixtures: ${summary.passed} passed, ${summary.failed} failed${summary.errored ? `, ${summary.errored} errored` : ''}`);
+    return summary;
+  });
+  register('luaRules.publish', (arg) => publishRule(storeCtx, arg));
+  register('luaRules.showHistory', (arg) => showHistory(storeCtx, arg));
+  register('luaRules.rollback', (arg) => rollback(storeCtx, arg));
+  register('luaRules.approve', (arg) => approve(storeCtx, arg));
+  register('luaRules.convertPatternRule', (arg) => convertPatternRule(api, arg));
+  register('luaRules.refreshRules', () => rulesView.refresh());
+  register('luaRules.restartServer', () => restart());
+  register('luaRules.setStorePassword', async () => {
+    if (await secrets.prompt()) await restart();
+  });
+  register('luaRules.showStoreStatus', async () => {
+    await refreshStatus();
+    const status = statusBar.status;
+    const text = status ? `${status.state}${status.display ? `: ${status.display}` : ''}${status.message ? ` — ${status.message}` : ''} (server runtime: ${status.runtime})` : 'the language server is not running';
+    void vscode.window.showInformationMessage(`Lua Rules store ${text}`);
+    return status;
+  });
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('luaRules.runtime') || e.affectsConfiguration('luaRules.store.url') || e.affectsConfiguration('luaRules.ruleGlobs')) void restart().catch(() => undefined);
+    }),
+    secrets.onDidChange(() => void restart().catch(() => undefined)),
+    { dispose: () => void client?.stop().catch(() => undefined) },
+  );
+
+  void restart().catch(() => undefined);
+
+  return {
+    ready: () => started,
+    storeStatus: async () => {
+      await started;
+      await refreshStatus();
+      return statusBar.status;
+    },
+    testItems: async () => {
+      await started;
+      await tests.discoverAll();
+      return tests.snapshot();
+    },
+    runAllFixtures: () => tests.runAll(),
+    rulesInView: async () => {
+      await started;
+      const overview = await api.storeOverview();
+      return overview.ok ? overview.rules.map((r) => ({ name: r.name, category: r.category, liveVersion: r.liveVersion, pending: r.pending.length })) : [];
+    },
+    runtime: () => runtimeDescription,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop().catch(() => undefined);
+  client = undefined;
+}

@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
+import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from '../../server/src/extension-protocol';
+import { SETTINGS_SECTION } from '../../server/src/protocol';
+import type { RuntimeChoice } from './settings';
+
+export interface ServerLaunch {
+  /** dist/server.js inside the extension. */
+  serverModule: string;
+  runtime: RuntimeChoice & { ok: true };
+  storeUrl: string;
+  password: string | undefined;
+  ruleGlobs: string[];
+  outputChannel: vscode.LogOutputChannel;
+}
+
+/**
+ * The language client. The server runs as a separate Node process on the chosen
+ * runtime; the store URL and password reach it through its environment, so the
+ * password is never in settings.json, an LSP message or a trace.
+ */
+export function createLanguageClient(launch: ServerLaunch): LanguageClient {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const env: NodeJS.ProcessEnv = { ...process.env, [STORE_URL_ENV]: launch.storeUrl, [STORE_PASSWORD_ENV]: launch.password ?? '', ...(folder ? { [STORE_CWD_ENV]: folder } : {}) };
+  const run = { module: launch.serverModule, transport: TransportKind.stdio, ...(launch.runtime.runtime ? { runtime: launch.runtime.runtime } : {}), options: { env, ...(folder ? { cwd: folder } : {}) } };
+  const serverOptions: ServerOptions = { run, debug: run };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      ...launch.ruleGlobs.map((pattern) => ({ scheme: 'file', pattern })),
+      { scheme: 'untitled', language: 'lua' },
+      { scheme: 'file', pattern: '**/context*.schema.json' },
+    ],
+    synchronize: {
+      configurationSection: SETTINGS_SECTION,
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.lua,*.rule.json,*.fixtures.json,context*.schema.json}'),
+    },
+    outputChannel: launch.outputChannel,
+  };
+  return new LanguageClient('luaRules', 'Lua Rules', serverOptions, clientOptions);
+}
