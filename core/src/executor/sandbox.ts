@@ -1,6 +1,7 @@
 import type { LuaCFunction, LuaState } from './fengari-runtime';
 import { lauxlib, lua, lualib, lstr } from './fengari-runtime';
 import type { EvaluationBudget } from './evaluation-budget';
+import { tryFastFormat } from './format-fast-path';
 import { SAFE_BASE_FUNCTIONS, SAFE_LIBRARIES } from './sandbox-globals';
 
 /** Where print() output goes during an evaluation; bounded so a chatty rule cannot grow it. */
@@ -54,13 +55,14 @@ function makeGuardedFunctions(L: LuaState, hooks: SandboxHooks): Record<string, 
 
   const format: LuaCFunction = (L1) => {
     // The result is at most the format, each argument's text, and a bounded width per spec.
-    let estimate = lauxlib.luaL_checklstring(L1, 1).length as number;
+    const formatBytes: Uint8Array = lauxlib.luaL_checklstring(L1, 1);
+    let estimate = formatBytes.length;
     const top: number = lua.lua_gettop(L1);
     for (let i = 2; i <= top; i++) {
       estimate += 128 + (lua.lua_type(L1, i) === lua.LUA_TSTRING ? (lua.lua_rawlen(L1, i) as number) : 0);
     }
     hooks.budget().allocate(estimate);
-    return rawFormat(L1);
+    return tryFastFormat(L1, formatBytes) ? 1 : rawFormat(L1);
   };
 
   const concat: LuaCFunction = (L1) => {
