@@ -39,3 +39,12 @@ test('pattern rules: a metric pattern without threshold, a weight out of range',
   );
   assert.deepEqual(checkJsonFile('[]', 'pattern-rule').findings.map((f) => f.message), ['the file must be object']);
 });
+
+test('what the schema cannot say comes from the shared validators: duplicate names, a regex that does not compile', () => {
+  const fixtures = '{"fixtures": [{"name": "a", "context": {}}, {"name": "a", "context": {}}]}';
+  assert.deepEqual(checkJsonFile(fixtures, 'fixtures').findings.map((f) => [f.range, f.message]), [[range(0, 53, 0, 56), "fixtures[1].name 'a' is used twice; fixture names must be unique"]]);
+  const rule = '{"patterns": [{"type": "regex", "field": "epic.title", "regex": "(", "weight": 0.5}]}';
+  const findings = checkJsonFile(rule, 'pattern-rule').findings;
+  assert.deepEqual(findings.map((f) => [f.code, f.range]), [['invalid-pattern-rule', range(0, 64, 0, 67)]]);
+  assert.match(findings[0]!.message, /^patterns\[0\]\.regex is not a valid regular expression: /);
+});

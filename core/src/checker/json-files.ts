@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { validateFixtureFile } from '../fixtures/fixture-file';
+import { validatePatternRule } from '../patterns/pattern-rule-file';
 import type { Finding, Position, Range, Severity } from './types';
 import { sortFindings } from './types';
 
@@ -85,7 +87,7 @@ export function checkJsonFile(text: string, kind: JsonFileKind): JsonCheck {
     return { findings: [{ code, severity, range: lines.range(0, 0), message: `not valid JSON: ${(error as Error).message}` }] };
   }
   const validate = validator(kind);
-  if (validate(value)) return { findings: [], value, tree };
+  if (validate(value)) return { findings: sortFindings(semanticProblems(kind, value, tree, lines)), value, tree };
   const findings: Finding[] = [];
   const seenPaths = new Set<string>();
   for (const error of validate.errors ?? []) {
@@ -146,4 +148,31 @@ function describeSchemaError(error: ErrorObject): string {
 
 function describeParseError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/**
+ * What a JSON Schema cannot say (duplicate fixture names, a regex that does not
+ * compile), from the same validators `lua-rules test` and the engine use, so the
+ * editor and the CLI never disagree about a file.
+ */
+function semanticProblems(kind: JsonFileKind, value: unknown, tree: JsonNode, lines: LineIndex): Finding[] {
+  const errors = kind === 'fixtures' ? resultErrors(validateFixtureFile(value)) : resultErrors(validatePatternRule(value, 'rule', 'rule'));
+  return errors.map((message) => ({ code: JSON_FILE_CODES[kind], severity: 'error' as const, range: pathRange(tree, message, lines), message }));
+}
+
+function resultErrors(result: { ok: true } | { ok: false; errors: string[] }): string[] {
+  return result.ok ? [] : result.errors;
+}
+
+/** The range of the JSON path a message starts with (`fixtures[2].name ...`), else the start of the file. */
+function pathRange(tree: JsonNode, message: string, lines: LineIndex): Range {
+  const match = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[\d+\])*)/.exec(message);
+  const path: Array<string | number> = [];
+  for (const part of match?.[1]?.matchAll(/([A-Za-z_$][\w$]*)|\[(\d+)\]/g) ?? []) path.push(part[2] !== undefined ? Number(part[2]) : part[1]!);
+  while (path.length > 0) {
+    const node = findNodeAtLocation(tree, path);
+    if (node) return lines.range(node.offset, node.type === 'object' || node.type === 'array' ? 1 : node.length);
+    path.pop();
+  }
+  return lines.range(0, 0);
 }
