@@ -4,7 +4,7 @@ import { redactSecret } from './store-url';
 import type { Row, SqlDriver, SqlQueryer, TransactionMode } from './sql-driver';
 import { numberPlaceholders } from './sql-driver';
 
-/** Channel of the change feed; the payload is the revision. */
+/** Channel of the change feed; the payload is the revision (sent by a trigger on `changes`). */
 export const CHANGES_CHANNEL = 'lua_rules_changes';
 /** Advisory lock key serializing writers (an arbitrary constant: "luarules" in hex-ish). */
 const WRITE_LOCK_KEY = 0x4c52_5553;
@@ -118,8 +118,8 @@ export class PostgresDriver implements SqlDriver {
     const tx = this.queryer(client);
     let broken: Error | undefined;
     try {
-      await tx.exec(mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-      if (mode === 'write') await tx.all('SELECT pg_advisory_xact_lock(?)', [WRITE_LOCK_KEY]);
+      // One round trip for BEGIN and the lock: every statement in the lock is latency.
+      await tx.exec(mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : mode === 'write' ? `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})` : 'BEGIN');
       const result = await fn(tx);
       await tx.exec('COMMIT');
       return result;
@@ -134,11 +134,6 @@ export class PostgresDriver implements SqlDriver {
       // A connection that failed to roll back is not handed to the next caller.
       client.release(broken);
     }
-  }
-
-  async announce(tx: SqlQueryer, revision: number): Promise<void> {
-    // NOTIFY is transactional: listeners hear it only when (and if) the publish commits.
-    await tx.all('SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, String(revision)]);
   }
 
   async close(): Promise<void> {

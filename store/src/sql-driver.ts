@@ -25,8 +25,6 @@ export type TransactionMode = 'read' | 'write' | 'log';
 export interface SqlDriver extends SqlQueryer {
   readonly dialect: 'sqlite' | 'postgres';
   transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T>;
-  /** Inside a write transaction: let other processes know a change is committed with it. */
-  announce(tx: SqlQueryer, revision: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -25,7 +25,7 @@ import type {
   StoredRule,
   VersionEvidence,
 } from './types';
-import { writeApproval, writeVersion } from './version-writer';
+import { writeApproval, writeVersion, type WriteRequest } from './version-writer';
 
 export type StoreWatchOptions = SqliteWatchOptions & PostgresWatchOptions;
 
@@ -82,8 +82,10 @@ export class SqlRuleStore implements RuleStore {
     await this.ready();
     // Cheap look before the (possibly slow) gate: unchanged content or a stale base
     // need no checks. The transaction checks again under the write lock.
-    const head = await this.headOf(storable.name);
-    if (head !== undefined && head.checksum === storable.checksum) return this.outcome(storable.name, head.number, false);
+    if (options.gate !== undefined) {
+      const head = await this.headOf(storable.name);
+      if (head !== undefined && head.checksum === storable.checksum) return this.outcome(storable.name, head.number, false);
+    }
     let evidence: VersionEvidence = { gate: 'none', findings: [], fixtures: [], checkedAt: now() };
     if (options.gate !== undefined) {
       const verdict = await options.gate(definition);
@@ -95,9 +97,27 @@ export class SqlRuleStore implements RuleStore {
     return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null });
   }
 
-  private async write(storable: StorableRule, req: Parameters<typeof writeVersion>[3]): Promise<PublishOutcome> {
-    const result = await this.driver.transaction('write', (tx) => writeVersion(this.driver, tx, storable, req));
-    return this.outcome(storable.name, result.number, result.created);
+  private async write(storable: StorableRule, req: WriteRequest): Promise<PublishOutcome> {
+    const result = await this.driver.transaction('write', (tx) => writeVersion(tx, storable, req));
+    if (!result.created) return this.outcome(storable.name, result.number, false);
+    // Everything about a new version is known here: no read back.
+    const version: RuleVersionRecord = {
+      rule: storable.name,
+      number: result.number,
+      kind: storable.kind,
+      content: storable.content,
+      checksum: storable.checksum,
+      author: req.author,
+      message: req.message,
+      createdAt: result.at,
+      state: result.state,
+      requiredApprovals: result.required,
+      approvals: [],
+      evidence: req.evidence,
+      rollbackOf: req.rollbackOf,
+      wentLiveAt: result.state === 'live' ? result.at : null,
+    };
+    return { rule: storable.name, version, created: true, approvalsMissing: result.state === 'pending' ? result.required : 0 };
   }
 
   private async outcome(rule: string, number: number, created: boolean): Promise<PublishOutcome> {
@@ -109,7 +129,7 @@ export class SqlRuleStore implements RuleStore {
   async approve(rule: string, version: number, approver: string): Promise<ApprovalOutcome> {
     const who = requireName(approver, 'an approver');
     await this.ready();
-    const result = await this.driver.transaction('write', (tx) => writeApproval(this.driver, tx, rule, version, who));
+    const result = await this.driver.transaction('write', (tx) => writeApproval(tx, rule, version, who));
     return { version: await this.version(rule, version), wentLive: result.wentLive, approvalsMissing: Math.max(0, result.required - result.approvals) };
   }
 

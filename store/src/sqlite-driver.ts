@@ -119,10 +119,6 @@ export class SqliteDriver implements SqlDriver {
     })();
   }
 
-  async announce(): Promise<void> {
-    // Other processes notice through PRAGMA data_version; this process through localCommits.
-  }
-
   /** Changes whenever another connection (any process) commits to the file. */
   dataVersion(): Promise<number> {
     return this.serial(async () => Number(this.db.pragma('data_version', { simple: true })));

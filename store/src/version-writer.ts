@@ -1,7 +1,7 @@
 import { ApprovalError, ConflictError, UnknownRuleError, UnknownVersionError } from './errors';
 import type { StorableRule } from './rule-content';
 import { now, num } from './row-mapping';
-import type { Row, SqlDriver, SqlQueryer } from './sql-driver';
+import type { Row, SqlQueryer } from './sql-driver';
 import type { ChangeEvent, VersionEvidence } from './types';
 
 /**
@@ -21,63 +21,74 @@ export interface WriteRequest {
 export interface WriteResult {
   number: number;
   created: boolean;
+  /** For a created version: its state, time and approvals required (the rest the caller knows). */
+  state: 'live' | 'pending';
+  at: string;
+  required: number;
 }
 
-async function appendChange(driver: SqlDriver, tx: SqlQueryer, rule: string, version: number, event: ChangeEvent, at: string): Promise<void> {
-  const rows = await tx.all('INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?) RETURNING revision', [rule, version, event, at]);
-  await driver.announce(tx, num(rows[0]?.revision));
+async function appendChange(tx: SqlQueryer, rule: string, version: number, event: ChangeEvent, at: string): Promise<void> {
+  // On PostgreSQL a trigger on this table sends the NOTIFY, inside this transaction:
+  // listeners hear of the change only when (and if) it commits.
+  await tx.run('INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)', [rule, version, event, at]);
 }
 
-/** Makes `number` the live version: the previous live one is superseded, the rule row mirrors it. */
-async function goLive(driver: SqlDriver, tx: SqlQueryer, ruleId: number, rule: string, number: number, at: string): Promise<void> {
+interface VersionMetadata {
+  description?: string;
+  category: string;
+  threshold?: number;
+  consensus?: number;
+}
+
+/** The rules-row columns that mirror the live version: SET clause and its values. */
+function liveColumns(meta: VersionMetadata, kind: string, content: string, number: number, at: string): { set: string; values: unknown[] } {
+  return {
+    set: `description = ?, category = ?, kind = ?, lua_script = ?, patterns = ?, threshold = ?, consensus = ?,
+       status = 'active', live_version = ?, evolution_count = evolution_count + 1, updated_at = ?`,
+    values: [meta.description ?? null, meta.category, kind, kind === 'lua' ? content : null, kind === 'pattern' ? content : null, meta.threshold ?? null, meta.consensus ?? 0, number, at],
+  };
+}
+
+/** Makes pending version `number` live (after approvals): the previous live one is superseded. */
+async function goLive(tx: SqlQueryer, ruleId: number, rule: string, number: number, at: string): Promise<void> {
   const v = (await tx.all('SELECT kind, content, metadata FROM rule_versions WHERE rule_id = ? AND number = ?', [ruleId, number]))[0];
   if (v === undefined) throw new Error(`internal: version ${number} of "${rule}" vanished`);
-  const meta = JSON.parse(String(v.metadata)) as { description?: string; category: string; threshold?: number; consensus?: number };
-  const kind = String(v.kind);
   await tx.run("UPDATE rule_versions SET state = 'superseded' WHERE rule_id = ? AND state = 'live'", [ruleId]);
   await tx.run("UPDATE rule_versions SET state = 'live', went_live_at = ? WHERE rule_id = ? AND number = ?", [at, ruleId, number]);
-  await tx.run(
-    `UPDATE rules SET description = ?, category = ?, kind = ?, lua_script = ?, patterns = ?, threshold = ?, consensus = ?,
-       status = 'active', live_version = ?, evolution_count = evolution_count + 1, updated_at = ? WHERE id = ?`,
-    [
-      meta.description ?? null,
-      meta.category,
-      kind,
-      kind === 'lua' ? String(v.content) : null,
-      kind === 'pattern' ? String(v.content) : null,
-      meta.threshold ?? null,
-      meta.consensus ?? 0,
-      number,
-      at,
-      ruleId,
-    ],
-  );
-  await appendChange(driver, tx, rule, number, 'live', at);
+  const cols = liveColumns(JSON.parse(String(v.metadata)) as VersionMetadata, String(v.kind), String(v.content), number, at);
+  await tx.run(`UPDATE rules SET ${cols.set} WHERE id = ?`, [...cols.values, ruleId]);
+  await appendChange(tx, rule, number, 'live', at);
 }
 
 /**
  * Writes a new version on top of the head, unless the content equals the head's.
  * With approvals required it waits as pending (replacing older pending proposals);
- * otherwise it goes live at once.
+ * otherwise it goes live at once. Few statements: on PostgreSQL each is a round trip
+ * inside the write lock, and they are the publish-to-reload latency.
  */
-export async function writeVersion(driver: SqlDriver, tx: SqlQueryer, s: StorableRule, req: WriteRequest): Promise<WriteResult> {
+export async function writeVersion(tx: SqlQueryer, s: StorableRule, req: WriteRequest): Promise<WriteResult> {
   const at = now();
-  const row = (await tx.all('SELECT id, head_version, consensus FROM rules WHERE name = ?', [s.name]))[0];
+  const row = (
+    await tx.all(
+      `SELECT r.id, r.head_version, r.consensus, v.checksum FROM rules r
+       LEFT JOIN rule_versions v ON v.rule_id = r.id AND v.number = r.head_version WHERE r.name = ?`,
+      [s.name],
+    )
+  )[0];
   const head = row === undefined ? 0 : num(row.head_version);
-  if (row !== undefined) {
-    const headVersion = (await tx.all('SELECT checksum FROM rule_versions WHERE rule_id = ? AND number = ?', [num(row.id), head]))[0];
-    if (headVersion?.checksum === s.checksum) return { number: head, created: false };
-  }
+  if (row !== undefined && row.checksum === s.checksum) return { number: head, created: false, state: 'live', at, required: 0 };
   if (req.baseVersion !== undefined && head !== req.baseVersion) throw new ConflictError(s.name, req.baseVersion, head);
   // A version cannot lower the bar it is judged by: the stricter of the live rule's
   // consensus and the new version's own applies.
   const required = Math.max(row === undefined ? 0 : num(row.consensus), s.metadata.consensus ?? 0);
   const number = head + 1;
+  const live = required === 0;
   let ruleId: number;
   if (row === undefined) {
     const inserted = await tx.all(
-      `INSERT INTO rules (name, description, category, kind, lua_script, patterns, threshold, consensus, status, created_by, created_at, updated_at, head_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?) RETURNING id`,
+      `INSERT INTO rules (name, description, category, kind, lua_script, patterns, threshold, consensus, status, created_by, created_at, updated_at,
+         head_version, live_version, evolution_count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         s.name,
         s.metadata.description ?? null,
@@ -87,27 +98,49 @@ export async function writeVersion(driver: SqlDriver, tx: SqlQueryer, s: Storabl
         s.kind === 'pattern' ? s.content : null,
         s.metadata.threshold ?? null,
         s.metadata.consensus ?? 0,
+        live ? 'active' : 'proposed',
         req.author,
         at,
         at,
         number,
+        live ? number : null,
+        live ? 1 : 0,
       ],
     );
     ruleId = num(inserted[0]?.id);
   } else {
     ruleId = num(row.id);
-    await tx.run('UPDATE rules SET head_version = ?, updated_at = ? WHERE id = ?', [number, at, ruleId]);
-    // A newer proposal replaces the older ones still waiting for approvals.
-    await tx.run("UPDATE rule_versions SET state = 'superseded' WHERE rule_id = ? AND state = 'pending'", [ruleId]);
+    // A newer proposal replaces the older ones still waiting; a live one replaces the live one.
+    await tx.run(`UPDATE rule_versions SET state = 'superseded' WHERE rule_id = ? AND state IN (${live ? "'pending', 'live'" : "'pending'"})`, [ruleId]);
+    if (live) {
+      const cols = liveColumns(s.metadata, s.kind, s.content, number, at);
+      await tx.run(`UPDATE rules SET head_version = ?, ${cols.set} WHERE id = ?`, [number, ...cols.values, ruleId]);
+    } else {
+      await tx.run('UPDATE rules SET head_version = ?, updated_at = ? WHERE id = ?', [number, at, ruleId]);
+    }
   }
   await tx.run(
-    `INSERT INTO rule_versions (rule_id, number, kind, content, checksum, metadata, author, message, created_at, evidence, state, required_approvals, rollback_of)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-    [ruleId, number, s.kind, s.content, s.checksum, JSON.stringify(s.metadata), req.author, req.message, at, req.evidence === null ? null : JSON.stringify(req.evidence), required, req.rollbackOf],
+    `INSERT INTO rule_versions (rule_id, number, kind, content, checksum, metadata, author, message, created_at, evidence, state, required_approvals, rollback_of, went_live_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      ruleId,
+      number,
+      s.kind,
+      s.content,
+      s.checksum,
+      JSON.stringify(s.metadata),
+      req.author,
+      req.message,
+      at,
+      req.evidence === null ? null : JSON.stringify(req.evidence),
+      live ? 'live' : 'pending',
+      required,
+      req.rollbackOf,
+      live ? at : null,
+    ],
   );
-  if (required === 0) await goLive(driver, tx, ruleId, s.name, number, at);
-  else await appendChange(driver, tx, s.name, number, 'proposed', at);
-  return { number, created: true };
+  await appendChange(tx, s.name, number, live ? 'live' : 'proposed', at);
+  return { number, created: true, state: live ? 'live' : 'pending', at, required };
 }
 
 export interface ApprovalResult {
@@ -117,7 +150,7 @@ export interface ApprovalResult {
 }
 
 /** Records one approval; the version goes live when enough distinct others approved. */
-export async function writeApproval(driver: SqlDriver, tx: SqlQueryer, rule: string, number: number, approver: string): Promise<ApprovalResult> {
+export async function writeApproval(tx: SqlQueryer, rule: string, number: number, approver: string): Promise<ApprovalResult> {
   const at = now();
   const row = (await tx.all('SELECT id, head_version FROM rules WHERE name = ?', [rule]))[0];
   if (row === undefined) throw new UnknownRuleError(rule);
@@ -141,9 +174,9 @@ export async function writeApproval(driver: SqlDriver, tx: SqlQueryer, rule: str
   const approvals = approvers.length + 1;
   const required = num(v.required_approvals);
   if (approvals >= required) {
-    await goLive(driver, tx, ruleId, rule, number, at);
+    await goLive(tx, ruleId, rule, number, at);
     return { wentLive: true, approvals, required };
   }
-  await appendChange(driver, tx, rule, number, 'approved', at);
+  await appendChange(tx, rule, number, 'approved', at);
   return { wentLive: false, approvals, required };
 }

@@ -182,6 +182,11 @@ const postgres = [
     event TEXT NOT NULL CHECK (event IN ('proposed', 'approved', 'live')),
     at TIMESTAMPTZ NOT NULL
   )`,
+  // The change feed's push: NOTIFY is transactional, so listeners hear of a change only
+  // when it commits, and a trigger means no writer can forget to send it.
+  `CREATE FUNCTION lua_rules_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN PERFORM pg_notify('lua_rules_changes', NEW.revision::text); RETURN NEW; END $$`,
+  `CREATE TRIGGER changes_notify AFTER INSERT ON changes FOR EACH ROW EXECUTE FUNCTION lua_rules_notify_change()`,
 ];
 
 export const initialSchema: Migration = { version: 1, name: 'initial schema', sqlite, postgres };
