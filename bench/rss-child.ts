@@ -4,7 +4,7 @@
  * ~100-line rules into one engine, then after evaluating each of them once.
  * Prints one JSON line.
  */
-import { RuleEngine } from '../core/src/engine/rule-engine';
+import { RuleEngine } from './core';
 import { hundredLineRule } from './hundred-line-rule';
 import { luaDefinition, versioned } from './rule-definitions';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PatternRuleDefinition, RuleDefinition } from '../core/src/model/rule';
-import { parsePatternRule } from '../core/src/patterns/pattern-rule-file';
+import { parsePatternRule } from './core';
 import { luaDefinition } from './rule-definitions';
 
 export const RULES_DIR = join(__dirname, '..', 'rules');

@@ -8,11 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { RuleEngine } from '../core/src/engine/rule-engine';
-import { LuaExecutor } from '../core/src/executor/lua-executor';
 import type { RuleResult } from '../core/src/model/result';
-import { compilePatternRule } from '../core/src/patterns/evaluate-pattern-rule';
-import { luaRuleFromSource } from '../core/src/rules-folder/rule-file';
+import { codeUnderTest, compilePatternRule, LuaExecutor, luaRuleFromSource, RuleEngine } from './core';
 import type { BenchContext } from './contexts';
 import { generateContexts } from './contexts';
 import { hundredLineRule } from './hundred-line-rule';
@@ -61,7 +58,7 @@ function countDecisions(results: Iterable<{ decision: Decision }>): Record<Decis
 async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg()[0] ?? 0;
-  log(`lua-rules benchmark: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+  log(`lua-rules benchmark: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; measuring ${codeUnderTest}`);
   const contexts = generateContexts(CONTEXTS);
   const at = (i: number): BenchContext => contexts[i % CONTEXTS] as BenchContext;
   const epicSource = epicRuleSource();
@@ -200,7 +197,7 @@ async function main(): Promise<void> {
 
   console.log('');
   console.log(`lua-rules benchmark — node ${process.version}, ${cpus().length} CPU(s), ${CONTEXTS.toLocaleString('en-US')} varied contexts (decisions ${luaCounts.autonomous} autonomous / ${luaCounts.collaborative} collaborative / ${luaCounts.escalated} escalated${luaErrors.length ? `, ${luaErrors.length} ERRORS: ${luaErrors[0]?.error?.message}` : ''})`);
-  console.log('Medians per operation; p10 – p90 over samples of a batch each. Benchmarks never fail: they print.');
+  console.log(`Measuring ${codeUnderTest}. Medians per operation; p10 – p90 over samples of a batch each. Benchmarks never fail: they print.`);
   console.log('');
   console.log(renderTable(rows));
   console.log('');
