@@ -5,14 +5,17 @@ import { Debouncer } from './debouncer';
 import type { FixtureJob } from './fixture-worker';
 import type { RuleDocuments } from './rule-documents';
 
-/** `/r/epic.lua` → `/r/epic.fixtures.json` (as URIs). */
+/** `/r/epic.lua` or `/r/epic.rule.json` → `/r/epic.fixtures.json` (as URIs). */
 export function fixturesUriOf(ruleUri: string): string | undefined {
+  if (ruleUri.endsWith('.rule.json')) return ruleUri.slice(0, -'.rule.json'.length) + '.fixtures.json';
   return ruleUri.endsWith('.lua') ? ruleUri.slice(0, -'.lua'.length) + '.fixtures.json' : undefined;
 }
 
-/** `/r/epic.fixtures.json` → `/r/epic.lua`. */
-export function ruleUriOf(fixturesUri: string): string | undefined {
-  return fixturesUri.endsWith('.fixtures.json') ? fixturesUri.slice(0, -'.fixtures.json'.length) + '.lua' : undefined;
+/** `/r/epic.fixtures.json` → the rules it may belong to: `/r/epic.lua`, `/r/epic.rule.json`. */
+export function ruleUrisOf(fixturesUri: string): string[] {
+  if (!fixturesUri.endsWith('.fixtures.json')) return [];
+  const base = fixturesUri.slice(0, -'.fixtures.json'.length);
+  return [base + '.lua', base + '.rule.json'];
 }
 
 export interface FixtureRunReport {
@@ -108,7 +111,13 @@ export class FixtureScheduler {
     this.running = ruleUri;
     let run: FixtureRun | undefined;
     try {
-      run = await this.thread.run({ ruleSource, chunkName: ruleUri.slice(ruleUri.lastIndexOf('/') + 1), fixturesText, limits: { instructions: this.documents.settings.instructionBudget } });
+      run = await this.thread.run({
+        ruleSource,
+        chunkName: ruleUri.slice(ruleUri.lastIndexOf('/') + 1),
+        fixturesText,
+        limits: { instructions: this.documents.settings.instructionBudget },
+        kind: ruleUri.endsWith('.rule.json') ? 'pattern' : 'lua',
+      });
     } finally {
       this.running = undefined;
     }

@@ -10,6 +10,7 @@ export interface FixtureJob {
   chunkName: string;
   fixturesText: string;
   limits: Partial<ExecutorLimits>;
+  kind: 'lua' | 'pattern';
 }
 
 /**
@@ -23,6 +24,6 @@ if (parentPort) {
   const executor = new LuaExecutor();
   port.on('message', (job: FixtureJob) => {
     const { fixtures } = readEditorFixtures(job.fixturesText);
-    void runEditorFixtures(executor, job.ruleSource, job.chunkName, fixtures, { limits: job.limits }).then((run) => port.postMessage({ id: job.id, run }));
+    void runEditorFixtures(executor, job.ruleSource, job.chunkName, fixtures, { limits: job.limits, kind: job.kind }).then((run) => port.postMessage({ id: job.id, run }));
   });
 }

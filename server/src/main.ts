@@ -14,7 +14,7 @@ import { quickFixes } from './code-actions';
 import { Debouncer } from './debouncer';
 import { DiagnosticsPublisher } from './diagnostics';
 import { registerExtensionRequests } from './extension-requests';
-import { FixtureScheduler, fixturesUriOf, ruleUriOf } from './fixture-scheduler';
+import { FixtureScheduler, fixturesUriOf, ruleUrisOf } from './fixture-scheduler';
 import type { FixtureRunReport } from './fixture-scheduler';
 import { completionItems, fixtureLenses, hover, symbols } from './language-features';
 import type { FixturesRanParams } from './protocol';
@@ -67,10 +67,9 @@ export function startServer(connection: Connection): void {
     else checks.schedule(uri, documents.settings.diagnosticsDelayMs, () => checkNow(uri));
     const path = uriToPath(uri) ?? uri;
     const kind = rulesFileKind(path);
-    if (kind === 'lua' && fixturesUriOf(uri) && documents.text(fixturesUriOf(uri)!) !== undefined) fixtures.schedule(uri, document.version);
+    if ((kind === 'lua' || kind === 'pattern-rule') && fixturesUriOf(uri) && documents.text(fixturesUriOf(uri)!) !== undefined) fixtures.schedule(uri, document.version);
     if (kind === 'fixtures') {
-      const ruleUri = ruleUriOf(uri);
-      if (ruleUri && documents.text(ruleUri) !== undefined) fixtures.schedule(ruleUri, textDocuments.get(ruleUri)?.version ?? 0);
+      for (const ruleUri of ruleUrisOf(uri)) if (documents.text(ruleUri) !== undefined) fixtures.schedule(ruleUri, textDocuments.get(ruleUri)?.version ?? 0);
     }
     if (kind === 'context-schema') {
       documents.schemasChanged();
@@ -153,9 +152,11 @@ export function startServer(connection: Connection): void {
         const text = documents.text(change.uri);
         if (text !== undefined) publisher.set(change.uri, 'checks', documents.check(change.uri, text, 0, false).findings);
       }
-      const ruleUri = kind === 'fixtures' ? ruleUriOf(change.uri) : kind === 'lua' ? change.uri : undefined;
-      const open = ruleUri ? textDocuments.get(ruleUri) : undefined;
-      if (ruleUri && open) fixtures.schedule(ruleUri, open.version);
+      const ruleUris = kind === 'fixtures' ? ruleUrisOf(change.uri) : kind === 'lua' || kind === 'pattern-rule' ? [change.uri] : [];
+      for (const ruleUri of ruleUris) {
+        const open = textDocuments.get(ruleUri);
+        if (open) fixtures.schedule(ruleUri, open.version);
+      }
     }
     if (schemaChanged) {
       documents.schemasChanged();

@@ -59,3 +59,12 @@ test('a broken fixtures file gives findings and no fixtures', () => {
   assert.deepEqual(fixtures, []);
   assert.deepEqual(findings.map((f) => f.message), ['fixtures[0] is missing "context"', 'fixtures[0].name must be string']);
 });
+
+test('pattern rules run their fixtures with the engine pattern semantics', async () => {
+  const rule = JSON.stringify({ patterns: [{ type: 'metric', metric: 'wsjf_score', threshold: 50, weight: 0.9 }] });
+  const { fixtures } = readEditorFixtures(JSON.stringify({ fixtures: [{ name: 'high', context: { metrics: { wsjf_score: 100 } }, expect: { decision: 'autonomous' } }, { name: 'half', context: { metrics: { wsjf_score: 25 } } }] }));
+  const run = await runEditorFixtures(new LuaExecutor(), rule, 'wsjf.rule.json', fixtures, { kind: 'pattern' });
+  assert.deepEqual(run?.outcomes.map(fixtureLensTitle), ['✓ high → autonomous 0.9', '✓ half → escalated 0.45']);
+  const broken = await runEditorFixtures(new LuaExecutor(), '{"patterns": []}', 'bad.rule.json', fixtures, { kind: 'pattern' });
+  assert.deepEqual(broken, { outcomes: [], ruleFindings: [], fixtureFileFindings: [] });
+});

@@ -207,6 +207,18 @@ test('code action: add a missing field', async () => {
   );
 });
 
+test('a pattern rule with fixtures gets lenses too', async () => {
+  const path = join(workspace, 'wsjf.rule.json');
+  writeFileSync(join(workspace, 'wsjf.fixtures.json'), JSON.stringify({ fixtures: [{ name: 'high', context: { metrics: { wsjf_score: 100 } }, expect: { decision: 'autonomous' } }] }));
+  const text = JSON.stringify({ category: 'epic', patterns: [{ type: 'metric', metric: 'wsjf_score', threshold: 50, weight: 0.9 }] });
+  writeFileSync(path, text);
+  const uri = pathToFileURL(path).href;
+  await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'json', version: 1, text } });
+  await client.waitFor<FixturesRanParams>(FIXTURES_RAN_NOTIFICATION, (p) => p.uri === uri);
+  const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
+  assert.deepEqual(lenses.map((l) => l.command?.title), ['✓ high → autonomous 0.9']);
+});
+
 test('watched files: a closed rule changed on disk is rechecked, a deleted one cleared', async () => {
   const path = join(workspace, 'changed.lua');
   const uri = pathToFileURL(path).href;

@@ -3,6 +3,9 @@ import { findNodeAtLocation } from 'jsonc-parser';
 import type { LuaExecutor } from '../executor/lua-executor';
 import type { ExecutorLimits } from '../executor/limits';
 import type { RuleResult } from '../model/result';
+import type { RuleDefinition } from '../model/rule';
+import { evaluateDefinition } from '../fixtures/run-fixtures';
+import { parsePatternRule } from '../patterns/pattern-rule-file';
 import { checkExpectation } from '../fixtures/check-expectation';
 import type { FixtureExpectation } from '../fixtures/fixture-file';
 import { LineIndex, checkJsonFile } from './json-files';
@@ -75,7 +78,7 @@ export type IsCancelled = () => boolean;
 
 /**
  * Runs a rule's fixtures on the shared executor (same sandbox and limits as the
- * engine). One fixture at a time, so a caller can yield between them; returns
+ * engine); a pattern rule (`kind: 'pattern'`) is evaluated with the engine's pattern semantics. One fixture at a time, so a caller can yield between them; returns
  * undefined when cancelled.
  */
 export async function runEditorFixtures(
@@ -83,12 +86,19 @@ export async function runEditorFixtures(
   ruleSource: string,
   chunkName: string,
   fixtures: EditorFixture[],
-  options: { limits?: Partial<ExecutorLimits>; isCancelled?: IsCancelled; yieldBetween?: () => Promise<void> } = {},
+  options: { limits?: Partial<ExecutorLimits>; isCancelled?: IsCancelled; yieldBetween?: () => Promise<void>; kind?: 'lua' | 'pattern' } = {},
 ): Promise<FixtureRun | undefined> {
   const outcomes: FixtureOutcome[] = [];
+  let definition: RuleDefinition = { kind: 'lua', name: chunkName, source: ruleSource, origin: chunkName };
+  if (options.kind === 'pattern') {
+    // A pattern rule that does not load has no fixture results; its own check says why.
+    const parsed = parsePatternRule(ruleSource, chunkName, chunkName.replace(/\.rule\.json$/, ''));
+    if (!parsed.ok) return { outcomes: [], ruleFindings: [], fixtureFileFindings: [] };
+    definition = parsed.definition;
+  }
   for (const fixture of fixtures) {
     if (options.isCancelled?.()) return undefined;
-    const { result } = executor.evaluateSource(ruleSource, chunkName, fixture.context, options.limits);
+    const { result } = evaluateDefinition(executor, definition, fixture.context, options.limits);
     const problems = unexpectedError(fixture.expect, result) ? [] : expectationProblems(fixture.expect, result);
     outcomes.push({ fixture, result, problems });
     if (options.yieldBetween) await options.yieldBetween();
