@@ -1,0 +1,192 @@
+/**
+ * End-to-end tests of the VS Code extension in a real workbench (code-server 4.99.4,
+ * Debian's Chromium, playwright-core; installed by scripts/setup-e2e.sh):
+ *  1. `npm run package` builds the .vsix; its file list and size are checked;
+ *  2. the mocha suite (test/e2e/suite) runs inside the extension host against a
+ *     fresh copy of test/e2e/workspace, a SQLite store and a throwaway PostgreSQL;
+ *  3. the .vsix installs into code-server, and a few checks go through the page
+ *     itself (the squiggle, the Problems panel, a command from the palette, the
+ *     rules view), with screenshots in test-artifacts/e2e/.
+ * Missing tools make these tests FAIL with the setup command, never skip.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { build } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startPostgres } from '../store/pg-harness';
+import type { PgServer } from '../store/pg-harness';
+import { ARTIFACTS, REPO, installExtension, launchBrowser, listExtensions, requireE2eTools, runExtensionTests, startCodeServer, testWorkbenchUrl } from './code-server';
+import type { CodeServer } from './code-server';
+
+const SCRATCH = join(REPO, '.vscode-test', 'run');
+const SHOTS = join(ARTIFACTS, 'e2e');
+const VSIX = join(REPO, 'lua-rules.vsix');
+/** The .vsix must stay small: bundles, better-sqlite3's addon, schemas, grammar, snippets, docs. */
+const MAX_VSIX_BYTES = 6 * 1024 * 1024;
+
+function run(command: string, args: string[], timeoutMs = 300_000): string {
+  const out = spawnSync(command, args, { cwd: REPO, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, npm_config_yes: 'true' } });
+  assert.equal(out.status, 0, `${command} ${args.join(' ')} failed (${out.status}):\n${out.stdout}\n${out.stderr}`);
+  return out.stdout;
+}
+
+/** The entries of a zip file (a .vsix), read with Python's zipfile (no unzip on minimal machines). */
+function zipEntries(path: string): { name: string; size: number }[] {
+  const script = 'import json,sys,zipfile; print(json.dumps([[i.filename,i.file_size] for i in zipfile.ZipFile(sys.argv[1]).infolist()]))';
+  const out = spawnSync('python3', ['-c', script, path], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  return (JSON.parse(out.stdout) as [string, number][]).map(([name, size]) => ({ name, size }));
+}
+
+describe('VS Code extension end to end', { timeout: 600_000 }, () => {
+  let pg: PgServer | undefined;
+  const servers: CodeServer[] = [];
+  const browsers: BrowserContext[] = [];
+
+  before(() => {
+    requireE2eTools();
+    rmSync(SCRATCH, { recursive: true, force: true });
+    mkdirSync(SCRATCH, { recursive: true });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    for (const b of browsers) await b.close().catch(() => undefined);
+    for (const s of servers) s.stop();
+    await pg?.close();
+  });
+
+  test('npm run package builds a .vsix with the bundles and what they need, nothing else', () => {
+    rmSync(VSIX, { force: true });
+    run('npm', ['run', '--silent', 'package']);
+    const entries = zipEntries(VSIX);
+    const files = entries.map((e) => e.name).filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length)).sort();
+    writeFileSync(join(ARTIFACTS, 'vsix-files.txt'), files.join('\n') + '\n');
+    const expected = [
+      'dist/extension.js',
+      'dist/server.js',
+      'dist/fixture-worker.js',
+      'dist/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      'dist/node_modules/better-sqlite3/lib/index.js',
+      'dist/node_modules/bindings/bindings.js',
+      'dist/node_modules/file-uri-to-path/index.js',
+      'package.json',
+      'schemas/fixtures.schema.json',
+      'schemas/rule.schema.json',
+      'syntaxes/lua-rules.injection.tmLanguage.json',
+      'snippets/lua-rules.code-snippets',
+      'snippets/fixtures.code-snippets',
+      'docs/extension.md',
+      'readme.md',
+    ];
+    for (const f of expected) assert.ok(files.some((x) => x.toLowerCase() === f.toLowerCase()), `${f} is in the .vsix:\n${files.join('\n')}`);
+    const unexpected = files.filter((f) => !/^(dist\/(extension|server|fixture-worker)\.js|dist\/node_modules\/(better-sqlite3|bindings|file-uri-to-path)\/|package\.json$|schemas\/[\w.-]+\.schema\.json$|syntaxes\/|snippets\/|docs\/extension\.md$|readme\.md$|license(\.txt|\.md)?$|changelog\.md$)/i.test(f));
+    assert.deepEqual(unexpected, [], 'nothing else is shipped (no sources, tests, maps, root node_modules)');
+    const size = statSync(VSIX).size;
+    assert.ok(size < MAX_VSIX_BYTES, `.vsix is ${size} bytes, limit ${MAX_VSIX_BYTES}`);
+    console.log(`# .vsix: ${files.length} files, ${(size / 1024).toFixed(0)} KiB`);
+  });
+
+  test('the extension-host suite passes in code-server (SQLite and PostgreSQL stores)', async () => {
+    pg = await startPostgres();
+    const pgUrl = await pg.createDatabase();
+    // The suite, bundled for the extension host; mocha and vscode come from outside.
+    const testsOut = join(REPO, 'out', 'e2e', 'suite', 'index.js');
+    await build({ entryPoints: [join(REPO, 'test/e2e/suite/index.ts')], outfile: testsOut, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'mocha'], sourcemap: 'inline', logLevel: 'warning' });
+    const workspace = join(SCRATCH, 'suite-workspace');
+    cpSync(join(REPO, 'test/e2e/workspace'), workspace, { recursive: true });
+
+    const server = await startCodeServer(join(SCRATCH, 'suite-home'), { LUA_RULES_E2E_PG_URL: pgUrl });
+    servers.push(server);
+    const browser = await launchBrowser(join(SCRATCH, 'suite-browser'));
+    browsers.push(browser);
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    const lines: string[] = [];
+    const code = await runExtensionTests(page, testWorkbenchUrl(server, workspace, REPO, testsOut), 300_000, (line) => {
+      lines.push(line);
+      console.log(`# ${line.replace(/\n/g, '\n# ')}`);
+    });
+    writeFileSync(join(ARTIFACTS, 'e2e-suite.log'), lines.join('\n') + '\n');
+    await page.screenshot({ path: join(SHOTS, '00-suite-end.png') }).catch(() => undefined);
+    assert.equal(code, 0, `the extension-host suite failed:\n${lines.join('\n')}`);
+    assert.ok(lines.some((l) => /\d+ passing/.test(l)), 'mocha reported its passing tests');
+    server.stop();
+  });
+
+  test('the .vsix installs into code-server; the page shows the squiggle, the Problems panel, a palette command and the rules view', async () => {
+    const home = join(SCRATCH, 'page-home');
+    const extensionsDir = join(home, 'extensions');
+    mkdirSync(extensionsDir, { recursive: true });
+    installExtension(home, extensionsDir, VSIX);
+    assert.ok(listExtensions(home, extensionsDir).some((l) => l.startsWith('lua-rules.lua-rules@')), 'listed after install');
+
+    const workspace = join(SCRATCH, 'page-workspace');
+    cpSync(join(REPO, 'test/e2e/workspace'), workspace, { recursive: true });
+    writeFileSync(join(workspace, 'rules', 'broken_rule.lua'), '---@rule broken_rule\n---@category epic\nreturn { decision = "maybe", confidence = 0.5, reasoning = "x" }\n');
+    // A published rule for the rules view, through the CLI on the same SQLite store.
+    run(process.execPath, ['cli/bin/lua-rules.js', 'publish', join(workspace, 'rules', 'epic_wsjf_validation.lua'), '--store', `sqlite:${join(workspace, '.lua-rules', 'e2e.db')}`, '--author', 'e2e-cli', '--message', 'from the CLI']);
+
+    const server = await startCodeServer(home);
+    servers.push(server);
+    const browser = await launchBrowser(join(SCRATCH, 'page-browser'));
+    browsers.push(browser);
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1500);
+
+    await quickOpen(page, 'broken_rule.lua');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, '01-diagnostics-squiggle.png') });
+
+    await page.keyboard.press('Control+Shift+M');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'maybe' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, '02-problems-panel.png') });
+    assert.match((await page.locator('.markers-panel').innerText()) ?? '', /invalid-decision|decision/);
+
+    await quickOpen(page, 'epic_wsjf_validation.lua');
+    await page.locator('.monaco-editor .view-line', { hasText: 'validate_epic' }).first().waitFor({ timeout: 30_000 });
+    await palette(page, 'Lua Rules: Run Rule on Fixture');
+    const fixtureRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'high-wsjf' }).first();
+    await fixtureRow.waitFor({ timeout: 30_000 });
+    await fixtureRow.click();
+    const outputText = page.locator('.output-view, .panel .monaco-editor', { hasText: 'expected autonomous' }).first();
+    await outputText.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, '03-run-on-fixture.png') });
+
+    await palette(page, 'Explorer: Focus on Lua Rules View');
+    const ruleInView = page.locator('.monaco-list-row', { hasText: 'epic_wsjf_validation' }).filter({ hasText: 'v1' }).first();
+    await ruleInView.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, '04-rules-view.png') });
+
+    await palette(page, 'Testing: Focus on Test Explorer View');
+    await page.locator('.monaco-list-row', { hasText: 'needs_review' }).first().waitFor({ timeout: 30_000 });
+    await palette(page, 'Lua Rules: Run All Fixtures');
+    await page.locator('.monaco-list-row', { hasText: 'needs_review' }).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(SHOTS, '05-test-explorer.png') });
+    server.stop();
+  });
+});
+
+async function quickOpen(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const box = page.locator('.quick-input-box input');
+  await box.waitFor({ timeout: 15_000 });
+  await box.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+async function palette(page: Page, command: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+P');
+  const box = page.locator('.quick-input-box input');
+  await box.waitFor({ timeout: 15_000 });
+  await box.fill(`>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
