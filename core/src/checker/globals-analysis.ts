@@ -1,4 +1,5 @@
 import type { Chunk, Expression, Identifier, Node, Statement } from 'luaparse';
+import { stringValue } from './parse';
 
 export interface GlobalUse {
   name: string;
@@ -63,7 +64,17 @@ export function analyseGlobals(chunk: Chunk): GlobalsAnalysis {
   const target = (node: Expression): void => {
     if (node.type === 'Identifier') {
       if (!scope.has(node.name)) result.assigned.add(node.name);
-    } else expression(node);
+      return;
+    }
+    // `_G.helper = ...` and `_G["helper"] = ...` define the global `helper` too.
+    if ((node.type === 'MemberExpression' || node.type === 'IndexExpression') && node.base.type === 'Identifier' && node.base.name === '_G' && !scope.has('_G')) {
+      if (node.type === 'MemberExpression') result.assigned.add(node.identifier.name);
+      else if (node.index.type === 'StringLiteral') {
+        const name = stringValue(node.index);
+        if (name !== undefined) result.assigned.add(name);
+      }
+    }
+    expression(node);
   };
 
   const statement = (node: Statement): void => {

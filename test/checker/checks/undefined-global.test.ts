@@ -55,3 +55,7 @@ test('Lua 5.1 names get a Lua 5.3 hint', () => {
     [range(1, 15, 1, 18), '`math.pow` does not exist in the rule sandbox; use the `^` operator instead (`x ^ y`)', undefined],
   ]);
 });
+
+test('globals defined through _G are defined', () => {
+  assert.deepEqual(check(lua('_G.helper = function() return 1 end', '_G["other"] = 2', 'local x = helper() + other'), 'undefined-global'), []);
+});
