@@ -23,6 +23,18 @@ export function contextKey(context: unknown): string {
   return write(context, 'context', 0, { values: 0, ancestors: [] });
 }
 
+/** Context keys repeat from call to call: their JSON quoting is kept (bounded) rather than redone. */
+const MAX_QUOTED_KEYS = 10_000;
+const quotedKeys = new Map<string, string>();
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 interface WalkState {
   values: number;
   ancestors: object[];
@@ -60,7 +72,7 @@ function write(value: unknown, path: string | null, depth: number, state: WalkSt
         for (const key of keys) {
           const item = record[key];
           if (item === undefined || item === null) continue; // absent and null are the same nil to a rule
-          out += (first ? '' : ',') + JSON.stringify(key) + ':' + write(item, path === null ? null : `${path}.${key}`, depth + 1, state);
+          out += (first ? '' : ',') + quoteKey(key) + ':' + write(item, path === null ? null : `${path}.${key}`, depth + 1, state);
           first = false;
         }
         out += '}';
