@@ -27,13 +27,15 @@ export async function startServe(args: string[], options: { cwd: string; env?: N
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start within ${options.timeoutMs ?? 30_000} ms:\n${err}\n${out}`)), options.timeoutMs ?? 30_000);
     const check = (): void => {
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(out);
+      // The banner on stderr names the address whatever the log level; the log line too.
+      const match = /"address":"(http:\/\/[^"]+)"/.exec(out) ?? / at (http:\/\/[\d.:[\]a-z]+)\n/.exec(err);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
       }
     };
     child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code} before listening:\n${err}\n${out}`));
