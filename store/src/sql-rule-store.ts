@@ -213,15 +213,38 @@ export class SqlRuleStore implements RuleStore {
     return num(row?.revision ?? 0);
   }
 
-  async changesSince(revision: number, limit = 1000): Promise<ChangeRecord[]> {
+  async changesSince(revision: number, limit = 1000, options: { includeLive?: boolean } = {}): Promise<ChangeRecord[]> {
     await this.ready();
-    const rows = await this.driver.all('SELECT revision, rule_name, version, event, at FROM changes WHERE revision > ? ORDER BY revision LIMIT ?', [revision, limit]);
-    return rows.map(toChange);
+    if (options.includeLive !== true) {
+      const rows = await this.driver.all('SELECT revision, rule_name, version, event, at FROM changes WHERE revision > ? ORDER BY revision LIMIT ?', [revision, limit]);
+      return rows.map(toChange);
+    }
+    // One statement, so one snapshot: the changes and the live versions they led to.
+    const rows = await this.driver.all(
+      `SELECT c.revision, c.rule_name, c.version, c.event, c.at,
+              v.number AS live_number, v.kind AS live_kind, v.content AS live_content, v.checksum AS live_checksum, v.metadata AS live_metadata
+       FROM changes c
+       LEFT JOIN rules r ON c.event = 'live' AND r.name = c.rule_name AND r.status = 'active'
+       LEFT JOIN rule_versions v ON v.rule_id = r.id AND v.number = r.live_version
+       WHERE c.revision > ? ORDER BY c.revision LIMIT ?`,
+      [revision, limit],
+    );
+    return rows.map((r) => {
+      const change = toChange(r);
+      if (change.event !== 'live') return change;
+      if (r.live_number === null || r.live_number === undefined) return { ...change, live: null };
+      const number = num(r.live_number);
+      return {
+        ...change,
+        live: { definition: fromStored(String(r.live_kind) as 'lua' | 'pattern', String(r.live_content), String(r.live_metadata), number), version: number, checksum: String(r.live_checksum) },
+      };
+    });
   }
 
   watch(fromRevision: number, handler: ChangeHandler, options: StoreWatchOptions = {}): ChangeWatcher {
     const opts = { ...this.watchDefaults, ...options };
-    const fetch = (after: number): Promise<ChangeRecord[]> => this.changesSince(after);
+    const includeLive = opts.includeLive === true;
+    const fetch = (after: number): Promise<ChangeRecord[]> => this.changesSince(after, 1000, { includeLive });
     if (this.driver instanceof SqliteDriver) return new SqliteChangeWatcher(this.driver, fetch, fromRevision, handler, opts);
     if (this.driver instanceof PostgresDriver) return new PostgresChangeWatcher(this.driver, fetch, fromRevision, handler, opts);
     throw new Error('internal: unknown driver');

@@ -1,6 +1,6 @@
 import type { RuleChange, RuleSource, VersionedRule } from '../../core/src/engine/rule-source';
 import type { StoreWatchOptions } from './sql-rule-store';
-import type { ChangeWatcher, RuleStore } from './types';
+import type { ChangeWatcher, LiveRule, RuleStore } from './types';
 
 export interface StoreRuleSourceOptions {
   /** Errors the source recovers from: a lost connection, a failed fetch, a throwing onChange. */
@@ -53,18 +53,22 @@ export class StoreRuleSource implements RuleSource {
     const onError = this.options.onError ?? (() => undefined);
     const watcher = this.store.watch(
       this.revision,
-      async (changes) => {
-        const names = [...new Set(changes.filter((c) => c.event === 'live').map((c) => c.rule))];
-        if (names.length === 0) return;
-        const live = await this.store.liveRules(names);
+      (changes) => {
+        // The last live change of each rule carries its live version (fetched with the
+        // changes, in one query); earlier ones in the batch are already replaced.
+        const latest = new Map<string, LiveRule | null>();
+        for (const c of changes) if (c.event === 'live') latest.set(c.rule, c.live ?? null);
         const upserted: VersionedRule[] = [];
-        for (const r of live) {
-          if (this.served.get(r.definition.name) === r.version) continue;
-          this.served.set(r.definition.name, r.version);
-          upserted.push({ definition: r.definition, version: r.version, checksum: r.checksum });
+        const removed: string[] = [];
+        for (const [name, live] of latest) {
+          if (live === null) {
+            if (this.served.delete(name)) removed.push(name);
+            continue;
+          }
+          if (this.served.get(name) === live.version) continue;
+          this.served.set(name, live.version);
+          upserted.push({ definition: live.definition, version: live.version, checksum: live.checksum });
         }
-        const liveNames = new Set(live.map((r) => r.definition.name));
-        const removed = names.filter((n) => !liveNames.has(n) && this.served.delete(n));
         if (upserted.length === 0 && removed.length === 0) return;
         try {
           onChange({ upserted, removed });
@@ -73,7 +77,7 @@ export class StoreRuleSource implements RuleSource {
           onError(e as Error);
         }
       },
-      { ...this.options.watch, onError },
+      { ...this.options.watch, includeLive: true, onError },
     );
     this.watchers.add(watcher);
     // Stopping is async; `stop()` below awaits it (a watcher's stop is idempotent).

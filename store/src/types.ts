@@ -125,6 +125,11 @@ export interface ChangeRecord {
   version: number;
   event: ChangeEvent;
   at: string;
+  /**
+   * Only when watching with `includeLive`, for `live` events: the rule's live version
+   * as of the fetch (null when it has none), so a reload needs no second query.
+   */
+  live?: LiveRule | null;
 }
 
 /** One evaluation in the decision log. */
@@ -160,6 +165,8 @@ export interface MigrationReport {
 }
 
 export interface WatchOptions {
+  /** Attach the live rule to each `live` change (one query instead of two per reload). */
+  includeLive?: boolean;
   /** Called with errors the watcher recovers from (lost connection, failed fetch). */
   onError?: (error: Error) => void;
   /** First reconnect delay; doubles up to maxBackoffMs. */
@@ -197,7 +204,7 @@ export interface RuleStore {
   history(rule: string): Promise<RuleVersionRecord[]>;
   liveRules(names?: string[]): Promise<LiveRule[]>;
   currentRevision(): Promise<number>;
-  changesSince(revision: number, limit?: number): Promise<ChangeRecord[]>;
+  changesSince(revision: number, limit?: number, options?: { includeLive?: boolean }): Promise<ChangeRecord[]>;
   /** Calls `handler` with every change after `fromRevision`, in order, until stopped. */
   watch(fromRevision: number, handler: ChangeHandler, options?: WatchOptions): ChangeWatcher;
   recordExecutions(records: ExecutionLogRecord[]): Promise<void>;
