@@ -18,7 +18,7 @@ describe('lua-rules serve: the HTTP API on the embedded SQLite store', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lua-rules-serve-'));
     cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });
-    serve = await startServe(['--seed', 'rules', '--max-body', '4096'], { cwd: dir, env: { LUA_RULES_ADMIN_TOKEN: 'let-me-in' } });
+    serve = await startServe(['--seed', 'rules', '--max-body', '4096', '--instructions', '20000'], { cwd: dir, env: { LUA_RULES_ADMIN_TOKEN: 'let-me-in' } });
     store = openStore('sqlite:.lua-rules/rules.db', { cwd: dir });
   });
   after(async () => {
@@ -87,6 +87,7 @@ describe('lua-rules serve: the HTTP API on the embedded SQLite store', () => {
     assert.equal((await post(`${serve.base}/v1/evaluate/epic`, EPIC)).status, 200);
   });
 
+  // A small instruction budget (--instructions 20000) trips long before the wall clock, even on a loaded machine.
   it('a rule that fails answers the escalated contract result with its error code', async () => {
     await store.publish({ kind: 'lua', name: 'loops', category: 'loopy', source: 'while true do end', origin: 'loops.lua' }, { author: 'test' });
     await eventually(async () => (await post(`${serve.base}/v1/rules/loops/evaluate`, '{}')).status === 200, 'the looping rule to be served');
