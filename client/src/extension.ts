@@ -16,7 +16,7 @@ import { chooseRuntime, parseClientSettings } from './settings';
 import { StoreStatusBar } from './status-bar';
 import { FixtureTests } from './test-controller';
 import type { FixturesRunSummary } from './test-controller';
-import { VERSION_SCHEME, VersionDocuments } from './version-documents';
+import { VERSION_SCHEME, VersionFileSystem } from './version-documents';
 
 /** What the extension exports (`vscode.extensions.getExtension('lua-rules.lua-rules').exports`): for the e2e tests and other extensions. */
 export interface LuaRulesApi {
@@ -41,7 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   const tests = new FixtureTests(api);
   context.subscriptions.push(output, runs, statusBar, rulesView, tests);
   context.subscriptions.push(vscode.window.registerTreeDataProvider('luaRules.rules', rulesView));
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(VERSION_SCHEME, new VersionDocuments(api)));
+  context.subscriptions.push(vscode.workspace.registerFileSystemProvider(VERSION_SCHEME, new VersionFileSystem(api), { isReadonly: true, isCaseSensitive: true }));
 
   let runtimeDescription = '';
   let started: Promise<void> = Promise.resolve();
@@ -104,8 +104,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     void tests.discoverAll(true);
   };
 
+  // Restarts are queued: a settings change, the password moving to SecretStorage
+  // and its change event may all ask at once.
   const restart = (): Promise<void> => {
-    started = startServer().catch((e: unknown) => {
+    started = started.catch(() => undefined).then(startServer).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
       output.appendLine(`the language server failed to start: ${message}`);
       statusBar.show(undefined, 'server failed to start');

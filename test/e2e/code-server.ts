@@ -11,6 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 
@@ -75,7 +76,7 @@ export async function startCodeServer(home: string, env: NodeJS.ProcessEnv = {})
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   // The welcome page would steal focus from the editors the page checks type into.
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'extensions.autoCheckUpdates': false, 'telemetry.telemetryLevel': 'off' }, null, 2));
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'extensions.autoCheckUpdates': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'extensions.ignoreRecommendations': true }, null, 2));
   const config = join(home, 'config.yaml');
   writeFileSync(config, 'auth: none\n');
   const args = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--config', config];
@@ -141,7 +142,8 @@ export async function runExtensionTests(page: Page, url: string, timeoutMs: numb
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-    const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+    // The extension host forwards console arguments unformatted (mocha's reporter uses %s and %d).
+    const text = format(...(Array.isArray(args) ? args : [args]));
     onLog(type === 'log' || type === 'info' ? text : `[${type}] ${text}`);
   });
   await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { build } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
+import { openStore } from '../../store/src';
 import { startPostgres } from '../store/pg-harness';
 import type { PgServer } from '../store/pg-harness';
 import { ARTIFACTS, REPO, installExtension, launchBrowser, listExtensions, requireE2eTools, runExtensionTests, startCodeServer, testWorkbenchUrl } from './code-server';
@@ -26,6 +27,12 @@ const SHOTS = join(ARTIFACTS, 'e2e');
 const VSIX = join(REPO, 'lua-rules.vsix');
 /** The .vsix must stay small: bundles, better-sqlite3's addon, schemas, grammar, snippets, docs. */
 const MAX_VSIX_BYTES = 6 * 1024 * 1024;
+
+const started = Date.now();
+/** Progress lines with the time since the start, to see where an e2e run spends it. */
+function step(what: string): void {
+  console.log(`# [${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
+}
 
 function run(command: string, args: string[], timeoutMs = 300_000): string {
   const out = spawnSync(command, args, { cwd: REPO, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, npm_config_yes: 'true' } });
@@ -60,6 +67,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
   });
 
   test('npm run package builds a .vsix with the bundles and what they need, nothing else', () => {
+    step('package');
     rmSync(VSIX, { force: true });
     run('npm', ['run', '--silent', 'package']);
     const entries = zipEntries(VSIX);
@@ -91,6 +99,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
   });
 
   test('the extension-host suite passes in code-server (SQLite and PostgreSQL stores)', async () => {
+    step('suite: starting PostgreSQL');
     pg = await startPostgres();
     const pgUrl = await pg.createDatabase();
     // The suite, bundled for the extension host; mocha and vscode come from outside.
@@ -99,12 +108,15 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     const workspace = join(SCRATCH, 'suite-workspace');
     cpSync(join(REPO, 'test/e2e/workspace'), workspace, { recursive: true });
 
+    step('suite: starting code-server');
     const server = await startCodeServer(join(SCRATCH, 'suite-home'), { LUA_RULES_E2E_PG_URL: pgUrl });
+    step('suite: launching chromium');
     servers.push(server);
     const browser = await launchBrowser(join(SCRATCH, 'suite-browser'));
     browsers.push(browser);
     const page = browser.pages()[0] ?? (await browser.newPage());
     const lines: string[] = [];
+    step('suite: running the extension tests');
     const code = await runExtensionTests(page, testWorkbenchUrl(server, workspace, REPO, testsOut), 300_000, (line) => {
       lines.push(line);
       console.log(`# ${line.replace(/\n/g, '\n# ')}`);
@@ -120,6 +132,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     const home = join(SCRATCH, 'page-home');
     const extensionsDir = join(home, 'extensions');
     mkdirSync(extensionsDir, { recursive: true });
+    step('page: installing the .vsix');
     installExtension(home, extensionsDir, VSIX);
     assert.ok(listExtensions(home, extensionsDir).some((l) => l.startsWith('lua-rules.lua-rules@')), 'listed after install');
 
@@ -127,8 +140,18 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     cpSync(join(REPO, 'test/e2e/workspace'), workspace, { recursive: true });
     writeFileSync(join(workspace, 'rules', 'broken_rule.lua'), '---@rule broken_rule\n---@category epic\nreturn { decision = "maybe", confidence = 0.5, reasoning = "x" }\n');
     // A published rule for the rules view, through the CLI on the same SQLite store.
-    run(process.execPath, ['cli/bin/lua-rules.js', 'publish', join(workspace, 'rules', 'epic_wsjf_validation.lua'), '--store', `sqlite:${join(workspace, '.lua-rules', 'e2e.db')}`, '--author', 'e2e-cli', '--message', 'from the CLI']);
+    // Published rules for the rules view, through the CLI on the same SQLite store: one
+    // live, one waiting for an approval; and an engine's heartbeat serving the live one.
+    const storeUrl = `sqlite:${join(workspace, '.lua-rules', 'e2e.db')}`;
+    for (const rule of ['epic_wsjf_validation.lua', 'needs_review.lua']) {
+      run(process.execPath, ['cli/bin/lua-rules.js', 'publish', join(workspace, 'rules', rule), '--store', storeUrl, '--author', 'e2e-cli', '--message', 'from the CLI']);
+    }
+    const store = openStore(storeUrl);
+    const now = new Date().toISOString();
+    await store.heartbeat({ engineId: 'e2e-engine-1', host: 'e2e-host', pid: process.pid, startedAt: now, lastSeen: now, status: 'running', rules: { epic_wsjf_validation: 1 } });
+    await store.close();
 
+    step('page: starting code-server');
     const server = await startCodeServer(home);
     servers.push(server);
     const browser = await launchBrowser(join(SCRATCH, 'page-browser'));
@@ -138,16 +161,19 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(1500);
 
+    step('page: squiggle');
     await quickOpen(page, 'broken_rule.lua');
     await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
     await page.screenshot({ path: join(SHOTS, '01-diagnostics-squiggle.png') });
 
+    step('page: problems panel');
     await page.keyboard.press('Control+Shift+M');
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'maybe' }).first();
     await row.waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, '02-problems-panel.png') });
     assert.match((await page.locator('.markers-panel').innerText()) ?? '', /invalid-decision|decision/);
 
+    step('page: run on fixture');
     await quickOpen(page, 'epic_wsjf_validation.lua');
     await page.locator('.monaco-editor .view-line', { hasText: 'validate_epic' }).first().waitFor({ timeout: 30_000 });
     await palette(page, 'Lua Rules: Run Rule on Fixture');
@@ -158,11 +184,15 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     await outputText.waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, '03-run-on-fixture.png') });
 
+    step('page: rules view');
     await palette(page, 'Explorer: Focus on Lua Rules View');
     const ruleInView = page.locator('.monaco-list-row', { hasText: 'epic_wsjf_validation' }).filter({ hasText: 'v1' }).first();
     await ruleInView.waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-list-row', { hasText: 'engine e2e-host serves v1' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-list-row', { hasText: 'v1 pending' }).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, '04-rules-view.png') });
 
+    step('page: test explorer');
     await palette(page, 'Testing: Focus on Test Explorer View');
     await page.locator('.monaco-list-row', { hasText: 'needs_review' }).first().waitFor({ timeout: 30_000 });
     await palette(page, 'Lua Rules: Run All Fixtures');

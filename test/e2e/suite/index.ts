@@ -13,6 +13,7 @@ export function run(): Promise<void> {
   if (grep) mocha.grep(grep);
   mocha.suite.emit('pre-require', globalThis, 'workbench.suite', mocha);
   // Loaded after pre-require so describe/it are defined; bundled by esbuild.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('./workbench.suite');
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} e2e test${failures === 1 ? '' : 's'} failed`)) : resolve()));

@@ -219,8 +219,8 @@ describe('Lua Rules extension in a VS Code workbench', function () {
       const opened = await waitFor('the version editor', () => vscode.window.activeTextEditor?.document.uri.scheme === 'lua-rules-version' ? vscode.window.activeTextEditor : undefined);
       assert.ok(!opened.document.getText().includes('-- second version'));
       assert.match(opened.document.getText(), /---@rule epic_wsjf_validation/);
-      const readOnly = await opened.edit((e) => e.insert(new vscode.Position(0, 0), 'x'));
-      assert.equal(readOnly, false, 'a stored version is read-only');
+      assert.equal(vscode.workspace.fs.isWritableFileSystem('lua-rules-version'), false, 'stored versions open read-only');
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(opened.document.uri, new Uint8Array([120]))), /cannot be changed|NoPermissions/);
 
       await vscode.commands.executeCommand('luaRules.showHistory', { rule: 'epic_wsjf_validation', version: 1, action: 'diff' });
       await waitFor('the diff editor', () => (vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputTextDiff ? true : undefined));
