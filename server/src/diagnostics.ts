@@ -43,6 +43,11 @@ export class DiagnosticsPublisher {
     this.publish(uri, version);
   }
 
+  /** Every document that has findings from any source. */
+  uris(): string[] {
+    return [...this.findings.keys()];
+  }
+
   get(uri: string): Finding[] {
     return [...(this.findings.get(uri)?.values() ?? [])].flat();
   }

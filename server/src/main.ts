@@ -135,6 +135,15 @@ export function startServer(connection: Connection): void {
     const settings = (change.settings as Record<string, unknown> | null | undefined)?.[SETTINGS_SECTION];
     if (settings !== undefined) initializationSettings = settings;
     await loadSettings();
+    if (!documents.settings.runFixtures) {
+      // Fixtures switched off: their findings and lenses go too.
+      for (const uri of publisher.uris()) publisher.set(uri, 'fixtures', []);
+      for (const document of textDocuments.all()) {
+        const analysis = documents.analysis(document.uri);
+        if (analysis) delete analysis.fixtureRun;
+      }
+      if (clientCapabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+    }
     for (const document of textDocuments.all()) documentChanged(document, true);
   });
 

@@ -49,3 +49,10 @@ test('document symbols: functions with their nested functions, top-level locals,
     [['limit', 'variable', []], ['helper', 'function', ['inner']], ['M.check', 'function', []], ['return', 'return', []]],
   );
 });
+
+test('hover on a local or parameter that holds a part of the context', () => {
+  const source = lua('function v(ctx)', '  local m = ctx.metrics', '  return m', 'end', 'return v(context)');
+  const contract = checkLuaRule(source, { schema }).contract!;
+  assert.deepEqual(hoverAt(source, { line: 2, character: 10 }, { schema, contract }), { contents: '**m** holds context.metrics: `object`', range: range(2, 9, 2, 10) });
+  assert.deepEqual(hoverAt(source, { line: 1, character: 12 }, { schema, contract })?.contents, '**ctx** holds context: `object`\n\nWhat the planning system knows about the item.');
+});

@@ -27,14 +27,13 @@ export async function startServe(args: string[], options: { cwd: string; env?: N
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start within ${options.timeoutMs ?? 30_000} ms:\n${err}\n${out}`)), options.timeoutMs ?? 30_000);
     const check = (): void => {
-      // The banner on stderr names the address whatever the log level; the log line too.
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(out) ?? / at (http:\/\/[\d.:[\]a-z]+)\n/.exec(err);
+      // The banner on stderr names the address whatever the log level, and comes last.
+      const match = / at (http:\/\/[\d.:[\]a-z]+)\n[\s\S]*Stop: Ctrl\+C/.exec(err);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
       }
     };
-    child.stdout?.on('data', check);
     child.stderr?.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);

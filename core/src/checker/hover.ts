@@ -3,6 +3,7 @@ import { HEADER_ANNOTATION_DOCS } from '../model/lua-header';
 import type { HeaderAnnotation } from '../model/lua-header';
 import { contextPathText } from './checks/unknown-context-field';
 import type { ContextSchema } from './context-schema';
+import { resolveContextChain } from './context-paths';
 import type { ContractAnalysis } from './contract-analysis';
 import type { Position, Range } from './types';
 import { rangeContains } from './types';
@@ -59,6 +60,16 @@ export function hoverAt(source: string, position: Position, options: HoverOption
     }
   }
 
+  const word = wordAt(lineText, position.character);
+  const aliasPath = word && word.text !== 'context' ? options.contract?.contextAliases.get(word.text) : undefined;
+  if (word && aliasPath) {
+    const path = contextPathText(aliasPath);
+    const resolved = options.schema ? resolveContextChain(word.text, options.schema, options.contract!.contextAliases) : undefined;
+    const node = resolved && options.schema ? options.schema.resolve(resolved.schema) : undefined;
+    const type = resolved && options.schema ? `: \`${options.schema.typeLabel(resolved.schema)}\`` : '';
+    return { contents: `**${word.text}** holds ${path}${type}${node?.description ? `\n\n${node.description}` : ''}`, range: lineRange(position.line, word.start, word.end) };
+  }
+
   for (const match of lineText.matchAll(/\b(context|decision|confidence|reasoning)\b/g)) {
     const start = match.index;
     const end = start + match[0].length;
@@ -68,6 +79,15 @@ export function hoverAt(source: string, position: Position, options: HoverOption
       return { contents: `**context**: the evaluation context (a table built from the JSON input)${description ? `\n\n${description}` : ''}`, range: lineRange(position.line, start, end) };
     }
     if (/^\s*=/.test(lineText.slice(end))) return { contents: `**${match[1]}** (rule contract)\n\n${FIELD_DOCS[match[1]!]}`, range: lineRange(position.line, start, end) };
+  }
+  return undefined;
+}
+
+/** The identifier under the cursor, if any. */
+function wordAt(lineText: string, character: number): { text: string; start: number; end: number } | undefined {
+  for (const match of lineText.matchAll(/[A-Za-z_]\w*/g)) {
+    const end = match.index + match[0].length;
+    if (character >= match.index && character <= end) return { text: match[0], start: match.index, end };
   }
   return undefined;
 }
