@@ -7,8 +7,15 @@ import { performance } from 'node:perf_hooks';
  * and the other users of a shared machine. p10/p90 show how noisy the run was.
  */
 export interface Timing {
-  /** Median µs per operation over the samples. */
+  /** Median µs per operation over the samples (wall clock). */
   medianUs: number;
+  /**
+   * Median CPU µs (user + system, all of the process's threads) per operation. On a
+   * quiet machine it is close to medianUs; on a busy one it leaves out the time spent
+   * waiting for a core, so it is the steadier figure (and os.clock, which the native
+   * Lua run uses, measures the same thing).
+   */
+  cpuMedianUs: number;
   p10Us: number;
   p90Us: number;
   samples: number;
@@ -30,9 +37,22 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] as number;
 }
 
-export function summarise(perOpUs: number[], opsPerSample: number): Timing {
+export function summarise(perOpUs: number[], cpuPerOpUs: number[], opsPerSample: number): Timing {
   const sorted = [...perOpUs].sort((a, b) => a - b);
-  return { medianUs: percentile(sorted, 50), p10Us: percentile(sorted, 10), p90Us: percentile(sorted, 90), samples: sorted.length, opsPerSample };
+  const cpu = [...cpuPerOpUs].sort((a, b) => a - b);
+  return { medianUs: percentile(sorted, 50), cpuMedianUs: percentile(cpu, 50), p10Us: percentile(sorted, 10), p90Us: percentile(sorted, 90), samples: sorted.length, opsPerSample };
+}
+
+/** Wall and CPU clocks read together. */
+function clocks(): [number, number] {
+  const cpu = process.cpuUsage();
+  return [performance.now(), cpu.user + cpu.system];
+}
+
+/** µs per operation since `start`, wall and CPU. */
+function perOpSince(start: [number, number], ops: number): [number, number] {
+  const [wall, cpu] = clocks();
+  return [((wall - start[0]) * 1000) / ops, (cpu - start[1]) / ops];
 }
 
 /** Times `op(i)` for i = 0, 1, 2, ... (the caller maps i onto its inputs, e.g. i % contexts.length). */
@@ -41,14 +61,18 @@ export function measureSync(op: (i: number) => unknown, options: MeasureOptions)
   let i = 0;
   let sink: unknown;
   const perOp: number[] = [];
+  const cpuPerOp: number[] = [];
   for (let s = 0; s < warmupBatches + samples; s++) {
-    const started = performance.now();
+    const started = clocks();
     for (let b = 0; b < batch; b++) sink = op(i++);
-    const elapsed = performance.now() - started;
-    if (s >= warmupBatches) perOp.push((elapsed * 1000) / batch);
+    const [wall, cpu] = perOpSince(started, batch);
+    if (s >= warmupBatches) {
+      perOp.push(wall);
+      cpuPerOp.push(cpu);
+    }
   }
   keep(sink);
-  return summarise(perOp, batch);
+  return summarise(perOp, cpuPerOp, batch);
 }
 
 /**
@@ -61,28 +85,36 @@ export async function measureAsync(op: (i: number) => Promise<unknown>, options:
   let i = 0;
   let sink: unknown;
   const perOp: number[] = [];
+  const cpuPerOp: number[] = [];
   for (let s = 0; s < warmupBatches + samples; s++) {
-    const started = performance.now();
+    const started = clocks();
     for (let b = 0; b < batch; b++) sink = await op(i++);
-    const elapsed = performance.now() - started;
-    if (s >= warmupBatches) perOp.push((elapsed * 1000) / batch);
+    const [wall, cpu] = perOpSince(started, batch);
+    if (s >= warmupBatches) {
+      perOp.push(wall);
+      cpuPerOp.push(cpu);
+    }
   }
   keep(sink);
-  return summarise(perOp, batch);
+  return summarise(perOp, cpuPerOp, batch);
 }
 
 /** Times each call on its own: for operations of a millisecond or so (compiles), where one call is one sample. */
 export function measureEach(op: (i: number) => unknown, samples: number, warmup = 5): Timing {
   const perOp: number[] = [];
+  const cpuPerOp: number[] = [];
   let sink: unknown;
   for (let i = 0; i < warmup + samples; i++) {
-    const started = performance.now();
+    const started = clocks();
     sink = op(i);
-    const elapsed = performance.now() - started;
-    if (i >= warmup) perOp.push(elapsed * 1000);
+    const [wall, cpu] = perOpSince(started, 1);
+    if (i >= warmup) {
+      perOp.push(wall);
+      cpuPerOp.push(cpu);
+    }
   }
   keep(sink);
-  return summarise(perOp, 1);
+  return summarise(perOp, cpuPerOp, 1);
 }
 
 let kept: unknown;
@@ -103,18 +135,21 @@ export function measurePair(opA: (i: number) => unknown, opB: (i: number) => unk
   const { batch, samples, warmupBatches = 3 } = options;
   let i = 0;
   let sink: unknown;
-  const a: number[] = [];
-  const b: number[] = [];
+  const a = { wall: [] as number[], cpu: [] as number[] };
+  const b = { wall: [] as number[], cpu: [] as number[] };
   for (let s = 0; s < warmupBatches + samples; s++) {
     for (const [op, into] of [[opA, a], [opB, b]] as const) {
       const first = i;
-      const started = performance.now();
+      const started = clocks();
       for (let k = 0; k < batch; k++) sink = op(first + k);
-      const elapsed = performance.now() - started;
-      if (s >= warmupBatches) into.push((elapsed * 1000) / batch);
+      const [wall, cpu] = perOpSince(started, batch);
+      if (s >= warmupBatches) {
+        into.wall.push(wall);
+        into.cpu.push(cpu);
+      }
     }
     i += batch;
   }
   keep(sink);
-  return [summarise(a, batch), summarise(b, batch)];
+  return [summarise(a.wall, a.cpu, batch), summarise(b.wall, b.cpu, batch)];
 }

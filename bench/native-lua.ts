@@ -12,7 +12,8 @@ import type { Timing } from './measure';
  * before timing, so, unlike Fengari, no JSON-to-table conversion is measured); the
  * rule's source becomes a function of `context` (`local context = ...` prepended on
  * its first line, so line numbers stay), called once per context. Timed inside Lua
- * with os.clock, in batches, reported as a median like everything else.
+ * with os.clock (CPU time, so medianUs and cpuMedianUs are the same figure), in
+ * batches, reported as a median like everything else.
  */
 const DRIVER = `
 local contexts = dofile(arg[1])
@@ -66,7 +67,7 @@ export function runNativeLua(ruleSource: string, contexts: readonly BenchContext
     if (run.status !== 0) return { error: `lua5.4 exited with ${run.status}: ${run.stderr.trim().split('\n')[0] ?? ''}` };
     const [median, p10, p90, count, auto, collab, esc, ...version] = run.stdout.trim().split(' ');
     return {
-      timing: { medianUs: Number(median), p10Us: Number(p10), p90Us: Number(p90), samples: Number(count), opsPerSample: batch },
+      timing: { medianUs: Number(median), cpuMedianUs: Number(median), p10Us: Number(p10), p90Us: Number(p90), samples: Number(count), opsPerSample: batch },
       decisions: { autonomous: Number(auto), collaborative: Number(collab), escalated: Number(esc) },
       version: version.join(' '),
     };

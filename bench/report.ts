@@ -20,6 +20,12 @@ function format(value: number | null, unit: Row['unit']): string {
   return `${value.toFixed(digits)} ${unit}`;
 }
 
+function cpu(row: Row): string {
+  if (!row.timing || row.value === null) return '';
+  const scale = row.unit === 'ms' ? 1 / 1000 : 1;
+  return format(row.timing.cpuMedianUs * scale, row.unit);
+}
+
 function spread(row: Row): string {
   if (!row.timing || row.value === null) return '';
   const scale = row.unit === 'ms' ? 1 / 1000 : 1;
@@ -27,10 +33,10 @@ function spread(row: Row): string {
 }
 
 export function renderTable(rows: readonly Row[]): string {
-  const header = ['figure', 'median', 'p10 – p90', 'target', ''];
-  const cells = rows.map((r) => [r.label, format(r.value, r.unit), spread(r), r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);
+  const header = ['figure', 'median', 'p10 – p90', 'CPU median', 'target', ''];
+  const cells = rows.map((r) => [r.label, format(r.value, r.unit), spread(r), cpu(r), r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED']);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: string[]) => c.map((v, i) => (i === 1 ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (c: string[]) => c.map((v, i) => (i === 1 || i === 3 ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (let i = 0; i < rows.length; i++) {
     out.push(line(cells[i] as string[]));
