@@ -21,7 +21,7 @@ export const wrongFieldType: Check = {
   severity: 'error',
   stage: 'ast',
   docs: {
-    summary: 'A contract field holds a value of the wrong Lua type: `decision` and `reasoning` must be strings, `confidence` a number.',
+    summary: 'A contract field holds a value of the wrong Lua type: `decision` and `reasoning` must be strings, `confidence` a number. Values read from the context count by their type in the context schema (`reasoning = ctx.metrics.wsjf_score` is a number).',
     fix: 'Write `confidence = 0.9`, not `"0.9"`; build `reasoning` with `string.format(...)` or `tostring(...)`; quote the decision.',
     example: 'return { decision = "autonomous", confidence = "0.95", reasoning = "high WSJF" }',
   },
