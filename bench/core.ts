@@ -16,7 +16,10 @@ import type * as RuleFileModule from '../core/src/rules-folder/rule-file';
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'out');
 
-/** Sources under core/src whose build output is missing or older than they are. */
+/** The folders of core/src that the measured modules load (the checker, say, is not among them). */
+const MEASURED_FOLDERS = ['engine', 'executor', 'model', 'patterns', 'rules-folder', 'util'];
+
+/** Measured sources whose build output is missing or older than they are. */
 function staleSources(): string[] {
   const stale: string[] = [];
   const walk = (dir: string) => {
@@ -29,7 +32,7 @@ function staleSources(): string[] {
       }
     }
   };
-  walk(join(ROOT, 'core', 'src'));
+  for (const folder of MEASURED_FOLDERS) walk(join(ROOT, 'core', 'src', folder));
   return stale;
 }
 
