@@ -46,9 +46,9 @@ export function startServer(connection: Connection): void {
     const counts: FixturesRanParams = {
       uri: report.ruleUri,
       version: report.version,
-      passed: report.run.outcomes.filter((o) => !o.result.error && o.problems.length === 0).length,
-      failed: report.run.outcomes.filter((o) => !o.result.error && o.problems.length > 0).length,
-      errors: report.run.outcomes.filter((o) => o.result.error).length,
+      passed: report.run.outcomes.filter((o) => o.status === 'passed').length,
+      failed: report.run.outcomes.filter((o) => o.status === 'failed').length,
+      errors: report.run.outcomes.filter((o) => o.status === 'error').length,
     };
     void connection.sendNotification(FIXTURES_RAN_NOTIFICATION, counts);
     if (clientCapabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);

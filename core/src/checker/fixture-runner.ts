@@ -33,6 +33,8 @@ export interface FixtureOutcome {
   result: RuleResult;
   /** Empty when the fixture passed. */
   problems: string[];
+  /** passed; failed (a result other than expected); error (the rule failed and the fixture did not expect it). */
+  status: 'passed' | 'failed' | 'error';
 }
 
 export interface FixtureRun {
@@ -99,8 +101,9 @@ export async function runEditorFixtures(
   for (const fixture of fixtures) {
     if (options.isCancelled?.()) return undefined;
     const { result } = evaluateDefinition(executor, definition, fixture.context, options.limits);
-    const problems = unexpectedError(fixture.expect, result) ? [] : expectationProblems(fixture.expect, result);
-    outcomes.push({ fixture, result, problems });
+    const error = unexpectedError(fixture.expect, result);
+    const problems = error ? [] : expectationProblems(fixture.expect, result);
+    outcomes.push({ fixture, result, problems, status: error ? 'error' : problems.length > 0 ? 'failed' : 'passed' });
     if (options.yieldBetween) await options.yieldBetween();
   }
   if (options.isCancelled?.()) return undefined;
@@ -134,7 +137,7 @@ function fixtureFindings(outcomes: FixtureOutcome[], ruleSource: string): Pick<F
 
 /** The code lens title of a fixture outcome: `✓ high-wsjf → autonomous 0.95`. */
 export function fixtureLensTitle(outcome: FixtureOutcome): string {
-  const { fixture, result, problems } = outcome;
-  if (result.error) return `${problems.length === 0 && !unexpectedError(fixture.expect, result) ? '✓' : '✗'} ${fixture.name} → ${result.error.code}`;
-  return `${problems.length === 0 ? '✓' : '✗'} ${fixture.name} → ${result.decision} ${result.confidence}`;
+  const { fixture, result, status } = outcome;
+  const mark = status === 'passed' ? '✓' : '✗';
+  return result.error ? `${mark} ${fixture.name} → ${result.error.code}` : `${mark} ${fixture.name} → ${result.decision} ${result.confidence}`;
 }
