@@ -26,7 +26,13 @@ import { measureRss } from './rss';
 const CONTEXTS = 10_000;
 /** Warm figures: 1,000 evaluations per sample, 60 samples (six passes over the contexts). */
 const WARM = { batch: 1000, samples: 60 };
-const NO_CACHE = { minConfidence: 2 }; // above 1: nothing is cached, every call evaluates
+const NO_CACHE = { minConfidence: 2 };
+/**
+ * lua5.4 running this loop on a quiet machine of this kind (2 cores, shared/notes/fengari-facts.md):
+ * the yardstick for the "≈ quiet" column, which rescales CPU medians by how much slower
+ * native Lua ran in this run than on a quiet machine.
+ */
+const NATIVE_QUIET_US = 0.22; // above 1: nothing is cached, every call evaluates
 
 type Decision = RuleResult['decision'];
 
@@ -210,14 +216,19 @@ async function main(): Promise<void> {
   console.log(`lua-rules benchmark — node ${process.version}, ${cpus().length} CPU(s), ${CONTEXTS.toLocaleString('en-US')} varied contexts (decisions ${luaCounts.autonomous} autonomous / ${luaCounts.collaborative} collaborative / ${luaCounts.escalated} escalated${luaErrors.length ? `, ${luaErrors.length} ERRORS: ${luaErrors[0]?.error?.message}` : ''})`);
   console.log(`Measuring ${codeUnderTest}. Medians per operation (wall clock; CPU median = user+system time of this process); p10 – p90 over samples of a batch each. Benchmarks never fail: they print.`);
   console.log('');
-  console.log(renderTable(rows));
+  const nativeUs = nativeOk ? native.timing.medianUs : 0;
+  const quietScale = nativeUs > 0 ? NATIVE_QUIET_US / nativeUs : null;
+  console.log(renderTable(rows, quietScale));
+  if (quietScale !== null) {
+    console.log(`≈ quiet: CPU median × ${quietScale.toFixed(2)} (native Lua took ${nativeUs.toFixed(2)} µs here, ${NATIVE_QUIET_US} µs on a quiet machine): an estimate, assuming Fengari and native Lua slow down alike.`);
+  }
   console.log('');
   if (stackAfterCold !== undefined) console.log(`Evaluation thread stack after the cold runs: ${stackAfterCold} slots (the cliff is past 64).`);
   const loadAfter = loadavg()[0] ?? 0;
   console.log(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, on ${cpus().length} CPU(s): above ${cpus().length} other processes competed and the figures are inflated; luaVsNative is the figure least affected.`);
 
   const out = join(__dirname, 'results.json');
-  writeFileSync(out, JSON.stringify({ ...figures, cpu: cpuFigures, extra, measuredAt: new Date().toISOString(), node: process.version, cpus: cpus().length, loadAverage: [loadBefore, loadAfter] }, null, 2) + '\n');
+  writeFileSync(out, JSON.stringify({ ...figures, cpu: cpuFigures, quietScale, extra, measuredAt: new Date().toISOString(), node: process.version, cpus: cpus().length, loadAverage: [loadBefore, loadAfter] }, null, 2) + '\n');
   console.log(`Wrote ${out}`);
 }
 
