@@ -51,7 +51,9 @@ function zipEntries(path: string): { name: string; size: number }[] {
 describe('VS Code extension end to end', { timeout: 600_000 }, () => {
   let pg: PgServer | undefined;
   const servers: CodeServer[] = [];
-  const browsers: BrowserContext[] = [];
+  /** One browser for both workbenches: a Chromium start costs seconds on a busy machine. */
+  let browser: BrowserContext | undefined;
+  const browserContext = async (): Promise<BrowserContext> => (browser ??= await launchBrowser(join(SCRATCH, 'browser')));
 
   before(() => {
     requireE2eTools();
@@ -61,7 +63,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
   });
 
   after(async () => {
-    for (const b of browsers) await b.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
     for (const s of servers) s.stop();
     await pg?.close();
   });
@@ -112,9 +114,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     const server = await startCodeServer(join(SCRATCH, 'suite-home'), { LUA_RULES_E2E_PG_URL: pgUrl });
     step('suite: launching chromium');
     servers.push(server);
-    const browser = await launchBrowser(join(SCRATCH, 'suite-browser'));
-    browsers.push(browser);
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    const page = await (await browserContext()).newPage();
     const lines: string[] = [];
     step('suite: running the extension tests');
     const code = await runExtensionTests(page, testWorkbenchUrl(server, workspace, REPO, testsOut), 300_000, (line) => {
@@ -125,6 +125,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     await page.screenshot({ path: join(SHOTS, '00-suite-end.png') }).catch(() => undefined);
     assert.equal(code, 0, `the extension-host suite failed:\n${lines.join('\n')}`);
     assert.ok(lines.some((l) => /\d+ passing/.test(l)), 'mocha reported its passing tests');
+    await page.close();
     server.stop();
   });
 
@@ -154,9 +155,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     step('page: starting code-server');
     const server = await startCodeServer(home);
     servers.push(server);
-    const browser = await launchBrowser(join(SCRATCH, 'page-browser'));
-    browsers.push(browser);
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    const page = await (await browserContext()).newPage();
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(1500);
@@ -199,6 +198,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     await page.locator('.monaco-list-row', { hasText: 'needs_review' }).first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(SHOTS, '05-test-explorer.png') });
+    await page.close();
     server.stop();
   });
 });
