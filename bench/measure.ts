@@ -153,3 +153,32 @@ export function measurePair(opA: (i: number) => unknown, opB: (i: number) => unk
   keep(sink);
   return [summarise(a.wall, a.cpu, batch), summarise(b.wall, b.cpu, batch)];
 }
+
+/**
+ * A sync operation against an async one, in alternating samples (each with its own
+ * batch size): for "how many times faster is A than B" when B's API is async. The
+ * async one is awaited call by call, as in measureAsync.
+ */
+export async function measureSyncVsAsync(opA: (i: number) => unknown, batchA: number, opB: (i: number) => Promise<unknown>, batchB: number, samples: number, warmupBatches = 3): Promise<[Timing, Timing]> {
+  let sink: unknown;
+  const a = { wall: [] as number[], cpu: [] as number[] };
+  const b = { wall: [] as number[], cpu: [] as number[] };
+  let i = 0;
+  let j = 0;
+  for (let s = 0; s < warmupBatches + samples; s++) {
+    let started = clocks();
+    for (let k = 0; k < batchA; k++) sink = opA(i++);
+    const [wallA, cpuA] = perOpSince(started, batchA);
+    started = clocks();
+    for (let k = 0; k < batchB; k++) sink = await opB(j++);
+    const [wallB, cpuB] = perOpSince(started, batchB);
+    if (s >= warmupBatches) {
+      a.wall.push(wallA);
+      a.cpu.push(cpuA);
+      b.wall.push(wallB);
+      b.cpu.push(cpuB);
+    }
+  }
+  keep(sink);
+  return [summarise(a.wall, a.cpu, batchA), summarise(b.wall, b.cpu, batchB)];
+}
