@@ -51,7 +51,10 @@ export class SqliteDriver implements SqlDriver {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
     } catch (e) {
-      throw new StoreUnavailableError(`cannot open sqlite:${path}: ${(e as Error).message}`);
+      const error = new StoreUnavailableError(`cannot open sqlite:${path}: ${(e as Error).message}`);
+      // The path is wrong (not a database, a folder, not writable): bad input, not an outage.
+      (error as { code?: string }).code = 'SQLITE_CANTOPEN';
+      throw error;
     }
   }
 

@@ -125,6 +125,15 @@ describe('store commands on SQLite', () => {
     assert.match(noVersion.stderr, /has no version 9 \(latest is 3\)/);
   });
 
+  test('a SQLite path that is not a database is one line and exit 2', async () => {
+    write('not-a-db.db', 'garbage, not SQLite\n'.repeat(100));
+    for (const url of [`sqlite:${join(dir, 'not-a-db.db')}`, `sqlite:${dir}`, 'sqlite:/dev/null/x.db']) {
+      const out = await run(['history', 'x', '--store', url]);
+      assert.equal(out.code, 2, `${url}: ${out.stderr}`);
+      assert.match(out.stderr, /^lua-rules history: cannot open sqlite:.*\n$/);
+    }
+  });
+
   test('bad URLs are one line and exit 2', async () => {
     for (const url of ['mysql://u:hunter2@h/db', 'sqlite:', 'rules.db']) {
       const out = await run(['history', 'x', '--store', url]);

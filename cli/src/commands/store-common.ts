@@ -45,7 +45,7 @@ export function versionFlag(command: string, args: ParsedArgs, name: string): nu
 }
 
 /** Codes that mean the URL itself is wrong (bad input, exit 2) rather than the server failing (exit 1). */
-const BAD_INPUT_CODES = new Set(['28P01', '28000', '3D000', 'ENOTFOUND', 'EAI_AGAIN']);
+const BAD_INPUT_CODES = new Set(['28P01', '28000', '3D000', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_CANTOPEN']);
 
 /**
  * Opens the store, runs `fn`, closes the store, and turns store errors into one line
@@ -64,7 +64,7 @@ export async function withStore(command: string, url: string, io: CommandIO, fn:
     if (e instanceof StoreUrlError) throw new UsageError(`${command}: ${e.message}`);
     if (e instanceof StoreUnavailableError) {
       io.stderr(`lua-rules ${command}: ${redactSecret(e.message, password)}\n`);
-      return EXIT.failures;
+      return BAD_INPUT_CODES.has((e as { code?: string }).code ?? '') ? EXIT.usage : EXIT.failures;
     }
     throw e;
   }
