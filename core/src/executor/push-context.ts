@@ -97,7 +97,9 @@ export class ContextPusher {
     switch (typeof value) {
       case 'string':
         if (value.length > CONTEXT_LIMITS.maxStringBytes) throw new InvalidContextError(`${path}: string longer than ${CONTEXT_LIMITS.maxStringBytes} characters`);
-        lua.lua_pushstring(L, value.length < 64 ? lstr(value) : to_luastring(value));
+        // Encoded afresh: caching context values (which vary without end) in lstr's map
+        // measured slower than encoding them, and kept user data alive in a global map.
+        lua.lua_pushstring(L, to_luastring(value));
         return;
       case 'number':
         if (!Number.isFinite(value)) throw new InvalidContextError(`${path}: ${value} is not a finite number`);
