@@ -15,8 +15,8 @@ import pg from 'pg';
 export interface PgServer {
   /** URL of a maintenance database (`postgres`), with the password. */
   adminUrl: string;
-  /** A fresh, empty database for one test; returns its URL. */
-  createDatabase(): Promise<string>;
+  /** A fresh database for one test (empty, or a copy of `template`); returns its URL. */
+  createDatabase(template?: string): Promise<string>;
   /** Only for a throwaway cluster: stop / start the server (same port). */
   stopServer?(): void;
   startServer?(): void;
@@ -79,10 +79,10 @@ async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   }
 }
 
-function databaseFactory(adminUrl: string, created: string[]): () => Promise<string> {
-  return async () => {
+function databaseFactory(adminUrl: string, created: string[]): (template?: string) => Promise<string> {
+  return async (template) => {
     const name = `lua_rules_test_${randomBytes(6).toString('hex')}`;
-    await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+    await adminQuery(adminUrl, template === undefined ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${template}`);
     created.push(name);
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;

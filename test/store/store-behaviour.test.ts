@@ -42,7 +42,7 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
     });
 
     test('migrations run on first use, once', async () => {
-      const url = await backend.freshUrl();
+      const url = await backend.freshUrl({ empty: true });
       const first = backend.open(url);
       open.push(first);
       assert.equal((await first.listRules()).length, 0);

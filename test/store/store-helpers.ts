@@ -21,10 +21,11 @@ export function patternRule(name: string, threshold = 50): PatternRuleDefinition
   return { kind: 'pattern', name, category: 'epic', patterns: [{ type: 'metric', metric: 'wsjf_score', threshold, weight: 0.9 }], origin: `${name}.rule.json` };
 }
 
-/** Where a backend's stores come from: each call gives a fresh, empty store URL. */
+/** Where a backend's stores come from: each call gives a fresh store URL. */
 export interface Backend {
   name: 'sqlite' | 'postgres';
-  freshUrl(): Promise<string>;
+  /** A fresh store; `empty` asks for one without even the schema (PostgreSQL copies a migrated template otherwise, which is faster). */
+  freshUrl(options?: { empty?: boolean }): Promise<string>;
   open(url: string, options?: OpenStoreOptions): SqlRuleStore;
   close(): Promise<void>;
 }
@@ -41,9 +42,19 @@ export function sqliteBackend(): Backend {
 }
 
 export function postgresBackend(server: PgServer): Backend {
+  let template: Promise<string> | undefined;
+  // A migrated database to copy: CREATE DATABASE ... TEMPLATE skips the migrations per test.
+  const migratedTemplate = (): Promise<string> =>
+    (template ??= (async () => {
+      const url = await server.createDatabase();
+      const store = openStore(url);
+      await store.migrate();
+      await store.close();
+      return new URL(url).pathname.slice(1);
+    })());
   return {
     name: 'postgres',
-    freshUrl: () => server.createDatabase(),
+    freshUrl: async (options) => (options?.empty === true ? server.createDatabase() : server.createDatabase(await migratedTemplate())),
     open: (url, options) => openStore(url, { poolSize: 4, ...options }),
     close: () => server.close(),
   };
