@@ -36,6 +36,20 @@ export function createLanguageClient(launch: ServerLaunch): LanguageClient {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.lua,*.rule.json,*.fixtures.json,context*.schema.json}'),
     },
     outputChannel: launch.outputChannel,
+    middleware: {
+      // The server's fixture lenses only show a result (no command); clicking one
+      // re-runs that fixture and prints the full result (Run Rule on Fixture).
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        return lenses?.map((lens) => {
+          const fixture = lens.command?.arguments?.[0];
+          if (lens.command && lens.command.command === '' && typeof fixture === 'string') {
+            lens.command = { ...lens.command, command: 'luaRules.runOnFixture', arguments: [{ uri: document.uri, fixture }], tooltip: `Run ${fixture} again and show the result` };
+          }
+          return lens;
+        });
+      },
+    },
   };
   return new LanguageClient('luaRules', 'Lua Rules', serverOptions, clientOptions);
 }

@@ -116,6 +116,18 @@ describe('Lua Rules extension in a VS Code workbench', function () {
       assert.ok(outcome.durationMs >= 0);
     });
 
+    it('is offered as a code lens on each fixture result', async function () {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(wsjf()));
+      const lenses = await waitFor('fixture code lenses', async () => {
+        const found = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', wsjf());
+        return found && found.some((l) => l.command?.command === 'luaRules.runOnFixture') ? found : undefined;
+      });
+      const lens = lenses.find((l) => l.command?.command === 'luaRules.runOnFixture');
+      assert.match(lens?.command?.title ?? '', /high-wsjf/);
+      const result = await vscode.commands.executeCommand<RunRuleResult>(lens!.command!.command, ...(lens!.command!.arguments ?? []));
+      assert.ok(result?.ok && result.outcomes.length === 1);
+    });
+
     it('runs a custom context from a JSON file', async function () {
       const result = await vscode.commands.executeCommand<RunRuleResult>('luaRules.runOnFixture', { uri: wsjf(), contextFile: file('custom-context.json').fsPath });
       assert.ok(result?.ok, JSON.stringify(result));
