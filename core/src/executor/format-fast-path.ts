@@ -68,10 +68,15 @@ function parse(format: Uint8Array): Piece[] | null {
   return pieces;
 }
 
-/** fengari's luaO_tostring for a float: String(Number(n.toPrecision(14))), plus ".0" when it looks like an integer. */
+/**
+ * fengari's luaO_tostring for a float: String(Number(n.toPrecision(14))), plus ".0"
+ * when the text is only digits and '-'. That is exactly when the rounded value is an
+ * integer below 1e21 in size (larger ones print as "1e+21"; Infinity and NaN as words).
+ */
 function floatText(n: number): string {
-  const text = String(Number(n.toPrecision(14)));
-  return /^[-0123456789]+$/.test(text) ? text + '.0' : text;
+  const rounded = Number(n.toPrecision(14));
+  const text = String(rounded);
+  return Number.isInteger(rounded) && Math.abs(rounded) < 1e21 ? text + '.0' : text;
 }
 
 function ascii(text: string): Uint8Array {

@@ -232,7 +232,8 @@ export class LuaExecutor {
     }
     const read = readResult(T, -1, this.world.keys);
     if (!read.ok) return { result: failedResult({ code: 'invalid-result', message: `invalid result: ${read.message}` }), stats, output };
-    return { result: { ...read.result, error: null }, stats, output };
+    const { decision, confidence, reasoning } = read.result;
+    return { result: { decision, confidence, reasoning, error: null }, stats, output };
   }
 
   /** The error value as text, without running any of its metamethods (a looping __tostring must not hang us). */
