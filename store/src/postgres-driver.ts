@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { StoreUnavailableError } from './errors';
 import { redactSecret } from './store-url';
-import type { Row, SqlDriver, SqlQueryer, TransactionMode } from './sql-driver';
-import { numberPlaceholders } from './sql-driver';
+import type { Row, SqlDriver, SqlQueryer, Statement, TransactionMode } from './sql-driver';
+import { combineWrites, numberPlaceholders } from './sql-driver';
 
 /** Channel of the change feed; the payload is the revision (sent by a trigger on `changes`). */
 export const CHANGES_CHANNEL = 'lua_rules_changes';
@@ -95,6 +95,15 @@ export class PostgresDriver implements SqlDriver {
           throw this.wrap(e);
         }
       },
+      batch: async (statements: Statement[]) => {
+        if (statements.length === 0) return;
+        const one = statements.length === 1 ? statements[0]! : combineWrites(statements);
+        try {
+          await client.query(numberPlaceholders(one.sql), one.params);
+        } catch (e) {
+          throw this.wrap(e);
+        }
+      },
     };
   }
 
@@ -106,6 +115,9 @@ export class PostgresDriver implements SqlDriver {
   }
   exec(sql: string): Promise<void> {
     return this.poolQueryer.exec(sql);
+  }
+  batch(statements: Statement[]): Promise<void> {
+    return this.poolQueryer.batch(statements);
   }
 
   async transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T> {

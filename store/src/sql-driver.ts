@@ -11,6 +11,17 @@ export interface SqlQueryer {
   run(sql: string, params?: unknown[]): Promise<number>;
   /** Runs a parameterless statement as is (DDL, possibly with `$$` bodies). */
   exec(sql: string): Promise<void>;
+  /**
+   * Runs several writes. On PostgreSQL they go as ONE statement (data-modifying CTEs),
+   * one round trip, so they all see the same snapshot: none may depend on another's
+   * effect. SQLite runs them in order.
+   */
+  batch(statements: Statement[]): Promise<void>;
+}
+
+export interface Statement {
+  sql: string;
+  params: unknown[];
 }
 
 /**
@@ -32,4 +43,12 @@ export interface SqlDriver extends SqlQueryer {
 export function numberPlaceholders(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** Several writes as one PostgreSQL statement: `WITH w0 AS (...), w1 AS (...) SELECT 1`. */
+export function combineWrites(statements: Statement[]): Statement {
+  return {
+    sql: `WITH ${statements.map((st, i) => `w${i} AS (${st.sql})`).join(', ')} SELECT 1`,
+    params: statements.flatMap((st) => st.params),
+  };
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from './errors';
-import type { Row, SqlDriver, SqlQueryer, TransactionMode } from './sql-driver';
+import type { Row, SqlDriver, SqlQueryer, Statement, TransactionMode } from './sql-driver';
 
 /** One write queue per database file for all connections of this process. */
 const fileLocks = new Map<string, Promise<unknown>>();
@@ -76,6 +76,9 @@ export class SqliteDriver implements SqlDriver {
     exec: async (sql: string) => {
       this.db.exec(sql);
     },
+    batch: async (statements: Statement[]) => {
+      for (const st of statements) this.statement(st.sql).run(...st.params);
+    },
   };
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -92,6 +95,9 @@ export class SqliteDriver implements SqlDriver {
   }
   exec(sql: string): Promise<void> {
     return this.serial(() => this.raw.exec(sql));
+  }
+  batch(statements: Statement[]): Promise<void> {
+    return this.serial(() => this.raw.batch(statements));
   }
 
   transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T> {

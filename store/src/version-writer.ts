@@ -1,7 +1,7 @@
 import { ApprovalError, ConflictError, UnknownRuleError, UnknownVersionError } from './errors';
 import type { StorableRule } from './rule-content';
 import { now, num } from './row-mapping';
-import type { Row, SqlQueryer } from './sql-driver';
+import type { Row, SqlQueryer, Statement } from './sql-driver';
 import type { ChangeEvent, VersionEvidence } from './types';
 
 /**
@@ -27,10 +27,13 @@ export interface WriteResult {
   required: number;
 }
 
+/** On PostgreSQL a trigger on `changes` sends the NOTIFY, inside the transaction: listeners hear of a change only when (and if) it commits. */
+function changeRow(rule: string, version: number, event: ChangeEvent, at: string): Statement {
+  return { sql: 'INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)', params: [rule, version, event, at] };
+}
+
 async function appendChange(tx: SqlQueryer, rule: string, version: number, event: ChangeEvent, at: string): Promise<void> {
-  // On PostgreSQL a trigger on this table sends the NOTIFY, inside this transaction:
-  // listeners hear of the change only when (and if) it commits.
-  await tx.run('INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)', [rule, version, event, at]);
+  await tx.batch([changeRow(rule, version, event, at)]);
 }
 
 interface VersionMetadata {
@@ -83,6 +86,9 @@ export async function writeVersion(tx: SqlQueryer, s: StorableRule, req: WriteRe
   const required = Math.max(row === undefined ? 0 : num(row.consensus), s.metadata.consensus ?? 0);
   const number = head + 1;
   const live = required === 0;
+  // The writes below go as one round trip on PostgreSQL (see SqlQueryer.batch): none
+  // depends on another's effect, only on the rule id.
+  const writes: Statement[] = [];
   let ruleId: number;
   if (row === undefined) {
     const inserted = await tx.all(
@@ -111,18 +117,18 @@ export async function writeVersion(tx: SqlQueryer, s: StorableRule, req: WriteRe
   } else {
     ruleId = num(row.id);
     // A newer proposal replaces the older ones still waiting; a live one replaces the live one.
-    await tx.run(`UPDATE rule_versions SET state = 'superseded' WHERE rule_id = ? AND state IN (${live ? "'pending', 'live'" : "'pending'"})`, [ruleId]);
+    writes.push({ sql: `UPDATE rule_versions SET state = 'superseded' WHERE rule_id = ? AND state IN (${live ? "'pending', 'live'" : "'pending'"})`, params: [ruleId] });
     if (live) {
       const cols = liveColumns(s.metadata, s.kind, s.content, number, at);
-      await tx.run(`UPDATE rules SET head_version = ?, ${cols.set} WHERE id = ?`, [number, ...cols.values, ruleId]);
+      writes.push({ sql: `UPDATE rules SET head_version = ?, ${cols.set} WHERE id = ?`, params: [number, ...cols.values, ruleId] });
     } else {
-      await tx.run('UPDATE rules SET head_version = ?, updated_at = ? WHERE id = ?', [number, at, ruleId]);
+      writes.push({ sql: 'UPDATE rules SET head_version = ?, updated_at = ? WHERE id = ?', params: [number, at, ruleId] });
     }
   }
-  await tx.run(
-    `INSERT INTO rule_versions (rule_id, number, kind, content, checksum, metadata, author, message, created_at, evidence, state, required_approvals, rollback_of, went_live_at)
+  writes.push({
+    sql: `INSERT INTO rule_versions (rule_id, number, kind, content, checksum, metadata, author, message, created_at, evidence, state, required_approvals, rollback_of, went_live_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
+    params: [
       ruleId,
       number,
       s.kind,
@@ -138,8 +144,9 @@ export async function writeVersion(tx: SqlQueryer, s: StorableRule, req: WriteRe
       req.rollbackOf,
       live ? at : null,
     ],
-  );
-  await appendChange(tx, s.name, number, live ? 'live' : 'proposed', at);
+  });
+  writes.push(changeRow(s.name, number, live ? 'live' : 'proposed', at));
+  await tx.batch(writes);
   return { number, created: true, state: live ? 'live' : 'pending', at, required };
 }
 
