@@ -71,7 +71,8 @@ export class RulesView implements vscode.TreeDataProvider<Node>, vscode.Disposab
         const hasChildren = r.pending.length > 0 || r.servedBy.length > 0;
         const item = new vscode.TreeItem(r.name, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
         const live = r.liveVersion === null ? 'no live version' : `v${r.liveVersion}`;
-        item.description = `${live} · ${r.status}${r.pending.length > 0 ? ` · ${r.pending.length} pending` : ''} · ${r.kind}`;
+        // Short: the sidebar is narrow. Kind, latest version and description are in the tooltip.
+        item.description = `${r.liveVersion === null ? 'not live' : `v${r.liveVersion} live`}${r.pending.length > 0 ? ` · ${r.pending.length} pending` : ''}`;
         item.tooltip = `${r.name} (${r.kind})\n${r.description ?? ''}\nlive: ${live}, latest: v${r.headVersion}, status: ${r.status}`;
         item.iconPath = new vscode.ThemeIcon(r.pending.length > 0 ? 'watch' : 'symbol-function');
         item.contextValue = r.pending.length > 0 ? 'rule-pending' : 'rule';
@@ -82,7 +83,8 @@ export class RulesView implements vscode.TreeDataProvider<Node>, vscode.Disposab
       case 'pending': {
         const p = node.pending;
         const item = new vscode.TreeItem(`v${p.version} pending`);
-        item.description = `${p.approvalsMissing} approval${p.approvalsMissing === 1 ? '' : 's'} missing · by ${p.author}${p.message ? ` · ${p.message}` : ''}`;
+        item.description = `needs ${p.approvalsMissing} approval${p.approvalsMissing === 1 ? '' : 's'}`;
+        item.tooltip = `v${p.version} by ${p.author}${p.message ? `: ${p.message}` : ''}\n${p.approvalsMissing} approval${p.approvalsMissing === 1 ? '' : 's'} missing; click to approve`;
         item.iconPath = new vscode.ThemeIcon('person-add');
         item.contextValue = 'pending';
         item.command = { command: 'luaRules.approve', title: 'Approve', arguments: [{ rule: node.rule.name, version: p.version } satisfies RuleNodeArgument] };
@@ -90,10 +92,10 @@ export class RulesView implements vscode.TreeDataProvider<Node>, vscode.Disposab
       }
       case 'engine': {
         const e = node.engine;
-        const item = new vscode.TreeItem(`engine ${e.host} serves v${e.version}`);
-        item.description = `${e.status} · last seen ${e.lastSeen}`;
+        const item = new vscode.TreeItem(`${e.host}: v${e.version}`);
+        item.description = e.status;
         item.iconPath = new vscode.ThemeIcon(e.status === 'running' ? 'server-process' : 'debug-stop');
-        item.tooltip = `engine ${e.engineId}`;
+        item.tooltip = `engine ${e.engineId} on ${e.host} serves v${e.version}; ${e.status}, last heartbeat ${e.lastSeen}`;
         return item;
       }
     }

@@ -90,10 +90,11 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
       'snippets/lua-rules.code-snippets',
       'snippets/fixtures.code-snippets',
       'docs/extension.md',
+      'media/lua-rules.svg',
       'readme.md',
     ];
     for (const f of expected) assert.ok(files.some((x) => x.toLowerCase() === f.toLowerCase()), `${f} is in the .vsix:\n${files.join('\n')}`);
-    const unexpected = files.filter((f) => !/^(dist\/(extension|server|fixture-worker)\.js|dist\/node_modules\/(better-sqlite3|bindings|file-uri-to-path)\/|package\.json$|schemas\/[\w.-]+\.schema\.json$|syntaxes\/|snippets\/|docs\/extension\.md$|readme\.md$|license(\.txt|\.md)?$|changelog\.md$)/i.test(f));
+    const unexpected = files.filter((f) => !/^(dist\/(extension|server|fixture-worker)\.js|dist\/node_modules\/(better-sqlite3|bindings|file-uri-to-path)\/|package\.json$|schemas\/[\w.-]+\.schema\.json$|syntaxes\/|snippets\/|docs\/extension\.md$|media\/lua-rules\.svg$|readme\.md$|license(\.txt|\.md)?$|changelog\.md$)/i.test(f));
     assert.deepEqual(unexpected, [], 'nothing else is shipped (no sources, tests, maps, root node_modules)');
     const size = statSync(VSIX).size;
     assert.ok(size < MAX_VSIX_BYTES, `.vsix is ${size} bytes, limit ${MAX_VSIX_BYTES}`);
@@ -184,10 +185,11 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     await page.screenshot({ path: join(SHOTS, '03-run-on-fixture.png') });
 
     step('page: rules view');
-    await palette(page, 'Explorer: Focus on Lua Rules View');
-    const ruleInView = page.locator('.monaco-list-row', { hasText: 'epic_wsjf_validation' }).filter({ hasText: 'v1' }).first();
+    await palette(page, 'View: Hide Panel');
+    await palette(page, 'Lua Rules: Focus on Rules View');
+    const ruleInView = page.locator('.monaco-list-row', { hasText: 'epic_wsjf_validation' }).filter({ hasText: 'v1 live' }).first();
     await ruleInView.waitFor({ timeout: 30_000 });
-    await page.locator('.monaco-list-row', { hasText: 'engine e2e-host serves v1' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-list-row', { hasText: 'e2e-host: v1' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.monaco-list-row', { hasText: 'v1 pending' }).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, '04-rules-view.png') });
 
