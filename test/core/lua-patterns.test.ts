@@ -338,7 +338,9 @@ describe('lua patterns: same results as fengari (property)', () => {
   it('gmatch', () => {
     fc.assert(
       fc.property(subject, anyPattern, (s, p) => {
-        if (comparable(p)) same('gmatch', [s, p]);
+        // fengari 0.1.5's gmatch misses some frontier matches: gmatch("a", "a*%f[%w]")
+        // gives nothing there and one empty match in Lua 5.3/5.4 (ours follows Lua).
+        if (comparable(p) && !p.includes('%f')) same('gmatch', [s, p]);
       }),
       { numRuns: 1000 },
     );
