@@ -54,8 +54,16 @@ export function parseStoreUrl(raw: string, cwd: string = process.cwd()): StoreLo
 
 /** The URL with its password (if any) replaced by `***`; tolerant of URLs that do not parse. */
 export function redactStoreUrl(raw: string): string {
-  // user:password@ in the authority; done textually so it also works on malformed URLs.
-  let out = raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@:?#]*):[^@/?#]*@/, '$1:***@');
+  // user:password@ in the authority, done textually so it also works on malformed URLs.
+  // As in URL parsing, the authority ends at the first / ? or #, and the password runs
+  // to its LAST @ (an unencoded @ in a password must not leak the rest of it).
+  let out = raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)/, (_m, scheme: string, authority: string) => {
+    const at = authority.lastIndexOf('@');
+    if (at < 0) return scheme + authority;
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    return scheme + (colon < 0 ? userinfo : `${userinfo.slice(0, colon)}:***`) + authority.slice(at);
+  });
   // ?password=... in the query string (libpq style).
   out = out.replace(/([?&]password=)[^&#]*/gi, '$1***');
   return out;

@@ -145,7 +145,14 @@ export async function startPostgres(options: { ownCluster?: boolean } = {}): Pro
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  // Also on a signal (a test run interrupted or timed out): never leave a server behind.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    cleanup();
+    process.kill(process.pid, signal);
+  };
   process.once('exit', cleanup);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     startServer();
   } catch (e) {
@@ -162,6 +169,8 @@ export async function startPostgres(options: { ownCluster?: boolean } = {}): Pro
     close: async () => {
       cleanup();
       process.removeListener('exit', cleanup);
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
     },
   };
 }

@@ -46,6 +46,9 @@ test('bad URLs give one clear line without the password', () => {
 test('redaction covers the authority, the query string and echoed secrets', () => {
   assert.equal(redactStoreUrl('postgres://u:p@h/db'), 'postgres://u:***@h/db');
   assert.equal(redactStoreUrl('postgres://u@h/db'), 'postgres://u@h/db');
+  assert.equal(redactStoreUrl('postgres://u:p@ss:w@rd@h:5432/db'), 'postgres://u:***@h:5432/db');
+  assert.equal(redactStoreUrl('postgresql://u:@h/db'), 'postgresql://u:***@h/db');
+  assert.equal(redactStoreUrl('postgres://h:5432/db'), 'postgres://h:5432/db');
   assert.equal(redactStoreUrl('postgres://h/db?user=u&password=p&x=1'), 'postgres://h/db?user=u&password=***&x=1');
   assert.equal(redactSecret('failed for hunter2 and hunter2', 'hunter2'), 'failed for *** and ***');
   assert.equal(redactSecret('nothing', ''), 'nothing');
