@@ -47,7 +47,13 @@ export function parseStoreUrl(raw: string, cwd: string = process.cwd()): StoreLo
     if (url.port !== '' && !(Number(url.port) > 0 && Number(url.port) < 65536)) {
       throw new StoreUrlError(`store URL "${redactStoreUrl(text)}" has an invalid port`);
     }
-    return { kind: 'postgres', url: text, display: redactStoreUrl(text), password: decodeURIComponent(url.password) };
+    let password = url.password;
+    try {
+      password = decodeURIComponent(url.password);
+    } catch {
+      // a stray % in the password: keep it as written
+    }
+    return { kind: 'postgres', url: text, display: redactStoreUrl(text), password };
   }
   throw new StoreUrlError(`unknown store URL scheme "${scheme}:" in "${redactStoreUrl(text)}"; use sqlite:<path> or postgres://user@host/db`);
 }

@@ -17,6 +17,7 @@ test('postgres URLs keep the password for the driver and show it redacted', () =
   assert.equal(loc.password, 's3cr@t');
   assert.equal(loc.display, 'postgres://ann:***@db.example:5432/rules');
   assert.equal(parseStoreUrl('postgresql://h/db').kind, 'postgres');
+  assert.equal((parseStoreUrl('postgres://u:50%zz@h/db') as { password: string }).password, '50%zz');
   assert.equal(parseStoreUrl('postgres:///db?host=/var/run/postgresql').kind, 'postgres');
 });
 
