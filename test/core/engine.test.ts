@@ -179,3 +179,27 @@ describe('context keys', () => {
     it(`reject ${name}`, () => assert.throws(() => contextKey(value), (e: Error) => e.message.includes(message)));
   }
 });
+
+describe('engine: deferred compiles for large stores', () => {
+  it('serves at once; a rule that does not compile answers its error and is reported as refused', async () => {
+    const source = new ListSource([lua('good', ret('autonomous', 0.95, 'ok')), lua('broken', 'return {')]);
+    const engine = new RuleEngine({ source, eagerCompileLimit: 0 });
+    const reports: unknown[] = [];
+    engine.onChange((report) => reports.push(report));
+    const report = await engine.start();
+    assert.deepEqual(report.refused, []);
+    assert.equal(engine.evaluateRule('good', {}).decision, 'autonomous');
+    const broken = engine.evaluateRule('broken', {});
+    assert.equal(broken.error?.code, 'syntax-error');
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.match(JSON.stringify(reports), /"refused":\[\{"name":"broken","version":1,"error":\{"code":"syntax-error"/);
+  });
+  it('changes after start still compile first and keep the old version when they fail', async () => {
+    const source = new ListSource([lua('a', ret('autonomous', 0.95, 'v1'))]);
+    const engine = new RuleEngine({ source, eagerCompileLimit: 0 });
+    await engine.start();
+    source.push({ upserted: [lua('a', 'return {', 'epic', 2)], removed: [] });
+    assert.equal(engine.evaluateRule('a', {}).reasoning, 'v1');
+  });
+});

@@ -53,6 +53,8 @@ export interface RuleEngineOptions {
   limits?: Partial<ExecutorLimits>;
   /** Share an executor (and its Lua state) between engines in one process. */
   executor?: LuaExecutor;
+  /** At start, more rules than this defer their Lua compiles (default 500); see start(). */
+  eagerCompileLimit?: number;
 }
 
 export interface LoadedRuleInfo {
@@ -66,7 +68,10 @@ export interface LoadedRuleInfo {
 interface LoadedRule {
   readonly info: LoadedRuleInfo;
   readonly definition: RuleDefinition;
-  readonly lua: CompiledLuaRule | null;
+  /** Null for a pattern rule, and for a Lua rule loaded at start whose compile is still deferred. */
+  lua: CompiledLuaRule | null;
+  /** A Lua rule whose compile failed when it was deferred: every evaluation answers this error. */
+  compileError: EvaluationError | null;
   readonly pattern: PatternEvaluator | null;
   readonly cache: ResultCache;
 }
@@ -94,15 +99,54 @@ export class RuleEngine {
     this.cacheOptions = { ...DEFAULT_CACHE, ...options.cache };
   }
 
-  /** Loads every rule from the source and follows its changes. */
+  /**
+   * Loads every rule from the source and follows its changes. Large stores start
+   * serving at once: beyond `eagerCompileLimit` rules the Lua compiles are deferred
+   * (to a background pass and to first use), since compiling 10,000 rules takes
+   * seconds. Store versions passed the publish gate, so a deferred compile rarely
+   * fails; when it does, the rule answers its compile error and it is reported
+   * through `onChange` as refused. Changes after start always compile first.
+   */
   async start(): Promise<ChangeReport> {
     const source = this.options.source;
     if (!source) throw new RuleEngineError('the engine has no rule source');
     const all = await source.load();
     const names = new Set(all.map((r) => r.definition.name));
-    const report = this.applyChange({ upserted: all, removed: [...this.rules.keys()].filter((n) => !names.has(n)) });
+    const defer = all.length > (this.options.eagerCompileLimit ?? 500);
+    const report = this.applyChange({ upserted: all, removed: [...this.rules.keys()].filter((n) => !names.has(n)) }, defer);
+    if (defer) this.compileDeferred();
     this.stopWatching = source.watch?.((change) => this.applyChange(change));
     return report;
+  }
+
+  /** Compiles deferred rules in small slices between other work. */
+  private compileDeferred(): void {
+    const pending = [...this.rules.values()].filter((r) => r.definition.kind === 'lua' && r.lua === null && r.compileError === null);
+    const refused: ChangeReport['refused'] = [];
+    const step = (): void => {
+      const slice = pending.splice(0, 50);
+      for (const rule of slice) if (this.rules.get(rule.info.name) === rule) this.ensureCompiled(rule, refused);
+      if (pending.length > 0) {
+        setImmediate(step);
+        return;
+      }
+      if (refused.length > 0) for (const listener of this.changeListeners) listener({ applied: [], removed: [], refused });
+    };
+    setImmediate(step);
+  }
+
+  /** Compiles a deferred Lua rule now; false (with compileError set) when it does not compile. */
+  private ensureCompiled(rule: LoadedRule, refused?: ChangeReport['refused']): boolean {
+    if (rule.lua !== null) return true;
+    if (rule.compileError !== null || rule.definition.kind !== 'lua') return false;
+    const compiled = this.executor.compile(rule.definition.source, rule.definition.origin);
+    if (compiled.ok) {
+      rule.lua = compiled.rule;
+      return true;
+    }
+    rule.compileError = compiled.error;
+    refused?.push({ name: rule.info.name, version: rule.info.version, error: compiled.error });
+    return false;
   }
 
   stop(): void {
@@ -115,13 +159,13 @@ export class RuleEngine {
   }
 
   /** Compiles everything new first, then swaps all of it in at once. */
-  applyChange(change: RuleChange): ChangeReport {
+  applyChange(change: RuleChange, deferCompile = false): ChangeReport {
     const report: ChangeReport = { applied: [], removed: [], refused: [] };
     const ready: LoadedRule[] = [];
     for (const versioned of change.upserted) {
       const current = this.rules.get(versioned.definition.name);
       if (current && current.info.version === versioned.version && current.info.checksum === versioned.checksum) continue;
-      const loaded = this.compile(versioned);
+      const loaded = this.compile(versioned, deferCompile);
       if ('error' in loaded) report.refused.push({ name: versioned.definition.name, version: versioned.version, error: loaded.error });
       else ready.push(loaded);
     }
@@ -221,9 +265,12 @@ export class RuleEngine {
       if (!result) {
         if (rule.pattern) result = rule.pattern(context);
         else {
-          const outcome = this.executor.run(rule.lua as CompiledLuaRule, context);
-          result = outcome.result;
-          instructions = outcome.stats.instructions;
+          if (!this.ensureCompiled(rule)) result = failedResult(rule.compileError as EvaluationError);
+          else {
+            const outcome = this.executor.run(rule.lua as CompiledLuaRule, context);
+            result = outcome.result;
+            instructions = outcome.stats.instructions;
+          }
         }
         if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? contextKey(context), result, Date.now());
       }
@@ -249,21 +296,23 @@ export class RuleEngine {
     return { ...result, rule: rule.info.name, version: rule.info.version, durationMs, instructions, cached };
   }
 
-  private compile(versioned: VersionedRule): LoadedRule | { error: EvaluationError } {
+  private compile(versioned: VersionedRule, defer = false): LoadedRule | { error: EvaluationError } {
     const { definition } = versioned;
     const info: LoadedRuleInfo = { name: definition.name, version: versioned.version, checksum: versioned.checksum, kind: definition.kind, category: definition.category ?? null };
     const cache = new ResultCache(this.cacheOptions);
     if (definition.kind === 'pattern') {
       try {
-        return { info, definition, lua: null, pattern: compilePatternRule(definition), cache };
+        return { info, definition, lua: null, compileError: null, pattern: compilePatternRule(definition), cache };
       } catch (error) {
         return { error: { code: 'syntax-error', message: `pattern rule does not compile: ${(error as Error).message}` } };
       }
     }
+    if (defer) return { info, definition, lua: null, compileError: null, pattern: null, cache };
     const compiled = this.executor.compile(definition.source, definition.origin);
     if (!compiled.ok) return { error: compiled.error };
-    return { info, definition, lua: compiled.rule, pattern: null, cache };
+    return { info, definition, lua: compiled.rule, compileError: null, pattern: null, cache };
   }
+
 
   private rebuildCategories(): void {
     const next = new Map<string, LoadedRule[]>();
