@@ -122,21 +122,16 @@ export class RuleEngine {
   /** Compiles deferred rules in small slices between other work. */
   private compileDeferred(): void {
     const pending = [...this.rules.values()].filter((r) => r.definition.kind === 'lua' && r.lua === null && r.compileError === null);
-    const refused: ChangeReport['refused'] = [];
     const step = (): void => {
       const slice = pending.splice(0, 50);
-      for (const rule of slice) if (this.rules.get(rule.info.name) === rule) this.ensureCompiled(rule, refused);
-      if (pending.length > 0) {
-        setImmediate(step);
-        return;
-      }
-      if (refused.length > 0) for (const listener of this.changeListeners) listener({ applied: [], removed: [], refused });
+      for (const rule of slice) if (this.rules.get(rule.info.name) === rule) this.ensureCompiled(rule);
+      if (pending.length > 0) setImmediate(step);
     };
     setImmediate(step);
   }
 
-  /** Compiles a deferred Lua rule now; false (with compileError set) when it does not compile. */
-  private ensureCompiled(rule: LoadedRule, refused?: ChangeReport['refused']): boolean {
+  /** Compiles a deferred Lua rule now; false (with compileError set, and reported as refused) when it does not compile. */
+  private ensureCompiled(rule: LoadedRule): boolean {
     if (rule.lua !== null) return true;
     if (rule.compileError !== null || rule.definition.kind !== 'lua') return false;
     const compiled = this.executor.compile(rule.definition.source, rule.definition.origin);
@@ -145,7 +140,8 @@ export class RuleEngine {
       return true;
     }
     rule.compileError = compiled.error;
-    refused?.push({ name: rule.info.name, version: rule.info.version, error: compiled.error });
+    const report: ChangeReport = { applied: [], removed: [], refused: [{ name: rule.info.name, version: rule.info.version, error: compiled.error }] };
+    for (const listener of this.changeListeners) listener(report);
     return false;
   }
 
