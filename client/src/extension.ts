@@ -117,6 +117,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     return started;
   };
 
+  // Settings and secret events come in bursts (moving a password out of the settings
+  // changes both): one restart after the burst.
+  let restartTimer: NodeJS.Timeout | undefined;
+  const scheduleRestart = (): void => {
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => void restart().catch(() => undefined), 300);
+  };
+
   const author = (): string => settings().author || userInfo().username;
   const storeCtx: StoreCommandContext = { api, output: runs, author };
   const register = (id: string, fn: (...args: unknown[]) => unknown): void => void context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -133,9 +141,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   register('luaRules.convertPatternRule', (arg) => convertPatternRule(api, arg));
   register('luaRules.refreshRules', () => rulesView.refresh());
   register('luaRules.restartServer', () => restart());
-  register('luaRules.setStorePassword', async () => {
-    if (await secrets.prompt()) await restart();
-  });
+  // The secret's change event restarts the server with the new password.
+  register('luaRules.setStorePassword', () => secrets.prompt());
   register('luaRules.showStoreStatus', async () => {
     await refreshStatus();
     const status = statusBar.status;
@@ -146,9 +153,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('luaRules.runtime') || e.affectsConfiguration('luaRules.store.url') || e.affectsConfiguration('luaRules.ruleGlobs')) void restart().catch(() => undefined);
+      if (e.affectsConfiguration('luaRules.runtime') || e.affectsConfiguration('luaRules.store.url') || e.affectsConfiguration('luaRules.ruleGlobs')) scheduleRestart();
     }),
-    secrets.onDidChange(() => void restart().catch(() => undefined)),
+    secrets.onDidChange(() => scheduleRestart()),
+    { dispose: () => clearTimeout(restartTimer) },
     { dispose: () => void client?.stop().catch(() => undefined) },
   );
 
