@@ -277,6 +277,31 @@ describe('Lua Rules extension in a VS Code workbench', function () {
     });
   });
 
+  describe('luaRules.runtime', function () {
+    after(async function () {
+      await setSetting('runtime', undefined);
+    });
+
+    it('a runtime that does not exist: a clear error, no crash; fixing the setting brings the server back', async function () {
+      await setSetting('runtime', '/no/such/node');
+      await waitFor('the server to stop', async () => {
+        try {
+          await vscode.commands.executeCommand('luaRules.runOnFixture', { uri: wsjf(), fixture: 'high-wsjf' });
+          return undefined;
+        } catch (e) {
+          return /not running/.test((e as Error).message) ? true : undefined;
+        }
+      });
+      await setSetting('runtime', undefined);
+      const result = await waitFor('the server to come back', async () => {
+        const r = await vscode.commands.executeCommand<RunRuleResult>('luaRules.runOnFixture', { uri: wsjf(), fixture: 'high-wsjf' });
+        return r?.ok ? r : undefined;
+      });
+      assert.equal(result.outcomes[0]?.result.decision, 'autonomous');
+      assert.match(api.runtime(), /node/);
+    });
+  });
+
   describe('store: PostgreSQL', function () {
     const pgUrl = process.env['LUA_RULES_E2E_PG_URL'];
 
