@@ -12,6 +12,7 @@ import type { RuleResult } from '../core/src/model/result';
 import { codeUnderTest, compilePatternRule, LuaExecutor, luaRuleFromSource, RuleEngine } from './core';
 import type { BenchContext } from './contexts';
 import { generateContexts } from './contexts';
+import { bareFengariUs } from './bare-fengari';
 import { hundredLineRule } from './hundred-line-rule';
 import { decideWithJsonRulesEngine, epicEngine } from './json-rules-engine-epic';
 import type { Timing } from './measure';
@@ -192,12 +193,15 @@ async function main(): Promise<void> {
     return { label, value, unit, ...(timing ? { timing } : {}), target, met: value === null || limit === null ? null : value <= limit, ...(note ? { note } : {}) };
   };
   const plain = (label: string, value: number | null, unit: Row['unit'], target: string, met: boolean | null, note?: string): Row => ({ label, value, unit, target, met: value === null ? null : met, ...(note ? { note } : {}) });
+  log('bare Fengari floor ...');
+  const bareUs = bareFengariUs(contexts);
   const cliff = luaWarmAfterCold.medianUs / luaWarmFresh.medianUs;
   const rows: Row[] = [
     row('luaWarmUs       Lua epic rule, warm (LuaExecutor.run)', luaWarm, '≤ 4 µs', 4),
     row('                same executor, after 300 cold 100-line rules', luaWarmAfterCold, '(stack cliff)', null),
     row('                a fresh executor, sampled alternately with ↑', luaWarmFresh, '', null, `after/fresh = ${cliff.toFixed(2)}: ${cliff > 1.25 ? 'DEGRADED (the stack cliff is back)' : 'no stack cliff'}`),
     row('                same, through engine.evaluateRule (cache off)', engineWarm, '', null),
+    plain('                bare Fengari floor: no sandbox, limits or checks', bareUs, 'µs', '(peer)', null, `the executor takes ${(luaWarm.medianUs / bareUs).toFixed(2)}x the bare Fengari time on this machine (bench/bare-fengari.ts)`),
     row('luaColdMs       100-line rule, compile + first run', luaCold, '≤ 1 ms', 1, coldFailures ? `${coldFailures} cold runs failed` : undefined, 'ms', 1 / 1000),
     row('patternUs       epic_priority.rule.json via engine', pattern, '≤ 1 µs', 1),
     row('                same, compilePatternRule directly', patternDirect, '', null),
