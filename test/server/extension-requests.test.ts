@@ -160,7 +160,7 @@ describe('extension requests of the language server', { timeout: 120_000 }, () =
     const refused = await server.request<PublishResult>('luaRules/publish', { uri: uri(broken), author: 'ann' });
     assert.equal(refused.ok, false);
     assert.ok(!refused.ok && refused.refused);
-    assert.match(refused.ok ? '' : refused.problems.join('\n'), /broken\.lua:3:\d+: invalid-decision/);
+    assert.match(refused.ok ? '' : refused.problems.join('\n'), /broken\.lua:3:\d+: error invalid-decision/);
 
     writeFileSync(join(rules, 'needs_review.fixtures.json'), JSON.stringify({ fixtures: [{ name: 'wrong', context: { story_points: 1 }, expect: { decision: 'escalated' } }] }));
     const failing = await server.request<PublishResult>('luaRules/publish', { uri: uri(join(rules, 'needs_review.lua')), author: 'ann' });

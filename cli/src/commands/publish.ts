@@ -5,10 +5,10 @@ import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
 import { SchemaCache, checkRulesFile } from '../../../core/src/checker';
 import { LuaExecutor } from '../../../core/src/executor/lua-executor';
-import { loadFixtureFile, runFixtures } from '../../../core/src/fixtures/run-fixtures';
+import { judgeForPublish } from '../../../core/src/checker/publish-verdict';
 import type { RuleDefinition } from '../../../core/src/model/rule';
 import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
-import { fixturesPathFor, loadRuleFile } from '../../../core/src/rules-folder/rule-file';
+import { loadRuleFile } from '../../../core/src/rules-folder/rule-file';
 import { ConflictError, InvalidRuleError, toStorable, type GateVerdict, type PublishOutcome } from '../../../store/src';
 import { STORE_FLAGS, STORE_HELP, requiredFlag, stateLabel, storeUrl, withStore } from './store-common';
 
@@ -44,29 +44,13 @@ interface Candidate {
   problems: string[];
 }
 
-/** Runs the gate for one rule file: the contract checks and its fixtures. */
+/** Runs the gate for one rule file: the contract checks and its fixtures (the judgement is shared with the editor). */
 function gate(executor: LuaExecutor, schemas: SchemaCache, path: string, shown: string, definition: RuleDefinition, text: string): { verdict: GateVerdict; problems: string[]; inputErrors: string[] } {
-  const findings = checkRulesFile(path, text, schemas).findings;
-  const problems: string[] = [];
-  const errors = findings.filter((f) => f.severity === 'error');
-  for (const f of errors) problems.push(`${shown}:${f.range.start.line + 1}:${f.range.start.character + 1}: error ${f.code}: ${f.message}`);
-  const fixtureFile = loadFixtureFile(fixturesPathFor(path));
-  const inputErrors = fixtureFile.status === 'invalid' ? fixtureFile.errors.map((e) => `${fixturesPathFor(shown)}: ${e}`) : [];
-  const outcomes = fixtureFile.status === 'ok' ? runFixtures(executor, definition, fixtureFile.fixtures) : [];
-  const failing = outcomes.filter((o) => o.mismatches.length > 0);
-  for (const o of failing) problems.push(`${shown}: fixture "${o.fixture.name}" failed: ${o.mismatches.map((m) => `${m.field}: expected ${m.expected}, got ${m.actual}`).join('; ')}`);
-  const parts: string[] = [];
-  if (errors.length > 0) parts.push(`${errors.length} check error${errors.length === 1 ? '' : 's'}`);
-  if (failing.length > 0) parts.push(`${failing.length} failing fixture${failing.length === 1 ? '' : 's'}`);
+  const judged = judgeForPublish(executor, path, shown, definition, checkRulesFile(path, text, schemas).findings);
   return {
-    problems,
-    inputErrors,
-    verdict: {
-      ok: problems.length === 0,
-      summary: parts.join(', '),
-      findings: findings.map((f) => ({ code: f.code, severity: f.severity, line: f.range.start.line, message: f.message })),
-      fixtures: outcomes.map((o) => ({ name: o.fixture.name, passed: o.mismatches.length === 0, decision: o.result.decision, confidence: o.result.confidence })),
-    },
+    problems: judged.problems,
+    inputErrors: judged.fixtureFileErrors,
+    verdict: { ok: judged.problems.length === 0, summary: judged.summary, findings: judged.findings, fixtures: judged.fixtures },
   };
 }
 
