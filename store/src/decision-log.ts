@@ -57,7 +57,18 @@ export class StoreDecisionLog implements ExecutionSink {
 
   /** Adds a record in the store's own shape. */
   add(record: ExecutionLogRecord): void {
-    this.buffer.push({ ...record, engineId: record.engineId ?? this.options.engineId ?? null, at: record.at ?? new Date().toISOString() });
+    // Field by field: on Node 20 a spread plus extra properties costs microseconds per record.
+    this.buffer.push({
+      rule: record.rule,
+      version: record.version,
+      decision: record.decision,
+      confidence: record.confidence,
+      durationMs: record.durationMs,
+      errorCode: record.errorCode,
+      correlationId: record.correlationId,
+      engineId: record.engineId ?? this.options.engineId ?? null,
+      at: record.at ?? new Date().toISOString(),
+    });
     this.trim();
     if (this.buffer.length >= this.batchSize) void this.flush();
   }
