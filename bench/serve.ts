@@ -6,6 +6,7 @@
  *
  *   node --import tsx bench/serve.ts [--load-seconds 10] [--soak-seconds 180] [--publishes 30] [--skip-pg] [--skip-soak]
  */
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,18 @@ async function main(): Promise<void> {
     console.log(`  HTTP rate / in-process rate = ${(rate / inProcess).toFixed(3)}`);
     await serve.stop();
     rmSync(dir, { recursive: true, force: true });
+
+    // The peer: Node's HTTP stack alone (body read, constant answer), same load, same run.
+    const peer = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'minimal-http-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const peerBase = await new Promise<string>((resolve) => peer.stdout.on('data', (d: Buffer) => {
+      const m = /listening (\S+)/.exec(d.toString());
+      if (m?.[1]) resolve(m[1]);
+    }));
+    await autocannon({ url: peerBase, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: 2 });
+    const p = await autocannon({ url: peerBase, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: LOAD_SECONDS });
+    peer.kill('SIGTERM');
+    Object.assign(results, { minimalHttpPerSec: Math.round(p.requests.average), minimalHttpP99Ms: p.latency.p99, serveOverMinimalHttp: Number((rate / p.requests.average).toFixed(3)) });
+    console.log(`  peer: a minimal Node http server (read body, constant JSON), same load: ${Math.round(p.requests.average).toLocaleString('en-US')} req/s, p99 ${p.latency.p99} ms; serve reaches ${((100 * rate) / p.requests.average).toFixed(0)} % of it`);
   }
 
   // 2. Soak: steady load, a publish every second, RSS sampled.
