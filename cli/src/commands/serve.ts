@@ -6,9 +6,9 @@ import pino from 'pino';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { numberFlag, parseCommandArgs, stringFlag } from '../args';
-import { STORE_HELP } from './store-common';
+import { STORE_HELP, openCommandStore } from './store-common';
 import { publishCommand } from './publish';
-import { openStore, parseStoreUrl, redactSecret, StoreEngine, StoreUrlError, type SqlRuleStore } from '../../../store/src';
+import { redactSecret, StoreEngine } from '../../../store/src';
 import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
 import { createService, type HealthReport } from '../serve/http-service';
 import { serviceMetrics } from '../serve/metrics';
@@ -73,25 +73,19 @@ export const serveCommand: Command = {
     const level = stringFlag(args, 'log-level') ?? 'info';
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const seed = stringFlag(args, 'seed');
-    if (seed !== undefined && collectRuleFiles([resolve(io.cwd, seed)]).missing.length > 0) throw new UsageError(`serve: --seed folder not found: ${seed}`);
+    const seedFiles = seed === undefined ? undefined : collectRuleFiles([resolve(io.cwd, seed)]);
+    if (seedFiles && seedFiles.missing.length > 0) throw new UsageError(`serve: --seed folder not found: ${seed}`);
 
-    let password: string | undefined;
-    let store: SqlRuleStore;
-    try {
-      const location = parseStoreUrl(url, io.cwd);
-      password = location.kind === 'postgres' ? location.password : undefined;
-      store = openStore(url, { cwd: io.cwd, connectTimeoutMs: 5000 });
-    } catch (error) {
-      if (error instanceof StoreUrlError) throw new UsageError(`serve: ${error.message}`);
-      throw error;
-    }
+    const opened = openCommandStore('serve', url, io);
+    if (typeof opened === 'number') return opened;
+    const { store, password } = opened;
     const redact = (text: string): string => redactSecret(text, password);
     const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, pino.destination({ fd: 1, sync: false }));
 
     try {
       await store.migrate();
-      if (seed !== undefined && (await store.listRules()).length === 0) {
-        const files = collectRuleFiles([resolve(io.cwd, seed)]).rules.map((f) => relative(io.cwd, f));
+      if (seed !== undefined && seedFiles && (await store.listRules()).length === 0) {
+        const files = seedFiles.rules.map((f) => relative(io.cwd, f));
         io.stderr(`serve: the store is empty; publishing the ${files.length} rules of ${seed}\n`);
         const code = await publishCommand.run([...files, '--store', url, '--author', 'lua-rules-serve', '--message', `published from ${seed} on first start`], { ...io, stdout: (t) => io.stderr(t) });
         if (code !== EXIT.ok) throw new Error(`publishing the rules of ${seed} failed (see above)`);

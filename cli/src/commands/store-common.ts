@@ -48,18 +48,15 @@ export function versionFlag(command: string, args: ParsedArgs, name: string): nu
 const BAD_INPUT_CODES = new Set(['28P01', '28000', '3D000', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_CANTOPEN']);
 
 /**
- * Opens the store, runs `fn`, closes the store, and turns store errors into one line
- * on stderr and an exit code: bad input (URL, unknown rule or version, invalid rule,
- * wrong password or database name) → 2; refused or failed (conflict, gate, approval,
- * unreachable server) → 1. No message ever holds the password.
+ * Opens the store a command names. A bad URL is a usage error; a store that cannot be
+ * opened is one line on stderr, and its exit code is returned instead of the store.
  */
-export async function withStore(command: string, url: string, io: CommandIO, fn: (store: SqlRuleStore) => Promise<number>): Promise<number> {
+export function openCommandStore(command: string, url: string, io: CommandIO): { store: SqlRuleStore; password: string | undefined } | number {
   let password: string | undefined;
-  let store: SqlRuleStore;
   try {
     const location = parseStoreUrl(url, io.cwd);
     password = location.kind === 'postgres' ? location.password : undefined;
-    store = openStore(url, { cwd: io.cwd, connectTimeoutMs: 5000 });
+    return { store: openStore(url, { cwd: io.cwd, connectTimeoutMs: 5000 }), password };
   } catch (e) {
     if (e instanceof StoreUrlError) throw new UsageError(`${command}: ${e.message}`);
     if (e instanceof StoreUnavailableError) {
@@ -68,6 +65,18 @@ export async function withStore(command: string, url: string, io: CommandIO, fn:
     }
     throw e;
   }
+}
+
+/**
+ * Opens the store, runs `fn`, closes the store, and turns store errors into one line
+ * on stderr and an exit code: bad input (URL, unknown rule or version, invalid rule,
+ * wrong password or database name) → 2; refused or failed (conflict, gate, approval,
+ * unreachable server) → 1. No message ever holds the password.
+ */
+export async function withStore(command: string, url: string, io: CommandIO, fn: (store: SqlRuleStore) => Promise<number>): Promise<number> {
+  const opened = openCommandStore(command, url, io);
+  if (typeof opened === 'number') return opened;
+  const { store, password } = opened;
   try {
     return await fn(store);
   } catch (e) {

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RuleEngine, EngineResult, CategoryResult } from '../../../core/src/engine/rule-engine';
 import type { ServiceMetrics } from './metrics';
