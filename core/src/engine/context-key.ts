@@ -1,4 +1,4 @@
-import { CONTEXT_LIMITS, InvalidContextError } from '../executor/push-context';
+import { childPath, CONTEXT_LIMITS, describeValue, InvalidContextError } from '../executor/push-context';
 
 /**
  * A stable key for a context: JSON with object keys sorted, so `{a, b}` and `{b, a}`
@@ -10,7 +10,7 @@ import { CONTEXT_LIMITS, InvalidContextError } from '../executor/push-context';
  */
 export function contextKey(context: unknown): string {
   if (typeof context !== 'object' || context === null || Array.isArray(context)) {
-    throw new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : typeof context}`);
+    throw new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : describeValue(context)}`);
   }
   // First without error paths: building "context.metrics.x" for every value cost more
   // than the rest of the walk on a cache hit. Only a context that is refused is walked
@@ -60,11 +60,11 @@ function write(value: unknown, path: string | null, depth: number, state: WalkSt
       if (Array.isArray(value)) {
         if (value.length > CONTEXT_LIMITS.maxArrayLength) throw new InvalidContextError(`${path}: array longer than ${CONTEXT_LIMITS.maxArrayLength.toLocaleString('en-US')} elements`);
         out = '[';
-        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + write(value[i] ?? null, path === null ? null : `${path}[${i}]`, depth + 1, state);
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + write(value[i] ?? null, path === null ? null : childPath(path, i), depth + 1, state);
         out += ']';
       } else {
         const proto: unknown = Object.getPrototypeOf(value);
-        if (proto !== Object.prototype && proto !== null) throw new InvalidContextError(`${path}: a ${value.constructor?.name ?? 'non-plain'} object cannot be passed to a rule (only plain JSON objects can)`);
+        if (proto !== Object.prototype && proto !== null) throw new InvalidContextError(`${path}: ${describeValue(value)} cannot be passed to a rule (only plain JSON objects can)`);
         const record = value as Record<string, unknown>;
         const keys = Object.keys(record).sort();
         out = '{';
@@ -72,7 +72,7 @@ function write(value: unknown, path: string | null, depth: number, state: WalkSt
         for (const key of keys) {
           const item = record[key];
           if (item === undefined || item === null) continue; // absent and null are the same nil to a rule
-          out += (first ? '' : ',') + quoteKey(key) + ':' + write(item, path === null ? null : `${path}.${key}`, depth + 1, state);
+          out += (first ? '' : ',') + quoteKey(key) + ':' + write(item, path === null ? null : childPath(path, key), depth + 1, state);
           first = false;
         }
         out += '}';
@@ -81,7 +81,7 @@ function write(value: unknown, path: string | null, depth: number, state: WalkSt
       return out;
     }
     default:
-      throw new InvalidContextError(`${path}: ${typeof value === 'bigint' ? 'a BigInt' : typeof value === 'function' ? 'a function' : typeof value} cannot be passed to a rule (only JSON values can)`);
+      throw new InvalidContextError(`${path}: ${describeValue(value)} cannot be passed to a rule (only JSON values can)`);
   }
 }
 

@@ -42,7 +42,7 @@ export class ResultCache {
 
   /** Stores a successful result when it is confident enough to cache. */
   offer(key: string, result: RuleResult, now: number): void {
-    if (result.error !== null || result.confidence < this.options.minConfidence) return;
+    if (!this.wantsCaching(result)) return;
     if (this.entries.size >= this.options.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);

@@ -17,7 +17,8 @@ export class InvalidContextError extends Error {
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-function describe(value: unknown): string {
+/** How a value that cannot be passed is named in messages (shared with engine/context-key.ts). */
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'bigint') return 'a BigInt';
@@ -27,7 +28,8 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function childPath(path: string, key: string | number): string {
+/** `context.a[2]`, `context["odd key"]`: the path of a child in messages (shared with engine/context-key.ts). */
+export function childPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
@@ -82,7 +84,7 @@ export class ContextPusher {
 
   pushContext(context: unknown): void {
     if (typeof context !== 'object' || context === null || Array.isArray(context) || !isPlainObject(context)) {
-      throw new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : describe(context)}`);
+      throw new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : describeValue(context)}`);
     }
     this.values = 0;
     this.ancestors.length = 0;
@@ -117,7 +119,7 @@ export class ContextPusher {
         this.pushTable(value, path, depth);
         return;
       default:
-        throw new InvalidContextError(`${path}: ${describe(value)} cannot be passed to a rule (only JSON values can)`);
+        throw new InvalidContextError(`${path}: ${describeValue(value)} cannot be passed to a rule (only JSON values can)`);
     }
   }
 
@@ -140,7 +142,7 @@ export class ContextPusher {
         lua.lua_rawseti(L, -2, i + 1);
       }
     } else {
-      if (!isPlainObject(value)) throw new InvalidContextError(`${path}: ${describe(value)} cannot be passed to a rule (only plain JSON objects can)`);
+      if (!isPlainObject(value)) throw new InvalidContextError(`${path}: ${describeValue(value)} cannot be passed to a rule (only plain JSON objects can)`);
       const keys = Object.keys(value);
       lua.lua_createtable(L, 0, keys.length);
       const record = value as Record<string, unknown>;

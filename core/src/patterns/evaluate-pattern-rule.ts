@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { decisionForConfidence } from '../model/decision';
 import type { MetricPattern, PatternRuleDefinition, RegexPattern } from '../model/rule';
 import type { RuleResult } from '../model/result';
@@ -80,11 +79,4 @@ function regexScorer(p: RegexPattern): Scorer {
       ? { score: p.weight, text: `${p.field} matches scores ${p.weight.toFixed(2)}` }
       : { score: 0, text: `${p.field} does not match scores 0.00` };
   };
-}
-
-/** Runs a compiled pattern rule with timing, for callers that report durations. */
-export function timePatternRule(evaluate: PatternEvaluator, context: unknown): { result: RuleResult; durationMs: number } {
-  const started = performance.now();
-  const result = evaluate(context);
-  return { result, durationMs: performance.now() - started };
 }
