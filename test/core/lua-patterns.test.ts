@@ -161,6 +161,12 @@ const cases: Case[] = [
   { fn: 'match', args: ['a', '%b'], expect: err("malformed pattern (missing arguments to '%b')"), fengariDiffers: "fengari's message lacks the closing parenthesis" },
   { fn: 'match', args: ['a', '%ba'], expect: err("malformed pattern (missing arguments to '%b')"), fengariDiffers: "fengari's message lacks the closing parenthesis" },
   { fn: 'match', args: ['a', '%f'], expect: err("missing '[' after '%f' in pattern") },
+  // A frontier at the start of the subject sees '\0' before it (Lua 5.3 and 5.4 agree;
+  // checked with Debian's lua5.4). Fengari 0.1.5 finds no match there.
+  { fn: 'find', args: ['1', '%d*%f[%w]'], expect: [1, 0], fengariDiffers: 'fengari misses a frontier at the subject start' },
+  { fn: 'match', args: ['1', '()%d*%f[%w]'], expect: [1], fengariDiffers: 'fengari misses a frontier at the subject start' },
+  { fn: 'gsub', args: ['1', '%d*%f[%w]', '<%0>'], expect: ['<>1', 1], fengariDiffers: 'fengari misses a frontier at the subject start' },
+  { fn: 'gmatch', args: ['a', 'a*%f[%w]'], expect: [''], fengariDiffers: 'fengari misses a frontier at the subject start' },
   { fn: 'match', args: ['a', '%fa'], expect: err("missing '[' after '%f' in pattern") },
   // Patterns are checked lazily, as in Lua: a malformed tail that is never reached is no error.
   { fn: 'match', args: ['xyz', 'a%'], expect: [null] },
@@ -301,9 +307,13 @@ function normalize(outcome: Outcome): Outcome {
   return { ok: false, error };
 }
 
-/** Back-references to a position capture are where fengari 0.1.5 has a bug (see the cases); such patterns are not compared. */
+/**
+ * Where fengari 0.1.5 has bugs (see the cases marked fengariDiffers), patterns are not
+ * compared: back-references to a position capture, and frontiers (`%f`), which fengari
+ * misses at the start of the subject.
+ */
 function comparable(pat: string): boolean {
-  return !(pat.includes('()') && /%[1-9]/.test(pat));
+  return !(pat.includes('()') && /%[1-9]/.test(pat)) && !pat.includes('%f');
 }
 
 describe('lua patterns: same results as fengari (property)', () => {
@@ -338,9 +348,7 @@ describe('lua patterns: same results as fengari (property)', () => {
   it('gmatch', () => {
     fc.assert(
       fc.property(subject, anyPattern, (s, p) => {
-        // fengari 0.1.5's gmatch misses some frontier matches: gmatch("a", "a*%f[%w]")
-        // gives nothing there and one empty match in Lua 5.3/5.4 (ours follows Lua).
-        if (comparable(p) && !p.includes('%f')) same('gmatch', [s, p]);
+        if (comparable(p)) same('gmatch', [s, p]);
       }),
       { numRuns: 1000 },
     );
