@@ -58,7 +58,7 @@ describe('luals: the generated meta file', () => {
 
   it('is Lua that parses, and defines exactly the sandbox\'s globals and library members', () => {
     const meta = exampleMeta();
-    const ast = luaparse.parse(meta, { luaVersion: '5.3' }) as { body: Array<Record<string, unknown>> };
+    const ast = luaparse.parse(meta, { luaVersion: '5.3' }) as unknown as { body: Array<Record<string, unknown>> };
     const globals = new Set<string>();
     const members = new Map<string, Set<string>>();
     for (const statement of ast.body) {
