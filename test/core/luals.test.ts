@@ -12,6 +12,9 @@ import { FORBIDDEN_GLOBALS, FORBIDDEN_LIBRARY_MEMBERS, SAFE_BASE_FUNCTIONS, SAFE
 import { configureLuals, findRulesFolders, LualsError, planLualsFiles } from '../../core/src/luals/configure-project';
 import { LUALS_BUILTIN_LIBRARIES, LuarcError, mergeLuarc, newLuarc } from '../../core/src/luals/luarc';
 import { generateMeta } from '../../core/src/luals/meta-file';
+import { checkLuaRule } from '../../core/src/checker';
+import { isLuaCatsMetaFile } from '../../core/src/model/lua-header';
+import { luaRuleFromSource } from '../../core/src/rules-folder/rule-file';
 
 const REPO = join(__dirname, '..', '..');
 const EXPECTED_META = join(__dirname, 'expected', 'rules-context.meta.lua');
@@ -284,5 +287,36 @@ describe('luals: rules folders of a project', () => {
     writeFileSync(join(project, 'rules', 'context.schema.json'), '{"type": ');
     assert.throws(() => configureLuals(project), (e: unknown) => e instanceof LualsError && /context schema .* is not valid JSON/.test(e.message));
     assert.throws(() => readFileSync(join(project, '.luarc.json')), /ENOENT/);
+  });
+});
+
+describe('luals: rules and LuaLS annotations live together', () => {
+  const typedRule = [
+    '---@rule typed',
+    '---@category epic',
+    '',
+    '---@param ctx Context',
+    '---@return RuleResult',
+    'local function decide(ctx)',
+    '  local m = ctx.metrics or {} ---@type Context.metrics',
+    '  return { decision = "escalated", confidence = 0.5, reasoning = tostring(m.wsjf_score) }',
+    'end',
+    'return decide(context)',
+    '',
+  ].join('\n');
+
+  it('LuaCATS annotations in a rule\'s header are neither load errors nor warnings; typos of ours still are', () => {
+    const loaded = luaRuleFromSource(typedRule, 'typed.lua', 'typed');
+    assert.ok(loaded.ok, JSON.stringify(loaded));
+    assert.equal(loaded.definition.category, 'epic');
+    assert.deepEqual(checkLuaRule(typedRule).findings.map((f) => f.code), []);
+    const typo = typedRule.replace('---@category', '---@categroy');
+    assert.deepEqual(checkLuaRule(typo).findings.map((f) => f.code), ['invalid-annotation']);
+  });
+
+  it('the generated meta file is not checked as a rule (the editor may open it)', () => {
+    assert.deepEqual(checkLuaRule(exampleMeta()).findings, []);
+    assert.equal(isLuaCatsMetaFile(exampleMeta()), true);
+    assert.equal(isLuaCatsMetaFile(typedRule), false);
   });
 });
