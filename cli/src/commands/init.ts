@@ -60,7 +60,7 @@ export const initCommand: Command = {
     // (other folders of an existing project are for 'lua-rules luals' to find).
     let lualsFiles;
     try {
-      lualsFiles = planLualsFiles(project, findRulesFolders(rulesDir));
+      lualsFiles = planLualsFiles(project, { folders: findRulesFolders(rulesDir) });
     } catch (error) {
       if (error instanceof LualsError) throw new UsageError(`init: ${error.message}`);
       throw error;

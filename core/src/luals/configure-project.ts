@@ -19,6 +19,10 @@ import { LuarcError, mergeLuarc } from './luarc';
 export const META_FOLDER = '.luals';
 export const META_FILE = 'lua-rules.lua';
 
+export function metaFileOf(folder: RulesFolder): string {
+  return join(folder.dir, META_FOLDER, META_FILE);
+}
+
 export class LualsError extends Error {
   override name = 'LualsError';
 }
@@ -105,8 +109,20 @@ export function luarcPath(projectDir: string): string {
   return !existsSync(json) && existsSync(jsonc) ? jsonc : json;
 }
 
+export interface PlanOptions {
+  /** The rules folders (default: found under the project). */
+  folders?: RulesFolder[];
+  /**
+   * False: the meta files only. The editor regenerates the meta files it finds by
+   * itself, but touches `.luarc.json`, which holds the user's settings, only after
+   * the user said yes.
+   */
+  luarc?: boolean;
+}
+
 /** The files `lua-rules luals` would write for a project, with their new text. */
-export function planLualsFiles(projectDir: string, folders: RulesFolder[] = findRulesFolders(projectDir)): PlannedFile[] {
+export function planLualsFiles(projectDir: string, options: PlanOptions = {}): PlannedFile[] {
+  const folders = options.folders ?? findRulesFolders(projectDir);
   if (folders.length === 0) throw new LualsError(`no rules folder under ${projectDir}: no ${CONTEXT_SCHEMA_FILE} and no *.lua or *.rule.json rules`);
   const planned: PlannedFile[] = [];
   const add = (path: string, text: string): void => void planned.push({ path, text, changed: readIfExists(path) !== text });
@@ -114,12 +130,13 @@ export function planLualsFiles(projectDir: string, folders: RulesFolder[] = find
   for (const folder of folders) {
     const categorySchemas = new Map([...folder.categorySchemaFiles].map(([category, file]) => [category, schemaOrThrow(file)] as const));
     const metaDir = join(folder.dir, META_FOLDER);
-    add(join(metaDir, META_FILE), generateMeta({
+    add(metaFileOf(folder), generateMeta({
       ...(folder.schemaFile ? { schema: schemaOrThrow(folder.schemaFile), schemaFile: posix(relative(projectDir, folder.schemaFile)) } : {}),
       categorySchemas,
     }));
     library.push(posix(relative(projectDir, metaDir)));
   }
+  if (options.luarc === false) return planned;
   const rc = luarcPath(projectDir);
   const existing = readIfExists(rc);
   try {
@@ -140,8 +157,8 @@ export function writeFileAtomic(path: string, text: string): void {
 }
 
 /** Plans and writes; returns every planned file (those with `changed` were written). */
-export function configureLuals(projectDir: string): PlannedFile[] {
-  const planned = planLualsFiles(projectDir);
+export function configureLuals(projectDir: string, options: PlanOptions = {}): PlannedFile[] {
+  const planned = planLualsFiles(projectDir, options);
   for (const file of planned) {
     if (!file.changed) continue;
     try {
