@@ -49,13 +49,14 @@ export const initCommand: Command = {
       const names = existing.map((path) => relative(io.cwd, path) || path).join(', ');
       throw new UsageError(`init: not overwriting existing files: ${names}; use --force to replace them`);
     }
-    for (const file of template) {
+    const write = (path: string, text: string): void => {
       try {
-        writeFileAtomic(file.path, file.text);
+        writeFileAtomic(path, text);
       } catch (error) {
-        throw new UsageError(`init: cannot write ${relative(io.cwd, file.path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        throw new UsageError(`init: cannot write ${relative(io.cwd, path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
-    }
+    };
+    for (const file of template) write(file.path, file.text);
     // The LuaLS files are made from the schema just written, for the rules folder only
     // (other folders of an existing project are for 'lua-rules luals' to find).
     let lualsFiles;
@@ -65,7 +66,7 @@ export const initCommand: Command = {
       if (error instanceof LualsError) throw new UsageError(`init: ${error.message}`);
       throw error;
     }
-    for (const file of lualsFiles) writeFileAtomic(file.path, file.text);
+    for (const file of lualsFiles) write(file.path, file.text);
     io.stdout(template.map((f) => `wrote ${relative(io.cwd, f.path)}\n`).join('') + describeWritten(lualsFiles.map((f) => ({ ...f, changed: true })), io.cwd));
     const shown = relative(io.cwd, project);
     io.stdout(`\nNext: ${shown ? `cd ${shown} && ` : ''}npx lua-rules test rules/ && npx lua-rules check rules/\n`);
