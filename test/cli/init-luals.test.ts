@@ -139,6 +139,20 @@ describe('lua-rules luals', () => {
     assert.equal(second.stdout, 'up to date rules/.luals/lua-rules.lua\nup to date .luarc.json\n');
   });
 
+  it('--check writes nothing and exits 1 while the files are out of date', async () => {
+    const project = join(dir, 'check');
+    cpSync(join(REPO, 'rules'), join(project, 'rules'), { recursive: true });
+    const stale = await cli(['luals', '--check'], { cwd: project });
+    assert.equal(stale.code, 1);
+    assert.equal(stale.stdout, 'out of date rules/.luals/lua-rules.lua\nout of date .luarc.json\n');
+    assert.equal(stale.stderr, "lua-rules: luals: 2 files are out of date; run 'lua-rules luals'\n");
+    assert.equal(existsSync(join(project, '.luarc.json')), false);
+    await cli(['luals'], { cwd: project });
+    const fresh = await cli(['luals', '--check'], { cwd: project });
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.equal(fresh.stdout, 'up to date rules/.luals/lua-rules.lua\nup to date .luarc.json\n');
+  });
+
   it('merges into an existing .luarc.json, keeping the user\'s settings', async () => {
     const project = join(dir, 'merge');
     cpSync(join(REPO, 'rules'), join(project, 'rules'), { recursive: true });
