@@ -1,7 +1,8 @@
 /**
  * The LuaLS offer end to end, in a real workbench (code-server + Chromium, like
  * extension.e2e.test.ts): a stub extension with LuaLS's id (`sumneko.lua`) is
- * installed, the Lua Rules extension runs from this checkout, and the page shows
+ * installed, the Lua Rules extension runs from this checkout (bundled into the test's
+ * own folder), and the page shows
  * the offer. Accepting writes `.luarc.json` and the meta file; a schema change
  * regenerates it; the answer is remembered. Declining in another workspace writes
  * nothing. Screenshots in test-artifacts/e2e/luals-*.png.
@@ -11,10 +12,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { build } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ARTIFACTS, REPO, installExtension, launchBrowser, listExtensions, requireE2eTools, startCodeServer } from './code-server';
 import type { CodeServer } from './code-server';
@@ -48,9 +50,33 @@ function stubLualsVsix(dir: string): string {
   return vsix;
 }
 
-/** The workbench with this checkout's extension loaded in development mode (no extension tests). */
-function devWorkbenchUrl(server: CodeServer, folder: string): string {
-  const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${REPO}`]];
+/**
+ * This checkout's extension, bundled into a folder of the test's own: the repository's
+ * dist/ belongs to the packaging test, which may run at the same time.
+ */
+async function developmentExtension(scratch: string): Promise<string> {
+  const ext = join(scratch, 'extension');
+  mkdirSync(join(ext, 'dist'), { recursive: true });
+  for (const part of ['package.json', 'media', 'schemas', 'syntaxes', 'snippets']) cpSync(join(REPO, part), join(ext, part), { recursive: true });
+  // better-sqlite3 stays external (native): found through the repository's node_modules.
+  symlinkSync(join(REPO, 'node_modules'), join(ext, 'node_modules'));
+  await build({
+    entryPoints: { extension: join(REPO, 'client/src/extension.ts'), server: join(REPO, 'server/src/stdio.ts'), 'fixture-worker': join(REPO, 'server/src/fixture-worker.ts') },
+    outdir: join(ext, 'dist'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'better-sqlite3', 'pg-native', 'tsx/cjs'],
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+  });
+  return ext;
+}
+
+/** The workbench with the extension loaded in development mode (no extension tests). */
+function devWorkbenchUrl(server: CodeServer, folder: string, extension: string): string {
+  const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${extension}`]];
   return `${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
@@ -74,14 +100,13 @@ describe('LuaLS offer in a VS Code workbench', { timeout: 480_000 }, () => {
   let scratch = '';
   let server: CodeServer | undefined;
   let browser: BrowserContext | undefined;
+  let extension = '';
 
-  before(() => {
+  before(async () => {
     requireE2eTools();
     scratch = mkdtempSync(join(tmpdir(), 'lua-rules-luals-e2e-'));
     mkdirSync(SHOTS, { recursive: true });
-    // The development extension runs from dist/, bundled from this checkout's sources.
-    const bundle = spawnSync(process.execPath, [join(REPO, 'scripts', 'bundle.mjs')], { cwd: REPO, encoding: 'utf8', timeout: 300_000 });
-    assert.equal(bundle.status, 0, `bundle failed: ${bundle.stdout}${bundle.stderr}`);
+    extension = await developmentExtension(scratch);
   });
 
   after(async () => {
@@ -101,9 +126,10 @@ describe('LuaLS offer in a VS Code workbench', { timeout: 480_000 }, () => {
     const workspace = workspaceCopy(scratch, 'accept-workspace');
     const rc = join(workspace, '.luarc.json');
     const meta = join(workspace, 'rules', '.luals', 'lua-rules.lua');
-    await openWorkbench(page, devWorkbenchUrl(server, workspace));
+    await openWorkbench(page, devWorkbenchUrl(server, workspace, extension));
     const toast = offerToast(page);
     await toast.waitFor({ timeout: 90_000 });
+    await page.waitForTimeout(500); // the toast slides in
     await page.screenshot({ path: join(SHOTS, 'luals-01-offer.png') });
     assert.match(await toast.innerText(), /Set it up for the rules in rules/);
     assert.equal(existsSync(rc) || existsSync(meta), false, 'nothing is written before the user answers');
@@ -125,7 +151,7 @@ describe('LuaLS offer in a VS Code workbench', { timeout: 480_000 }, () => {
     await until('the meta file to follow the schema', () => readIf(meta)?.includes('---@alias Context.region'), 30_000);
 
     // Reloaded: no second offer, and the definitions still follow the schema.
-    await openWorkbench(page, devWorkbenchUrl(server, workspace));
+    await openWorkbench(page, devWorkbenchUrl(server, workspace, extension));
     schema.properties['channel'] = { type: 'string' };
     writeFileSync(schemaPath, JSON.stringify(schema, null, 2));
     await until('the meta file to follow the schema after a reload', () => readIf(meta)?.includes('---@field channel? string'), 60_000);
@@ -139,7 +165,7 @@ describe('LuaLS offer in a VS Code workbench', { timeout: 480_000 }, () => {
     assert.ok(server && browser, 'the first test started the workbench');
     const page = await browser.newPage();
     const workspace = workspaceCopy(scratch, 'decline-workspace');
-    await openWorkbench(page, devWorkbenchUrl(server, workspace));
+    await openWorkbench(page, devWorkbenchUrl(server, workspace, extension));
     const toast = offerToast(page);
     await toast.waitFor({ timeout: 90_000 });
     await toast.locator('.monaco-button', { hasText: /^No$/ }).click();
@@ -148,7 +174,7 @@ describe('LuaLS offer in a VS Code workbench', { timeout: 480_000 }, () => {
     // browser persists a moment later; a reload in the same instant may lose it (VS Code's, not ours).
     await page.waitForTimeout(3000);
 
-    await openWorkbench(page, devWorkbenchUrl(server, workspace));
+    await openWorkbench(page, devWorkbenchUrl(server, workspace, extension));
     // The extension is up again (its rules view answers) and has not asked again.
     await page.waitForTimeout(8000);
     assert.equal(await offerToast(page).count(), 0, 'not offered again after No');
