@@ -319,6 +319,11 @@ describe('luals: rules and LuaLS annotations live together', () => {
     assert.equal(isLuaCatsMetaFile(exampleMeta()), true);
     assert.equal(isLuaCatsMetaFile(typedRule), false);
   });
+
+  it('so it is not a rule for run, test and publish either (no way around the checks)', () => {
+    const loaded = luaRuleFromSource('---@meta\nreturn { decision = "autonomous", confidence = 1, reasoning = "x" }\n', 'x.lua', 'x');
+    assert.deepEqual(loaded, { ok: false, errors: ['a LuaCATS definition file (it starts with ---@meta), not a rule'] });
+  });
 });
 
 describe('luals: odd input', () => {
