@@ -108,16 +108,20 @@ describe('lua-rules init', () => {
 
   it('bad usage is one line and exit 2', async () => {
     writeFileSync(join(dir, 'a-file'), 'x');
+    mkdirSync(join(dir, 'rules-is-a-file'));
+    writeFileSync(join(dir, 'rules-is-a-file', 'rules'), 'x');
     for (const [argv, message] of [
       [['init', join(dir, 'a-file')], /init: .*a-file exists and is not a folder/],
       [['init', 'x', 'y'], /init: one project folder at a time/],
       [['init', '--forse'], /init: unknown flag '--forse' \(did you mean '--force'\?\)/],
+      [['init', 'rules-is-a-file', '--force'], /init: rules-is-a-file\/rules is a file where init needs a folder; move it away first/],
     ] as [string[], RegExp][]) {
       const run = await cli(argv, { cwd: dir });
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, message);
       assert.equal(run.stderr.trim().split('\n').length, 1);
     }
+    assert.deepEqual(tree(join(dir, 'rules-is-a-file')), ['rules'], 'nothing written half-way');
   });
 
   it('--help', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs } from '../args';
@@ -48,6 +48,12 @@ export const initCommand: Command = {
     if (existing.length > 0 && !force) {
       const names = existing.map((path) => relative(io.cwd, path) || path).join(', ');
       throw new UsageError(`init: not overwriting existing files: ${names}; use --force to replace them`);
+    }
+    // A file where a folder must go (`rules` as a file) would stop the writing half-way: refuse first.
+    for (const path of [...template.map((f) => f.path), join(rulesDir, '.luals', 'lua-rules.lua')]) {
+      for (let parent = dirname(path); parent.startsWith(project + sep); parent = dirname(parent)) {
+        if (existsSync(parent) && !statSync(parent).isDirectory()) throw new UsageError(`init: ${relative(io.cwd, parent)} is a file where init needs a folder; move it away first`);
+      }
     }
     const write = (path: string, text: string): void => {
       try {
