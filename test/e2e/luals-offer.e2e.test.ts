@@ -5,7 +5,8 @@
  * own folder), and the page shows
  * the offer. Accepting writes `.luarc.json` and the meta file; a schema change
  * regenerates it; the answer is remembered. Declining in another workspace writes
- * nothing. Screenshots in test-artifacts/e2e/luals-*.png.
+ * nothing. A project from `lua-rules init` gets no offer, is kept current, and its
+ * `.luarc.json` is not touched. Screenshots in test-artifacts/e2e/luals-*.png.
  *
  * Everything lives in a fresh temporary folder and code-server takes a free port,
  * so this runs beside the other e2e tests (and other checkouts) without sharing.
@@ -181,6 +182,29 @@ describe('LuaLS offer in a VS Code workbench', { timeout: 480_000 }, () => {
     assert.equal(existsSync(join(workspace, '.luarc.json')), false);
     assert.equal(existsSync(join(workspace, 'rules', '.luals')), false);
     await page.screenshot({ path: join(SHOTS, 'luals-04-declined.png') });
+    await page.close();
+  });
+
+  test('a project from lua-rules init is kept current without an offer, and its .luarc.json is left as the user has it', async () => {
+    assert.ok(server && browser, 'the first test started the workbench');
+    const workspace = join(scratch, 'init-workspace');
+    const init = spawnSync(process.execPath, [join(REPO, 'cli', 'bin', 'lua-rules.js'), 'init', workspace], { encoding: 'utf8' });
+    assert.equal(init.status, 0, init.stderr);
+    // The user's own edit: LuaLS should not be told about context after all.
+    const rc = join(workspace, '.luarc.json');
+    const userRc = readFileSync(rc, 'utf8').replace(/"globals": \[\s*"context"\s*\]/, '"globals": []');
+    writeFileSync(rc, userRc);
+    const meta = join(workspace, 'rules', '.luals', 'lua-rules.lua');
+
+    const page = await browser.newPage();
+    await openWorkbench(page, devWorkbenchUrl(server, workspace, extension));
+    const schemaPath = join(workspace, 'rules', 'context.schema.json');
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { properties: Record<string, unknown> };
+    schema.properties['priority'] = { type: 'integer', description: 'Handling priority.' };
+    writeFileSync(schemaPath, JSON.stringify(schema, null, 2));
+    await until('the meta file to follow the schema', () => readIf(meta)?.includes('---@field priority? integer Handling priority.'), 60_000);
+    assert.equal(await offerToast(page).count(), 0, 'no offer: the project is already set up');
+    assert.equal(readFileSync(rc, 'utf8'), userRc, '.luarc.json is not touched without a yes');
     await page.close();
   });
 });
