@@ -10,10 +10,10 @@ import type { ExecutorLimits } from '../executor/limits';
 import { InvalidContextError } from '../executor/push-context';
 import type { PatternEvaluator } from '../patterns/evaluate-pattern-rule';
 import { compilePatternRule } from '../patterns/evaluate-pattern-rule';
-import { contextKey } from './context-key';
+import { contextDigest } from './context-key';
 import type { ExecutionSink } from './execution-sink';
 import type { CacheOptions } from './result-cache';
-import { DEFAULT_CACHE, ResultCache } from './result-cache';
+import { CacheMemory, DEFAULT_CACHE, ResultCache } from './result-cache';
 import type { RuleChange, RuleSource, VersionedRule } from './rule-source';
 
 /** What `evaluateRule` answers: the contract result plus which version gave it and how. */
@@ -99,13 +99,14 @@ export class RuleEngine {
   readonly executor: LuaExecutor;
   private readonly rules = new Map<string, LoadedRule>();
   private byCategory = new Map<string, LoadedRule[]>();
-  private readonly cacheOptions: CacheOptions;
+  /** Every loaded rule's cache shares this memory and its bounds (entries and bytes). */
+  readonly cacheMemory: CacheMemory;
   private readonly changeListeners: ((report: ChangeReport) => void)[] = [];
   private stopWatching: (() => void) | undefined;
 
   constructor(private readonly options: RuleEngineOptions = {}) {
     this.executor = options.executor ?? new LuaExecutor(options.limits);
-    this.cacheOptions = { ...DEFAULT_CACHE, ...options.cache };
+    this.cacheMemory = new CacheMemory({ ...DEFAULT_CACHE, ...options.cache });
   }
 
   /**
@@ -262,7 +263,7 @@ export class RuleEngine {
       // a pattern rule (whose evaluation needs the validation the key walk does),
       // or storing a confident result.
       if (rule.cache.size > 0 || rule.pattern) {
-        key = contextKey(context);
+        key = contextDigest(context);
         const now = Date.now();
         result = rule.cache.get(key, now);
         if (result) cached = true;
@@ -277,7 +278,7 @@ export class RuleEngine {
             instructions = outcome.stats.instructions;
           }
         }
-        if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? contextKey(context), result, Date.now());
+        if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? contextDigest(context), result, Date.now());
       }
     } catch (error) {
       if (!(error instanceof InvalidContextError)) throw error;
@@ -304,7 +305,7 @@ export class RuleEngine {
   private compile(versioned: VersionedRule, defer = false): LoadedRule | { error: EvaluationError } {
     const { definition } = versioned;
     const info: LoadedRuleInfo = { name: definition.name, version: versioned.version, checksum: versioned.checksum, kind: definition.kind, category: definition.category ?? null };
-    const cache = new ResultCache(this.cacheOptions);
+    const cache = new ResultCache(this.cacheMemory);
     if (definition.kind === 'pattern') {
       try {
         return { info, definition, lua: null, compileError: null, pattern: compilePatternRule(definition), cache };
@@ -334,6 +335,7 @@ export class RuleEngine {
   /** Frees compiled chunks that no loaded rule uses any more. */
   private releaseUnused(replaced: LoadedRule[]): void {
     if (replaced.length === 0) return;
+    for (const old of replaced) old.cache.clear();
     const inUse = new Set<CompiledLuaRule>();
     for (const rule of this.rules.values()) if (rule.lua) inUse.add(rule.lua);
     for (const old of replaced) if (old.lua && !inUse.has(old.lua)) this.executor.release(old.lua);
