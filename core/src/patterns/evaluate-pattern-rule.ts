@@ -1,7 +1,9 @@
 import { decisionForConfidence } from '../model/decision';
 import type { MetricPattern, PatternRuleDefinition, RegexPattern } from '../model/rule';
 import type { RuleResult } from '../model/result';
+import { failedResult } from '../model/result';
 import { readPath } from '../engine/context-key';
+import { compileLinearRegex } from './linear-regex';
 
 /**
  * Pattern-rule semantics (docs/pattern-rules.md). The seed's metric pattern:
@@ -17,15 +19,28 @@ import { readPath } from '../engine/context-key';
  * Confidence is the mean of the scores; the decision follows the bands.
  * `pattern-to-lua.ts` emits Lua with exactly these semantics and this reasoning text.
  */
-export type PatternEvaluator = (context: unknown) => RuleResult;
+export type PatternEvaluator = (context: unknown, limits?: PatternLimits) => RuleResult;
+
+/**
+ * Pattern rules have a time limit like Lua rules. Each regex runs in linear time
+ * (linear-regex.ts) and cannot be interrupted, so the clock is read between patterns:
+ * an evaluation overruns its limit by at most one regex match (milliseconds).
+ */
+export interface PatternLimits {
+  timeMs: number;
+}
 
 export function compilePatternRule(rule: PatternRuleDefinition): PatternEvaluator {
   const scorers = rule.patterns.map((p) => (p.type === 'metric' ? metricScorer(p) : regexScorer(p)));
   const count = scorers.length;
-  return (context) => {
+  return (context, limits) => {
     let sum = 0;
     const parts: string[] = [];
+    const started = limits ? performance.now() : 0;
     for (const scorer of scorers) {
+      if (limits && performance.now() - started > limits.timeMs) {
+        return failedResult({ code: 'time-limit', message: `the pattern rule ran past its ${limits.timeMs} ms time limit` });
+      }
       const { score, text } = scorer(context);
       sum += score;
       parts.push(text);
@@ -68,7 +83,10 @@ function metricScorer(p: MetricPattern): Scorer {
 
 function regexScorer(p: RegexPattern): Scorer {
   const path = p.field.split('.');
-  const regex = new RegExp(p.regex, p.flags ?? '');
+  const linear = compileLinearRegex(p.regex, p.flags ?? '');
+  // The checker refuses such a regex before publishing; a definition that skipped it does not compile.
+  if (!linear.ok) throw new Error(`${p.field}: regex cannot be matched in guaranteed linear time: ${linear.reason}`);
+  const regex = linear.regex;
   return (context) => {
     const value = readPath(context, path);
     if (typeof value !== 'string') {
