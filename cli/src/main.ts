@@ -2,6 +2,7 @@ import type { CommandIO } from './command';
 import { EXIT, UsageError } from './command';
 import { COMMANDS, findCommand } from './commands/index';
 import { didYouMeanSuffix } from '../../core/src/util/did-you-mean';
+import { redactingIO } from './redacting-io';
 
 const VERSION = '0.1.0';
 
@@ -37,7 +38,8 @@ export function processIO(): CommandIO {
 }
 
 /** Runs one CLI invocation and returns its exit code (CONTRACTS). */
-export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
+export async function main(argv: string[], given: CommandIO = processIO()): Promise<number> {
+  const io = redactingIO(given, argv);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;

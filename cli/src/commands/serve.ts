@@ -8,7 +8,7 @@ import { EXIT, UsageError } from '../command';
 import { numberFlag, parseCommandArgs, stringFlag } from '../args';
 import { STORE_HELP, openCommandStore } from './store-common';
 import { publishCommand } from './publish';
-import { redactSecret, StoreEngine } from '../../../store/src';
+import { redactSecret, redactText, secretsOfUrl, StoreEngine } from '../../../store/src';
 import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
 import { createService, type HealthReport } from '../serve/http-service';
 import { serviceMetrics } from '../serve/metrics';
@@ -80,7 +80,11 @@ export const serveCommand: Command = {
     if (typeof opened === 'number') return opened;
     const { store, password } = opened;
     const redact = (text: string): string => redactSecret(text, password);
-    const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, pino.destination({ fd: 1, sync: false }));
+    // Every log line goes through the one redaction function with this URL's secrets.
+    const destination = pino.destination({ fd: 1, sync: false });
+    const secrets = secretsOfUrl(url);
+    const redacting = { write: (line: string) => destination.write(redactText(line, secrets)), flush: (cb?: (err?: Error) => void) => destination.flush(cb), flushSync: () => destination.flushSync() };
+    const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, redacting);
 
     try {
       await store.migrate();
