@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { parseCommandArgs } from '../args';
 import { STORE_FLAGS, STORE_HELP, requiredFlag, storeUrl, versionFlag, withStore } from './store-common';
+import { displayText } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules approve <rule> --version <n> --store URL --author NAME
 
@@ -33,8 +34,8 @@ export const approveCommand: Command = {
       const out = await store.approve(rule, version, author);
       io.stdout(
         out.wentLive
-          ? `approved ${rule} version ${version}: it is live now\n`
-          : `approved ${rule} version ${version}: ${out.approvalsMissing} more approval${out.approvalsMissing === 1 ? '' : 's'} needed\n`,
+          ? `approved ${displayText(rule)} version ${version}: it is live now\n`
+          : `approved ${displayText(rule)} version ${version}: ${out.approvalsMissing} more approval${out.approvalsMissing === 1 ? '' : 's'} needed\n`,
       );
       return EXIT.ok;
     });

@@ -5,6 +5,7 @@ import { EXIT, UsageError } from '../command';
 import { checkRulesFile, rulesFileKind, SchemaCache } from '../../../core/src/checker';
 import type { Finding } from '../../../core/src/checker';
 import { decodeUtf8 } from '../../../core/src/rules-folder/utf8';
+import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules check [paths...] [--format text|json] [--strict]
 
@@ -105,7 +106,7 @@ export function checkPaths(paths: string[], cwd: string): { findings: FileFindin
 }
 
 function textLine(f: FileFinding): string {
-  return `${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.code}: ${f.message}`;
+  return `${displayText(f.file)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.code}: ${displayText(f.message)}`;
 }
 
 function plural(n: number, word: string): string {
@@ -124,7 +125,7 @@ export const checkCommand: Command = {
     }
     const { findings, files } = checkPaths(args.paths, io.cwd);
     if (args.format === 'json') {
-      io.stdout(JSON.stringify(findings.map((f) => ({ file: f.file, range: f.range, severity: f.severity, code: f.code, message: f.message })), null, 2) + '\n');
+      io.stdout(safeJson(findings.map((f) => ({ file: f.file, range: f.range, severity: f.severity, code: f.code, message: f.message })), 2) + '\n');
     } else {
       for (const f of findings) io.stdout(textLine(f) + '\n');
       const errors = findings.filter((f) => f.severity === 'error').length;

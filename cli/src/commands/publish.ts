@@ -11,6 +11,7 @@ import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-fi
 import { loadRuleFile } from '../../../core/src/rules-folder/rule-file';
 import { ConflictError, InvalidRuleError, toStorable, type GateVerdict, type PublishOutcome } from '../../../store/src';
 import { STORE_FLAGS, STORE_HELP, requiredFlag, stateLabel, storeUrl, withStore } from './store-common';
+import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules publish <files or folders...> --store URL --author NAME [--message TEXT] [--json]
 
@@ -110,15 +111,15 @@ export const publishCommand: Command = {
     const { candidates, inputErrors } = prepare(args.positionals, io);
     if (base !== undefined && candidates.length > 1) throw new UsageError('publish: --base-version applies to one rule; publish the rules one at a time');
     if (inputErrors.length > 0) {
-      for (const e of inputErrors) io.stderr(`lua-rules publish: ${e}\n`);
+      for (const e of inputErrors) io.stderr(`lua-rules publish: ${displayText(e)}\n`);
       io.stderr(`lua-rules publish: nothing published (${inputErrors.length} problem${inputErrors.length === 1 ? '' : 's'} with the input)\n`);
       return EXIT.usage;
     }
     const refused = candidates.filter((c) => !c.verdict.ok);
     if (refused.length > 0) {
       for (const c of refused) {
-        io.stderr(`✗ ${c.shown}: ${c.definition.name} not published: ${c.verdict.summary}\n`);
-        for (const p of c.problems) io.stderr(`    ${p}\n`);
+        io.stderr(`✗ ${displayText(c.shown)}: ${displayText(c.definition.name)} not published: ${displayText(c.verdict.summary ?? '')}\n`);
+        for (const p of c.problems) io.stderr(`    ${displayText(p)}\n`);
       }
       io.stderr(`lua-rules publish: nothing published: ${refused.length} of ${candidates.length} rule${candidates.length === 1 ? '' : 's'} failed the checks or fixtures\n`);
       return EXIT.failures;
@@ -142,18 +143,18 @@ export const publishCommand: Command = {
           if (!booleanFlag(args, 'json')) {
             io.stdout(
               out.created
-                ? `published ${out.rule} version ${out.version.number} (${stateLabel(out.version.state, out.approvalsMissing)})\n`
-                : `${out.rule} unchanged (version ${out.version.number}, ${stateLabel(out.version.state, out.approvalsMissing)})\n`,
+                ? `published ${displayText(out.rule)} version ${out.version.number} (${stateLabel(out.version.state, out.approvalsMissing)})\n`
+                : `${displayText(out.rule)} unchanged (version ${out.version.number}, ${stateLabel(out.version.state, out.approvalsMissing)})\n`,
             );
           }
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           conflicts++;
-          io.stderr(`lua-rules publish: ${e.message}\n`);
+          io.stderr(`lua-rules publish: ${displayText(e.message)}\n`);
         }
       }
       if (booleanFlag(args, 'json')) {
-        io.stdout(JSON.stringify(results.map((r) => ({ rule: r.rule, version: r.version.number, state: r.version.state, created: r.created, approvalsMissing: r.approvalsMissing })), null, 2) + '\n');
+        io.stdout(safeJson(results.map((r) => ({ rule: r.rule, version: r.version.number, state: r.version.state, created: r.created, approvalsMissing: r.approvalsMissing })), 2) + '\n');
       }
       return conflicts > 0 ? EXIT.failures : EXIT.ok;
     });

@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { parseCommandArgs, stringFlag } from '../args';
 import { STORE_FLAGS, STORE_HELP, requiredFlag, stateLabel, storeUrl, versionFlag, withStore } from './store-common';
+import { displayText } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules rollback <rule> --to <version> --store URL --author NAME [--message TEXT]
 
@@ -35,8 +36,8 @@ export const rollbackCommand: Command = {
       const out = await store.rollback(rule, to, { author, ...(message !== undefined ? { message } : {}) });
       io.stdout(
         out.created
-          ? `rolled back ${rule} to the content of version ${to}: version ${out.version.number} (${stateLabel(out.version.state, out.approvalsMissing)})\n`
-          : `${rule}: version ${out.version.number} already has the content of version ${to}; nothing written\n`,
+          ? `rolled back ${displayText(rule)} to the content of version ${to}: version ${out.version.number} (${stateLabel(out.version.state, out.approvalsMissing)})\n`
+          : `${displayText(rule)}: version ${out.version.number} already has the content of version ${to}; nothing written\n`,
       );
       return EXIT.ok;
     });

@@ -12,6 +12,7 @@ import { redactSecret, redactText, secretsOfUrl, StoreEngine } from '../../../st
 import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
 import { createService, type HealthReport } from '../serve/http-service';
 import { serviceMetrics } from '../serve/metrics';
+import { displayText } from '../../../core/src/util/display-text';
 
 export const DEFAULT_STORE = 'sqlite:.lua-rules/rules.db';
 
@@ -220,10 +221,10 @@ function banner(base: string, store: string, storeArg: string, rules: { name: st
   const storeFlag = storeArg === DEFAULT_STORE ? DEFAULT_STORE : storeArg;
   return [
     '',
-    `Lua Rules engine serving ${rules.length} rule${rules.length === 1 ? '' : 's'} from ${store} at ${base}`,
+    `Lua Rules engine serving ${rules.length} rule${rules.length === 1 ? '' : 's'} from ${displayText(store)} at ${base}`,
     '',
     'Evaluate a category:',
-    `  curl -s -X POST ${base}/v1/evaluate/${category} -H 'content-type: application/json' \\`,
+    `  curl -s -X POST ${base}/v1/evaluate/${encodeURIComponent(category)} -H 'content-type: application/json' \\`,
     `       -d '{"epic_id": "epic-123", "metrics": {"wsjf_score": 60, "business_value": 80, "job_size": 30}}'`,
     'List the rules it serves:',
     `  curl -s ${base}/v1/rules`,

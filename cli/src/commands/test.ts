@@ -9,6 +9,7 @@ import { fixturesPathFor, loadRuleFile } from '../../../core/src/rules-folder/ru
 import type { FixtureOutcome } from '../../../core/src/fixtures/run-fixtures';
 import { loadFixtureFile, runFixtures } from '../../../core/src/fixtures/run-fixtures';
 import { LuaExecutor } from '../../../core/src/executor/lua-executor';
+import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules test [paths...] [--json] [--filter TEXT] [--instructions N]
 
@@ -69,7 +70,7 @@ export const testCommand: Command = {
     const inputErrors = reports.filter((r) => r.errors.length > 0).length;
     const summary = `${passed} passed, ${failed} failed` + (inputErrors > 0 ? ` (${inputErrors} file${inputErrors === 1 ? '' : 's'} could not be loaded)` : '');
     if (json) {
-      io.stdout(JSON.stringify({ passed, failed, files: reports.map(reportJson) }, null, 2) + '\n');
+      io.stdout(safeJson({ passed, failed, files: reports.map(reportJson) }, 2) + '\n');
       io.stderr(summary + '\n');
     } else {
       io.stdout(reports.map(reportText).join('') + '\n' + summary + '\n');
@@ -93,8 +94,8 @@ function testOneRule(executor: LuaExecutor, path: string, shown: string, filter:
 function reportText(report: FileReport): string {
   const lines: string[] = [];
   if (report.errors.length > 0) {
-    lines.push(`✗ ${report.file}: cannot be loaded`);
-    for (const error of report.errors) lines.push(`    ${error}`);
+    lines.push(`✗ ${displayText(report.file)}: cannot be loaded`);
+    for (const error of report.errors) lines.push(`    ${displayText(error)}`);
     return lines.join('\n') + '\n';
   }
   if (!report.hasFixtureFile) return `- ${report.file}: no fixtures (add ${fixturesPathFor(report.file)})\n`;
@@ -102,12 +103,12 @@ function reportText(report: FileReport): string {
   lines.push(`${failures.length === 0 ? '✓' : '✗'} ${report.file} (${report.fixtures.length - failures.length}/${report.fixtures.length} fixtures passed)`);
   for (const outcome of report.fixtures) {
     if (outcome.mismatches.length === 0) {
-      lines.push(`    ✓ ${outcome.fixture.name} → ${shortResult(outcome.result)}  ${formatDuration(outcome.durationMs)}`);
+      lines.push(`    ✓ ${displayText(outcome.fixture.name)} → ${shortResult(outcome.result)}  ${formatDuration(outcome.durationMs)}`);
       continue;
     }
-    lines.push(`    ✗ ${outcome.fixture.name} → ${shortResult(outcome.result)}`);
+    lines.push(`    ✗ ${displayText(outcome.fixture.name)} → ${shortResult(outcome.result)}`);
     lines.push(...mismatchTable(outcome.mismatches, '        '));
-    if (outcome.result.error === null || outcome.mismatches.every((m) => m.field !== 'error')) lines.push(`        reasoning: ${outcome.result.reasoning}`);
+    if (outcome.result.error === null || outcome.mismatches.every((m) => m.field !== 'error')) lines.push(`        reasoning: ${displayText(outcome.result.reasoning)}`);
   }
   return lines.join('\n') + '\n';
 }
