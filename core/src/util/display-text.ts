@@ -9,6 +9,7 @@
  * text read differently from how it is stored ("Trojan Source"). They become `\n`,
  * `\t`, `\r` or `\u{…}`, so the text stays readable and the escape is visible.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeChar(c: string): string {
