@@ -83,6 +83,13 @@ export const serveCommand: Command = {
     const redact = (text: string): string => redactSecret(text, password);
     // Every log line goes through the one redaction function with this URL's secrets.
     const destination = pino.destination({ fd: 1, sync: false });
+    // A log that cannot be written (full disk, closed pipe) must not stop the service: one line on stderr, logs dropped.
+    let logBroken = false;
+    destination.on('error', (error: NodeJS.ErrnoException) => {
+      if (logBroken) return;
+      logBroken = true;
+      io.stderr(`lua-rules serve: cannot write the log to stdout (${error.code ?? error.message}); serving on without it\n`);
+    });
     const secrets = secretsOfUrl(url);
     const redacting = { write: (line: string) => destination.write(redactText(line, secrets)), flush: (cb?: (err?: Error) => void) => destination.flush(cb), flushSync: () => destination.flushSync() };
     const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, redacting);
