@@ -14,18 +14,18 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'serve', summary: 'run the rule engine service: HTTP API over the store, hot reload', load: async () => (await import('./serve')).serveCommand },
-  { name: 'demo', summary: 'load the example rules, run their fixtures and evaluate each category', load: async () => (await import('./demo')).demoCommand },
-  { name: 'run', summary: 'evaluate one rule on a context (a JSON file, stdin or a fixture)', load: async () => (await import('./run')).runCommand },
-  { name: 'test', summary: 'run every fixture of the rules under the given paths', load: async () => (await import('./test')).testCommand },
-  { name: 'check', summary: 'Check rules, pattern rules and fixture files against the rule contract', load: async () => (await import('./check')).checkCommand },
-  { name: 'convert', summary: 'print a Lua rule equivalent to a pattern rule (*.rule.json)', load: async () => (await import('./convert')).convertCommand },
-  { name: 'publish', summary: 'check, test and publish rules to the store as new versions', load: async () => (await import('./publish')).publishCommand },
-  { name: 'history', summary: "list a stored rule's versions, newest first", load: async () => (await import('./history')).historyCommand },
-  { name: 'rollback', summary: "bring back an old version's content as a new version", load: async () => (await import('./rollback')).rollbackCommand },
-  { name: 'approve', summary: 'approve a pending rule version (consensus)', load: async () => (await import('./approve')).approveCommand },
-  { name: 'migrate', summary: 'create or update the rule store schema (SQLite or PostgreSQL)', load: async () => (await import('./migrate')).migrateCommand },
-  { name: 'lsp', summary: 'Run the language server (LSP over stdio)', load: async () => (await import('./lsp')).lspCommand },
+  { name: 'serve', summary: 'run the rule engine service: HTTP API over the store, hot reload', load: async () => (await import('./serve.js')).serveCommand },
+  { name: 'demo', summary: 'load the example rules, run their fixtures and evaluate each category', load: async () => (await import('./demo.js')).demoCommand },
+  { name: 'run', summary: 'evaluate one rule on a context (a JSON file, stdin or a fixture)', load: async () => (await import('./run.js')).runCommand },
+  { name: 'test', summary: 'run every fixture of the rules under the given paths', load: async () => (await import('./test.js')).testCommand },
+  { name: 'check', summary: 'Check rules, pattern rules and fixture files against the rule contract', load: async () => (await import('./check.js')).checkCommand },
+  { name: 'convert', summary: 'print a Lua rule equivalent to a pattern rule (*.rule.json)', load: async () => (await import('./convert.js')).convertCommand },
+  { name: 'publish', summary: 'check, test and publish rules to the store as new versions', load: async () => (await import('./publish.js')).publishCommand },
+  { name: 'history', summary: "list a stored rule's versions, newest first", load: async () => (await import('./history.js')).historyCommand },
+  { name: 'rollback', summary: "bring back an old version's content as a new version", load: async () => (await import('./rollback.js')).rollbackCommand },
+  { name: 'approve', summary: 'approve a pending rule version (consensus)', load: async () => (await import('./approve.js')).approveCommand },
+  { name: 'migrate', summary: 'create or update the rule store schema (SQLite or PostgreSQL)', load: async () => (await import('./migrate.js')).migrateCommand },
+  { name: 'lsp', summary: 'Run the language server (LSP over stdio)', load: async () => (await import('./lsp.js')).lspCommand },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {
