@@ -5,7 +5,7 @@ import { resolve, relative } from 'node:path';
 import pino from 'pino';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
-import { numberFlag, parseCommandArgs, stringFlag } from '../args';
+import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
 import { STORE_HELP, openCommandStore } from './store-common';
 import { publishCommand } from './publish';
 import { redactSecret, redactText, secretsOfUrl, StoreEngine } from '../../../store/src';
@@ -13,6 +13,7 @@ import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-fi
 import { createService, type HealthReport } from '../serve/http-service';
 import { serviceMetrics } from '../serve/metrics';
 import { displayText } from '../../../core/src/util/display-text';
+import { watchAncestors } from '../serve/parent-watch';
 
 export const DEFAULT_STORE = 'sqlite:.lua-rules/rules.db';
 
@@ -39,6 +40,8 @@ ${STORE_HELP}
   --instructions N    instruction budget per evaluation (default 1,000,000)
   --log-level LEVEL   fatal, error, warn, info (default), debug, trace
   --heartbeat-ms N    how often the engine reports the versions it serves (default 5000)
+  --exit-with-parent  stop (as on SIGTERM) when the process that started it exits,
+                      e.g. \`npm start\` killed by its PID (npm start sets it)
 
 Logs are JSON lines (pino) on stdout, each request's correlation id included
 (send X-Correlation-Id to choose it). SIGINT/SIGTERM finish in-flight requests,
@@ -61,6 +64,7 @@ export const serveCommand: Command = {
       instructions: { type: 'string' },
       'log-level': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'exit-with-parent': { type: 'boolean' },
     });
     if (args.positionals.length > 0) throw new UsageError(`serve: unexpected argument '${args.positionals[0]}'`);
     const url = stringFlag(args, 'store') ?? (io.env.LUA_RULES_STORE?.trim() || DEFAULT_STORE);
@@ -74,6 +78,7 @@ export const serveCommand: Command = {
     const level = stringFlag(args, 'log-level') ?? 'info';
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const seed = stringFlag(args, 'seed');
+    const exitWithParent = booleanFlag(args, 'exit-with-parent');
     const seedFiles = seed === undefined ? undefined : collectRuleFiles([resolve(io.cwd, seed)]);
     if (seedFiles && seedFiles.missing.length > 0) throw new UsageError(`serve: --seed folder not found: ${seed}`);
 
@@ -218,6 +223,7 @@ export const serveCommand: Command = {
       const onTerm = (): void => shutdown('SIGTERM');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
+      if (exitWithParent) watchAncestors((pid) => shutdown(`parent process ${pid} exited`));
     });
   },
 };
@@ -237,8 +243,9 @@ function banner(base: string, store: string, storeArg: string, rules: { name: st
     `  curl -s ${base}/v1/rules`,
     'Publish a change; this engine picks it up live:',
     `  (edit rules/epic_wsjf_validation.lua)`,
-    `  npx lua-rules publish rules/epic_wsjf_validation.lua --store ${storeFlag} --author "$USER" --message "what changed"`,
-    `Health and metrics: ${base}/healthz  ${base}/metrics     Stop: Ctrl+C`,
+    `  npx lua-rules publish rules/epic_wsjf_validation.lua --store ${storeFlag} --message "what changed"`,
+    `Health and metrics: ${base}/healthz  ${base}/metrics`,
+    `Stop: Ctrl+C, or kill ${process.pid} (this server's PID)`,
     '',
   ].join('\n');
 }
