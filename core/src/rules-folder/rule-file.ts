@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { isLuaCatsMetaFile, parseLuaHeader } from '../model/lua-header';
 import type { LuaRuleDefinition, RuleDefinition } from '../model/rule';
 import { parsePatternRule } from '../patterns/pattern-rule-file';
+import { decodeUtf8 } from './utf8';
 
 /** File names of the rules folder (CONTRACTS). */
 export const LUA_RULE_SUFFIX = '.lua';
@@ -51,7 +52,9 @@ export function luaRuleFromSource(source: string, origin: string, defaultName: s
 export function loadRuleFile(path: string): RuleFileLoad {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const decoded = decodeUtf8(readFileSync(path));
+    if (!decoded.ok) return { ok: false, errors: [`not valid UTF-8: byte ${decoded.offset} (0-based) does not start or continue a UTF-8 character; save the file as UTF-8`] };
+    text = decoded.text;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { ok: false, errors: [code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a rule file' : `cannot read: ${(error as Error).message}`] };
