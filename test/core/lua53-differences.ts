@@ -5,13 +5,15 @@ import type { CaseAnswer } from './lua53-oracle';
  * checks on a case's two answers. A difference that none of these explains fails
  * the conformance tests. Keep the ids in step with the docs' table.
  */
-export type DifferenceId = 'beyond-2^53' | 'integer-limits' | 'nan-sign' | 'libm-last-bit';
+export type DifferenceId = 'beyond-2^53' | 'integer-limits' | 'nan-sign' | 'libm-last-bit' | 'limit-before-call';
 
 export const DIFFERENCES: Record<DifferenceId, string> = {
   'beyond-2^53':
     'integers are exact up to 2^53 - 1 (JavaScript numbers); an integer result, literal or conversion beyond that is a float where Lua 5.3 has a 64-bit integer',
   'integer-limits': 'math.maxinteger and math.mininteger are 2^53 - 1 and -(2^53 - 1), not 2^63 - 1 and -2^63',
   'libm-last-bit': '`^` and the math functions (exp, log, sin, ...) are JavaScript\'s Math functions, which may differ from glibc\'s libm in the last bit of the result',
+  'limit-before-call':
+    'string.rep and table.move charge their whole result to the evaluation budget before they start: a result beyond the limits ends the evaluation (memory-limit, time-limit) where Lua would raise a catchable error or stop early',
   'nan-sign': 'a NaN prints as "nan" or "-nan" after its sign bit, and JavaScript sets that bit differently from C for some operations (math.huge ^ 0.5 of a negative, ...)',
 };
 
