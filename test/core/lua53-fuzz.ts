@@ -225,3 +225,6 @@ export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
   { weight: 3, arbitrary: formatCase },
   { weight: 3, arbitrary: singleFormat },
 );
+
+/** Each family on its own, for measuring (bench figures in docs/lua-conformance.md). */
+export const fuzzFamilies = { arithmetic, unary, tonumber: tonumberCase, format: formatCase, singleFormat };
