@@ -60,7 +60,8 @@ local function ser(ok, ...)
     if type(e) == "string" then e = e:gsub("^[^:]*:%d+: ", "") end
     return "error:" .. (type(e) == "string" and esc(e) or type(e))
   end
-  for i = 1, select("#", ...) do out[#out + 1] = ser1((select(i, ...))) end
+  local n, values = select("#", ...), { ... }
+  for i = 1, n do out[i] = ser1(values[i]) end
   return table.concat(out, ",")
 end
 local cases = {

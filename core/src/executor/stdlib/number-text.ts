@@ -138,6 +138,11 @@ export function generalText(x: number, p: number, alternate: boolean, upper: boo
     if (alternate) return fixed.includes('.') ? fixed : fixed + '.';
     return stripFractionZeros(fixed);
   }
+  if (alternate && exponent === precision && exponentDigits(x, 30).exponent === precision - 1) {
+    // glibc: the value chose the fixed style with no fraction digits, rounding carried it
+    // into the exponent style, and the (empty) fraction is kept: "%#.3g" of 999.9 is "1.e+03"
+    return '1.' + exponentText(exponent, upper);
+  }
   const m = alternate ? (mantissa.includes('.') ? mantissa : mantissa + '.') : stripFractionZeros(mantissa);
   return m + exponentText(exponent, upper);
 }
