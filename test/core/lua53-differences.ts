@@ -5,7 +5,7 @@ import type { CaseAnswer } from './lua53-oracle';
  * checks on a case's two answers. A difference that none of these explains fails
  * the conformance tests. Keep the ids in step with the docs' table.
  */
-export type DifferenceId = 'beyond-2^53' | 'integer-limits' | 'nan-sign' | 'libm-last-bit' | 'limit-before-call' | 'concat-index-text';
+export type DifferenceId = 'beyond-2^53' | 'integer-limits' | 'nan-sign' | 'libm-last-bit' | 'limit-before-call' | 'concat-index-text' | 'table-layout';
 
 export const DIFFERENCES: Record<DifferenceId, string> = {
   'beyond-2^53':
@@ -16,6 +16,8 @@ export const DIFFERENCES: Record<DifferenceId, string> = {
     'string.rep and table.move charge their whole result to the evaluation budget before they start: a result beyond the limits ends the evaluation (memory-limit, time-limit) where Lua would raise a catchable error or stop early',
   'concat-index-text':
     "table.concat's error names the index of the bad value; Lua 5.3 prints it through a C int, so an index beyond 2^31 shows as its low 32 bits (\"at index 5\" for -9007199254740987)",
+  'table-layout':
+    '`#` of a table with holes built by assignment, and the pairs order of such tables, follow a valid border and insertion order, not Lua\'s internal array/hash layout (both unspecified by the manual)',
   'nan-sign': 'a NaN prints as "nan" or "-nan" after its sign bit, and JavaScript sets that bit differently from C for some operations (math.huge ^ 0.5 of a negative, ...)',
 };
 
