@@ -1,5 +1,6 @@
 import type { LuaState } from './fengari-runtime';
 import { lua } from './fengari-runtime';
+import type { CallBudget } from './limits';
 
 /**
  * A fast path for the commonest `string.format` calls in rules: formats made only
@@ -90,7 +91,7 @@ function ascii(text: string): Uint8Array {
  * and pushes the result. Returns false, having pushed nothing, when the call is not
  * one it handles exactly.
  */
-export function tryFastFormat(L: LuaState, format: Uint8Array): boolean {
+export function tryFastFormat(L: LuaState, format: Uint8Array, budget?: CallBudget): boolean {
   const plan = planFor(format);
   if (plan === null) return false;
   const top: number = lua.lua_gettop(L);
@@ -117,6 +118,8 @@ export function tryFastFormat(L: LuaState, format: Uint8Array): boolean {
     parts.push(bytes);
     length += bytes.length;
   }
+  // 300 references to one 4 MiB string are 300 small arguments and a 1.2 GB result.
+  budget?.allocate(length);
   const out = new Uint8Array(length);
   let at = 0;
   for (const part of parts) {

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseLuaHeader } from '../model/lua-header';
 import type { LuaRuleDefinition, RuleDefinition } from '../model/rule';
 import { parsePatternRule } from '../patterns/pattern-rule-file';
+import { readRuleSource, ruleSourceProblem } from './rule-source';
 
 /** File names of the rules folder (CONTRACTS). */
 export const LUA_RULE_SUFFIX = '.lua';
@@ -38,17 +38,24 @@ export type RuleFileLoad = { ok: true; definition: RuleDefinition; text: string 
 
 /** Builds a Lua rule definition from source; header problems are load errors. */
 export function luaRuleFromSource(source: string, origin: string, defaultName: string): RuleFileLoad {
+  const tooLarge = ruleSourceProblem(source);
+  if (tooLarge) return { ok: false, errors: [tooLarge] };
   const header = parseLuaHeader(source);
   if (header.problems.length > 0) return { ok: false, errors: header.problems.map((p) => `line ${p.line + 1}: ${p.message}`) };
   const definition: LuaRuleDefinition = { ...header.metadata, kind: 'lua', name: header.metadata.name ?? defaultName, source, origin };
   return { ok: true, definition, text: source };
 }
 
-/** Reads a `.lua` or `.rule.json` file into a rule definition, or says what is wrong with it. */
-export function loadRuleFile(path: string): RuleFileLoad {
+/**
+ * Reads a `.lua` or `.rule.json` file into a rule definition, or says what is wrong
+ * with it (also: larger than `maxSourceBytes`, or not UTF-8, with the byte offset).
+ */
+export function loadRuleFile(path: string, maxSourceBytes?: number): RuleFileLoad {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const read = readRuleSource(path, maxSourceBytes);
+    if (!read.ok) return { ok: false, errors: [read.error] };
+    text = read.text;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { ok: false, errors: [code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a rule file' : `cannot read: ${(error as Error).message}`] };
