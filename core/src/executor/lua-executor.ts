@@ -40,6 +40,16 @@ interface CompiledEntry extends CompiledLuaRule {
   generation: number;
 }
 
+/** An error message longer than this is cut: `error(("x"):rep(4 * 2^20))` must not become a 4 MB reply. */
+const MAX_ERROR_BYTES = 2000;
+const utf8 = new TextDecoder();
+
+/** A Lua string as text, cut at MAX_ERROR_BYTES (invalid UTF-8 shows as U+FFFD). */
+function boundedText(bytes: Uint8Array): string {
+  if (bytes.length <= MAX_ERROR_BYTES) return utf8.decode(bytes);
+  return `${utf8.decode(bytes.subarray(0, MAX_ERROR_BYTES))}… (${bytes.length.toLocaleString('en-US')} bytes in all)`;
+}
+
 /** JS errors that mean an allocation failed. */
 const ALLOCATION_FAILED = /(array|buffer|string) length|allocation failed/i;
 /** Longest chunk name Lua shows unshortened ("=name" chunk ids are cut at 59 bytes). */
@@ -245,11 +255,11 @@ export class LuaExecutor {
   /** The error value as text, without running any of its metamethods (a looping __tostring must not hang us). */
   private errorMessage(T: LuaState, index: number): string {
     const type: number = lua.lua_type(T, index);
-    if (type === lua.LUA_TSTRING || type === lua.LUA_TNUMBER) return lua.lua_tojsstring(T, index) as string;
+    if (type === lua.LUA_TSTRING || type === lua.LUA_TNUMBER) return boundedText(lua.lua_tolstring(T, index) as Uint8Array);
     if (type === lua.LUA_TTABLE) {
       lua.lua_pushstring(T, lstr('message'));
       lua.lua_rawget(T, index < 0 ? index - 1 : index);
-      const message = lua.lua_type(T, -1) === lua.LUA_TSTRING ? (lua.lua_tojsstring(T, -1) as string) : null;
+      const message = lua.lua_type(T, -1) === lua.LUA_TSTRING ? boundedText(lua.lua_tolstring(T, -1) as Uint8Array) : null;
       lua.lua_pop(T, 1);
       if (message !== null) return `error object: ${message}`;
     }

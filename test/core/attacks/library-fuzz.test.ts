@@ -14,6 +14,11 @@ import { SAFE_BASE_FUNCTIONS, SAFE_LIBRARIES } from '../../../core/src/executor/
  * next evaluation correctly.
  */
 const LIMITS = { timeMs: 300, memoryBytes: 32 * 1024 * 1024, instructions: 200_000 };
+/**
+ * Measured in this process, possibly beside other test files: twice the limit plus
+ * slack for a loaded machine. The attack suite measures the strict bound in children.
+ */
+const TIME_BOUND_MS = 2 * LIMITS.timeMs + 300;
 
 /** Hostile argument values, as Lua expressions. */
 const NUMBERS = [
@@ -98,7 +103,7 @@ describe(`library fuzz: ${FUNCTIONS.length} functions with hostile arguments`, (
             // Only the evaluation's own limits or a stack overflow may end a protected run.
             assert.match(result.error!.message, /stack overflow|C stack overflow|error in error handling/, `${result.error!.message}\n${source}`);
           }
-          assert.ok(ms <= 2 * LIMITS.timeMs, `took ${ms.toFixed(0)} ms\n${source}`);
+          assert.ok(ms <= TIME_BOUND_MS, `took ${ms.toFixed(0)} ms\n${source}`);
           const next = executor.evaluateSource(EPIC, 'epic.lua', { metrics: { wsjf_score: 60 } }).result;
           assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null });
         }),
@@ -121,7 +126,7 @@ describe(`library fuzz: ${FUNCTIONS.length} functions with hostile arguments`, (
         worstMs = Math.max(worstMs, ms);
         const code = result.error?.code ?? null;
         assert.ok(code === null || ['instruction-limit', 'time-limit', 'memory-limit'].includes(code), `${code}: ${result.error?.message}\n${source}`);
-        assert.ok(ms <= 2 * LIMITS.timeMs, `took ${ms.toFixed(0)} ms\n${source}`);
+        assert.ok(ms <= TIME_BOUND_MS, `took ${ms.toFixed(0)} ms\n${source}`);
         const next = executor.evaluateSource(EPIC, 'epic.lua', { metrics: { wsjf_score: 60 } }).result;
         assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null });
       }),
