@@ -12,7 +12,7 @@ import { generateContexts } from './contexts';
 import { hundredLineRule } from './hundred-line-rule';
 import { epicRuleSource } from './rule-variants';
 
-const LIBRARY_HEAVY = `
+export const LIBRARY_HEAVY = `
 local m = context.metrics or {}
 local parts, seen = {}, {}
 for i = 1, 20 do
@@ -49,6 +49,8 @@ function measure(name: string, source: string, batch: number, samples: number): 
   console.log(`${name.padEnd(16)} ${median(perEval).toFixed(2).padStart(8)} µs/evaluation (median of ${samples} × ${batch})`);
 }
 
-measure('epic', epicRuleSource(), 2000, 30);
-measure('hundred-line', hundredLineRule(1), 500, 30);
-measure('library-heavy', LIBRARY_HEAVY, 500, 30);
+if (require.main === module) {
+  measure('epic', epicRuleSource(), 2000, 30);
+  measure('hundred-line', hundredLineRule(1), 500, 30);
+  measure('library-heavy', LIBRARY_HEAVY, 500, 30);
+}
