@@ -124,10 +124,16 @@ export class EvaluationBudget implements CallBudget, EvaluationMeter {
     }
   }
 
-  /** Tables grow by at most a few slots per instruction or step, so sampling the heap every few ticks bounds them. */
+  /**
+   * Tables grow by at most a few slots per instruction or step, so sampling the heap
+   * every few ticks bounds them. The heap's committed size, not its used size: what
+   * the process holds (RSS) follows the committed pages, and V8 commits young-generation
+   * space well ahead of use when a rule allocates fast (measured: RSS grew twice the
+   * used-heap growth on the attack suite's table builders).
+   */
   private checkHeap(): void {
     const stats = getHeapStatistics();
-    const used = stats.used_heap_size + stats.external_memory;
+    const used = Math.max(stats.total_heap_size, stats.used_heap_size) + stats.external_memory;
     if (this.heapBaseline < 0) {
       this.heapBaseline = used;
       return;

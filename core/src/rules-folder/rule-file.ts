@@ -37,8 +37,8 @@ export function defaultRuleName(path: string): string {
 export type RuleFileLoad = { ok: true; definition: RuleDefinition; text: string } | { ok: false; errors: string[] };
 
 /** Builds a Lua rule definition from source; header problems are load errors. */
-export function luaRuleFromSource(source: string, origin: string, defaultName: string): RuleFileLoad {
-  const tooLarge = ruleSourceProblem(source);
+export function luaRuleFromSource(source: string, origin: string, defaultName: string, maxSourceBytes?: number): RuleFileLoad {
+  const tooLarge = ruleSourceProblem(source, maxSourceBytes);
   if (tooLarge) return { ok: false, errors: [tooLarge] };
   const header = parseLuaHeader(source);
   if (header.problems.length > 0) return { ok: false, errors: header.problems.map((p) => `line ${p.line + 1}: ${p.message}`) };
@@ -61,7 +61,7 @@ export function loadRuleFile(path: string, maxSourceBytes?: number): RuleFileLoa
     return { ok: false, errors: [code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a rule file' : `cannot read: ${(error as Error).message}`] };
   }
   const kind = ruleFileKind(path);
-  if (kind === 'lua') return luaRuleFromSource(text, path, defaultRuleName(path));
+  if (kind === 'lua') return luaRuleFromSource(text, path, defaultRuleName(path), maxSourceBytes);
   if (kind === 'pattern') {
     const parsed = parsePatternRule(text, path, defaultRuleName(path));
     return parsed.ok ? { ok: true, definition: parsed.definition, text } : parsed;
