@@ -14,6 +14,7 @@ try {
   }
   throw error;
 }
+require(path.join(__dirname, '..', '..', 'out', 'cli', 'src', 'output-errors.js')).handleOutputErrors();
 entry.main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -21,7 +21,7 @@ export interface ParsedArgs {
 export function parseCommandArgs(command: string, argv: string[], options: Record<string, OptionSpec>): ParsedArgs {
   const spec = { ...options, help: { type: 'boolean' as const, short: 'h' } };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: joinDashValues(argv, spec), options: spec, allowPositionals: true, strict: true });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
     const err = error as Error & { code?: string };
@@ -37,6 +37,29 @@ export function parseCommandArgs(command: string, argv: string[], options: Recor
     }
     throw new UsageError(`${command}: ${err.message}`);
   }
+}
+
+/**
+ * `--instructions -5`: node's parser takes `-5` for a flag and reports that
+ * `--instructions` "needs a value", which hides what is wrong. A value that looks like
+ * a number (or any value after a flag that takes one and is not itself a known
+ * flag) is joined to its flag (`--instructions=-5`), so the flag's own check can
+ * say "must be a whole number from 1000 to …, got '-5'".
+ */
+function joinDashValues(argv: string[], spec: Record<string, OptionSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (name !== undefined && spec[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity|NaN)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
 }
 
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {

@@ -1,5 +1,6 @@
 import type { RuleResult } from '../../core/src/model/result';
 import type { Mismatch } from '../../core/src/fixtures/check-expectation';
+import { displayText, safeJson } from '../../core/src/util/display-text';
 
 /** "autonomous 0.95": how a result reads in one glance. */
 export function shortResult(result: RuleResult): string {
@@ -18,15 +19,15 @@ export function formatDuration(ms: number): string {
 /** The expected-vs-actual table of a failing fixture, aligned, one row per field. */
 export function mismatchTable(mismatches: readonly Mismatch[], indent: string): string[] {
   const fieldWidth = Math.max('field'.length, ...mismatches.map((m) => m.field.length));
-  const expectedWidth = Math.max('expected'.length, ...mismatches.map((m) => m.expected.length));
+  const expectedWidth = Math.max('expected'.length, ...mismatches.map((m) => displayText(m.expected).length));
   const lines = [`${indent}${'field'.padEnd(fieldWidth)}  ${'expected'.padEnd(expectedWidth)}  actual`];
-  for (const m of mismatches) lines.push(`${indent}${m.field.padEnd(fieldWidth)}  ${m.expected.padEnd(expectedWidth)}  ${m.actual}`);
+  for (const m of mismatches) lines.push(`${indent}${m.field.padEnd(fieldWidth)}  ${displayText(m.expected).padEnd(expectedWidth)}  ${displayText(m.actual)}`);
   return lines;
 }
 
 /** The contract JSON of `lua-rules run --json` (CONTRACTS). */
 export function runJson(result: RuleResult, rule: string, durationMs: number, instructions: number): string {
-  return JSON.stringify({
+  return safeJson({
     decision: result.decision,
     confidence: result.confidence,
     reasoning: result.reasoning,

@@ -16,6 +16,7 @@ export interface OpenStoreOptions extends SqliteDriverOptions, PostgresDriverOpt
  */
 export function openStore(url: string, options: OpenStoreOptions = {}): SqlRuleStore {
   const location = parseStoreUrl(url, options.cwd);
-  if (location.kind === 'sqlite') return new SqlRuleStore(new SqliteDriver(location.path, options), location.display, options.watch);
-  return new SqlRuleStore(new PostgresDriver(location.url, location.display, location.password, options), location.display, options.watch);
+  const readOnly = options.readOnly === true;
+  if (location.kind === 'sqlite') return new SqlRuleStore(new SqliteDriver(location.path, options), location.display, options.watch, readOnly);
+  return new SqlRuleStore(new PostgresDriver(location.url, location.display, location.password, options), location.display, options.watch, readOnly);
 }

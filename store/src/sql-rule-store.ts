@@ -41,6 +41,8 @@ export class SqlRuleStore implements RuleStore {
     private readonly driver: SqlDriver,
     readonly display: string,
     private readonly watchDefaults: StoreWatchOptions = {},
+    /** Reading only: the schema is checked, never migrated (reading must not need write access). */
+    private readonly readOnly = false,
   ) {
     this.backend = driver.dialect;
   }
@@ -73,7 +75,23 @@ export class SqlRuleStore implements RuleStore {
   }
 
   private async ready(): Promise<void> {
-    await this.migrate();
+    if (this.readOnly) await (this.schemaChecked ??= this.checkSchema());
+    else await this.migrate();
+  }
+
+  private schemaChecked: Promise<void> | undefined;
+
+  /** For a read-only store: the schema must be there and current, since it cannot be migrated. */
+  private async checkSchema(): Promise<void> {
+    let newest: number;
+    try {
+      newest = Math.max(0, ...(await this.driver.all('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+    } catch (e) {
+      if (/no such table|does not exist/.test((e as Error).message)) throw new StoreError(`${this.display} is not a Lua Rules store (it has no schema); publish to it or run 'lua-rules migrate' first`);
+      throw e;
+    }
+    if (newest > LATEST_SCHEMA_VERSION) throw new StoreError(`the store ${this.display} has schema version ${newest}, newer than this lua-rules understands (${LATEST_SCHEMA_VERSION}); upgrade lua-rules`);
+    if (newest < LATEST_SCHEMA_VERSION) throw new StoreError(`the store ${this.display} has schema version ${newest}; run 'lua-rules migrate --store …' to bring it to ${LATEST_SCHEMA_VERSION}`);
   }
 
   async publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome> {

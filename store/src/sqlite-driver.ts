@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from './errors';
 import type { Row, SqlDriver, SqlQueryer, Statement, TransactionMode } from './sql-driver';
@@ -18,9 +18,41 @@ function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/**
+ * A WAL-mode database needs its -shm file to be read, and SQLite creates that file
+ * beside the database: in a folder the reader may not write to, even a read-only
+ * connection fails with "attempt to write a readonly database". When that happens and
+ * no -wal file holds newer commits, the file is read into memory instead (its header
+ * marked as a rollback-journal database, which is all the WAL mode changes there).
+ */
+function openForReading(path: string): Database.Database {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').all();
+    return db;
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    const wal = `${path}-wal`;
+    if (!code.startsWith('SQLITE_READONLY') || (existsSync(wal) && statSync(wal).size > 0)) throw e;
+    db.close();
+  }
+  const image = readFileSync(path);
+  if (image.length > 19 && image[18] === 2 && image[19] === 2) {
+    image[18] = 1;
+    image[19] = 1;
+  }
+  return new Database(image, { readonly: true });
+}
+
 export interface SqliteDriverOptions {
   /** How long a writer waits for another process's write lock (ms). */
   busyTimeoutMs?: number;
+  /**
+   * Open for reading only (history and other reading commands): the file must exist,
+   * nothing is created (no folders, no database, no WAL switch), and a read-only file
+   * or folder works.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -42,7 +74,17 @@ export class SqliteDriver implements SqlDriver {
     readonly path: string,
     options: SqliteDriverOptions = {},
   ) {
+    if (options.readOnly && path !== ':memory:' && !existsSync(path)) {
+      const error = new StoreUnavailableError(`no store at sqlite:${path}: the file does not exist (nothing was published there; check the path)`);
+      (error as { code?: string }).code = 'SQLITE_CANTOPEN';
+      throw error;
+    }
     try {
+      if (options.readOnly) {
+        this.db = openForReading(path);
+        this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+        return;
+      }
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');

@@ -13,6 +13,7 @@ export interface StoreEngineOptions {
   watch?: StoreWatchOptions;
   limits?: RuleEngineOptions['limits'];
   cache?: RuleEngineOptions['cache'];
+  breaker?: RuleEngineOptions['breaker'];
   /** Recovered problems: lost connections, refused versions, failed log writes. */
   onError?: (error: Error) => void;
 }
@@ -43,6 +44,7 @@ export class StoreEngine {
       ...(this.log !== undefined ? { sink: this.log } : {}),
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
       ...(options.cache !== undefined ? { cache: options.cache } : {}),
+      ...(options.breaker !== undefined ? { breaker: options.breaker } : {}),
     });
     this.heartbeat = new HeartbeatWriter(store, {
       engineId: this.engineId,

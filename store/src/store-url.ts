@@ -58,25 +58,83 @@ export function parseStoreUrl(raw: string, cwd: string = process.cwd()): StoreLo
   throw new StoreUrlError(`unknown store URL scheme "${scheme}:" in "${redactStoreUrl(text)}"; use sqlite:<path> or postgres://user@host/db`);
 }
 
+/**
+ * Secret redaction: ONE function, `redactText`, that every message, log line and error
+ * that may hold a store URL goes through (the CLI filters all of stderr through it,
+ * `serve` all of its log). It works on text, never on a parsed URL, because the URLs
+ * that leak are exactly the ones that do not parse: a password with `/`, `?`, `#` or
+ * `@` moves URL parsing's idea of where the authority ends.
+ *
+ * Two layers:
+ *  1. Shapes: in every `scheme://…` run of the text, everything between the first `:`
+ *     of the user info and the LAST `@` of the run is a password; and the value of
+ *     every `…password=`, `…pass=`, `pwd=`, `…secret…=`, `…token…=` parameter.
+ *  2. Known secrets: the passwords of the URLs the process was given (secretsOfUrl),
+ *     removed wherever they appear, also percent-decoded and JSON-escaped (a driver
+ *     error or a JSON log line may echo them in either form).
+ * Over-redacting (an `@` in a query parameter hides the host too) is accepted; leaking is not.
+ */
+const URL_RUN = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s"'`<>]*)/g;
+const SECRET_PARAM = /((?:^|[?&;\s"'])[\w.-]*(?:pass|pwd|secret|token)[\w.-]*=)([^&#\s"'`]*)/gi;
+
+const MIN_KNOWN_SECRET = 3;
+
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  // Secrets of one or two characters would turn every message into asterisks (and
+  // reveal themselves by where the gaps fall); the shape layer still covers them in URLs.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) if (secret.length >= MIN_KNOWN_SECRET) out = out.split(secret).join('***');
+  out = out.replace(URL_RUN, (_m, scheme: string, rest: string) => scheme + redactUserInfo(rest));
+  return out.replace(SECRET_PARAM, (_m, key: string, value: string) => key + (value === '' ? '' : '***'));
+}
+
+function redactUserInfo(rest: string): string {
+  const at = rest.lastIndexOf('@');
+  if (at < 0) return rest;
+  const userinfo = rest.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  return (colon < 0 ? userinfo : `${userinfo.slice(0, colon)}:***`) + rest.slice(at);
+}
+
+/**
+ * The secrets a store URL carries, as written: the password of its user info (up to
+ * the last `@` of the whole URL, whatever characters it holds) and the values of its
+ * password-like parameters; each also percent-decoded and JSON-escaped.
+ */
+export function secretsOfUrl(raw: string): string[] {
+  const found: string[] = [];
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:(\/\/)?/.exec(raw.trim());
+  if (scheme) {
+    const rest = raw.trim().slice(scheme[0].length);
+    const at = rest.lastIndexOf('@');
+    const colon = at < 0 ? -1 : rest.slice(0, at).indexOf(':');
+    if (colon >= 0) found.push(rest.slice(colon + 1, at));
+  }
+  for (const match of raw.matchAll(SECRET_PARAM)) found.push(match[2] as string);
+  const variants = new Set<string>();
+  for (const secret of found) {
+    if (secret === '') continue;
+    variants.add(secret);
+    try {
+      variants.add(decodeURIComponent(secret));
+    } catch {
+      // a stray % stays as written
+    }
+    for (const v of [...variants]) variants.add(JSON.stringify(v).slice(1, -1));
+  }
+  return [...variants].filter((v) => v !== '');
+}
+
 /** The URL with its password (if any) replaced by `***`; tolerant of URLs that do not parse. */
 export function redactStoreUrl(raw: string): string {
-  // user:password@ in the authority, done textually so it also works on malformed URLs.
-  // As in URL parsing, the authority ends at the first / ? or #, and the password runs
-  // to its LAST @ (an unencoded @ in a password must not leak the rest of it).
-  let out = raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)/, (_m, scheme: string, authority: string) => {
-    const at = authority.lastIndexOf('@');
-    if (at < 0) return scheme + authority;
-    const userinfo = authority.slice(0, at);
-    const colon = userinfo.indexOf(':');
-    return scheme + (colon < 0 ? userinfo : `${userinfo.slice(0, colon)}:***`) + authority.slice(at);
-  });
-  // ?password=... in the query string (libpq style).
-  out = out.replace(/([?&]password=)[^&#]*/gi, '$1***');
-  return out;
+  // The whole text is one URL here, so its user info runs to its last @ even when the
+  // password holds a space or a quote (which end a URL run inside a longer message).
+  const scheme = /^\s*[A-Za-z][A-Za-z0-9+.-]*:(\/\/)?/.exec(raw);
+  const whole = scheme ? scheme[0] + redactUserInfo(raw.slice(scheme[0].length)) : raw;
+  return redactText(whole, secretsOfUrl(raw));
 }
 
 /** Removes every occurrence of a secret from a message (e.g. a driver error that echoes it). */
 export function redactSecret(message: string, secret: string | undefined): string {
-  if (secret === undefined || secret === '') return message;
-  return message.split(secret).join('***');
+  return redactText(message, secret === undefined ? [] : [secret]);
 }

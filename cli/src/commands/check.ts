@@ -4,6 +4,8 @@ import type { Command, CommandIO } from '../command';
 import { EXIT, UsageError } from '../command';
 import { checkRulesFile, rulesFileKind, SchemaCache } from '../../../core/src/checker';
 import type { Finding } from '../../../core/src/checker';
+import { decodeUtf8 } from '../../../core/src/rules-folder/utf8';
+import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules check [paths...] [--format text|json] [--strict]
 
@@ -80,20 +82,31 @@ export function checkPaths(paths: string[], cwd: string): { findings: FileFindin
   const schemas = new SchemaCache();
   const findings: FileFinding[] = [];
   for (const file of files) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(file, 'utf8');
+      bytes = readFileSync(file);
     } catch (error) {
       throw new UsageError(`cannot read ${relative(cwd, file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     const shown = relative(cwd, file) || file;
+    const decoded = decodeUtf8(bytes);
+    if (!decoded.ok) {
+      // Checked as text, the bad bytes would silently become U+FFFD: say where they are instead.
+      const before = bytes.subarray(0, decoded.offset);
+      const line = before.filter((b) => b === 10).length;
+      const character = decoded.offset - (before.lastIndexOf(10) + 1);
+      const at = { line, character };
+      findings.push({ file: shown, range: { start: at, end: at }, severity: 'error', code: 'syntax-error', message: `not valid UTF-8: byte ${decoded.offset} (0-based) does not start or continue a UTF-8 character; save the file as UTF-8` });
+      continue;
+    }
+    const text = decoded.text;
     for (const finding of checkRulesFile(file, text, schemas).findings) findings.push({ file: shown, ...finding });
   }
   return { findings, files: files.length };
 }
 
 function textLine(f: FileFinding): string {
-  return `${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.code}: ${f.message}`;
+  return `${displayText(f.file)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.code}: ${displayText(f.message)}`;
 }
 
 function plural(n: number, word: string): string {
@@ -112,7 +125,7 @@ export const checkCommand: Command = {
     }
     const { findings, files } = checkPaths(args.paths, io.cwd);
     if (args.format === 'json') {
-      io.stdout(JSON.stringify(findings.map((f) => ({ file: f.file, range: f.range, severity: f.severity, code: f.code, message: f.message })), null, 2) + '\n');
+      io.stdout(safeJson(findings.map((f) => ({ file: f.file, range: f.range, severity: f.severity, code: f.code, message: f.message })), 2) + '\n');
     } else {
       for (const f of findings) io.stdout(textLine(f) + '\n');
       const errors = findings.filter((f) => f.severity === 'error').length;

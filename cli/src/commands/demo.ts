@@ -9,6 +9,7 @@ import { fixturesPathFor } from '../../../core/src/rules-folder/rule-file';
 import { loadFixtureFile, runFixtures } from '../../../core/src/fixtures/run-fixtures';
 import { RuleEngine } from '../../../core/src/engine/rule-engine';
 import { MemorySink } from '../../../core/src/engine/execution-sink';
+import { displayText } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules demo [--rules <folder>]
 
@@ -35,7 +36,7 @@ export const demoCommand: Command = {
     const engine = new RuleEngine({ source, sink });
     const report = await engine.start();
     const out: string[] = [`Loaded ${report.applied.length} rules from ${shown(folder)}:`];
-    for (const info of engine.list()) out.push(`  ${info.name.padEnd(28)} ${info.kind.padEnd(8)} category ${info.category ?? '(none)'}`);
+    for (const info of engine.list()) out.push(`  ${displayText(info.name).padEnd(28)} ${info.kind.padEnd(8)} category ${displayText(info.category ?? '(none)')}`);
     for (const problem of source.problems) out.push(`  ✗ ${shown(problem.path)}: ${problem.errors.join('; ')}`);
     for (const refused of report.refused) out.push(`  ✗ ${refused.name}: ${refused.error.message}`);
 
@@ -63,7 +64,7 @@ export const demoCommand: Command = {
       const context: unknown = JSON.parse(readFileSync(contextFile, 'utf8'));
       const result = engine.evaluateCategory(category, context);
       out.push(`Category '${category}' on ${shown(contextFile)}:`);
-      for (const r of result.results) out.push(`  ${r.rule.padEnd(28)} ${r.decision.padEnd(13)} ${formatConfidence(r.confidence).padEnd(6)} ${r.reasoning}`);
+      for (const r of result.results) out.push(`  ${displayText(r.rule).padEnd(28)} ${r.decision.padEnd(13)} ${formatConfidence(r.confidence).padEnd(6)} ${displayText(r.reasoning)}`);
       out.push(`  → ${result.decision} (confidence ${formatConfidence(result.confidence)}) from ${result.rule}, ${formatDuration(result.durationMs)}`, '');
     }
     out.push(

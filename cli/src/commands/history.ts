@@ -3,6 +3,7 @@ import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs } from '../args';
 import type { RuleVersionRecord } from '../../../store/src';
 import { STORE_FLAGS, STORE_HELP, storeUrl, withStore } from './store-common';
+import { displayText, quotedText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules history <rule> --store URL [--json]
 
@@ -19,10 +20,10 @@ Exit codes: 0 fine; 1 the store could not be reached; 2 bad usage, a bad URL or 
 unknown rule.`;
 
 function line(v: RuleVersionRecord): string {
-  const parts = [`v${v.number}`.padEnd(5), v.state.padEnd(10), v.createdAt.replace('T', ' ').slice(0, 19), v.author];
-  if (v.message !== null && v.message !== '') parts.push(JSON.stringify(v.message));
+  const parts = [`v${v.number}`.padEnd(5), v.state.padEnd(10), v.createdAt.replace('T', ' ').slice(0, 19), displayText(v.author)];
+  if (v.message !== null && v.message !== '') parts.push(quotedText(v.message));
   if (v.state === 'pending') parts.push(`approvals ${v.approvals.length}/${v.requiredApprovals}`);
-  if (v.approvals.length > 0) parts.push(`approved by ${v.approvals.map((a) => a.approver).join(', ')}`);
+  if (v.approvals.length > 0) parts.push(`approved by ${v.approvals.map((a) => displayText(a.approver)).join(', ')}`);
   if (v.rollbackOf !== null) parts.push(`(rollback to v${v.rollbackOf})`);
   parts.push(`sha256:${v.checksum.slice(0, 12)}`);
   return parts.join('  ');
@@ -40,9 +41,9 @@ export const historyCommand: Command = {
     const url = storeUrl('history', args, io);
     return withStore('history', url, io, async (store) => {
       const versions = await store.history(rule);
-      if (booleanFlag(args, 'json')) io.stdout(JSON.stringify({ rule, versions }, null, 2) + '\n');
-      else io.stdout(`${rule} (${store.display})\n` + versions.map((v) => '  ' + line(v) + '\n').join(''));
+      if (booleanFlag(args, 'json')) io.stdout(safeJson({ rule, versions }, 2) + '\n');
+      else io.stdout(`${displayText(rule)} (${store.display})\n` + versions.map((v) => '  ' + line(v) + '\n').join(''));
       return EXIT.ok;
-    });
+    }, 'read');
   },
 };

@@ -10,9 +10,10 @@ import type { RuleDefinition } from '../../../core/src/model/rule';
 import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
 import { loadRuleFile } from '../../../core/src/rules-folder/rule-file';
 import { ConflictError, InvalidRuleError, toStorable, type GateVerdict, type PublishOutcome } from '../../../store/src';
-import { STORE_FLAGS, STORE_HELP, requiredFlag, stateLabel, storeUrl, withStore } from './store-common';
+import { STORE_FLAGS, STORE_HELP, authorFlag, stateLabel, storeUrl, withStore } from './store-common';
+import { displayText, safeJson } from '../../../core/src/util/display-text';
 
-const HELP = `Usage: lua-rules publish <files or folders...> --store URL --author NAME [--message TEXT] [--json]
+const HELP = `Usage: lua-rules publish <files or folders...> --store URL [--author NAME] [--message TEXT] [--json]
 
 Publishes rules (*.lua, *.rule.json) to the store. Each rule must pass the gate
 first: the contract checks report no error and every fixture in its
@@ -25,7 +26,7 @@ If someone publishes the same rule between this command reading the store and
 writing to it, that rule is refused with a conflict and nothing of it is written.
 
 Options:
-  --author NAME       who publishes (required)
+  --author NAME       who publishes (default: the OS user)
   --message TEXT      what changed and why
   --base-version N    publish on top of version N (default: the latest version when
                       the command starts); a different latest version is a conflict
@@ -100,8 +101,8 @@ export const publishCommand: Command = {
   help: HELP,
   async run(argv, io) {
     const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' } });
-    if (args.positionals.length === 0) throw new UsageError('publish: which rules? usage: lua-rules publish <files...> --store URL --author NAME');
-    const author = requiredFlag('publish', args, 'author', 'NAME');
+    if (args.positionals.length === 0) throw new UsageError('publish: which rules? usage: lua-rules publish <files...> --store URL [--author NAME]');
+    const author = authorFlag(args, io);
     const message = stringFlag(args, 'message');
     const baseText = stringFlag(args, 'base-version');
     const base = baseText === undefined ? undefined : Number(baseText);
@@ -110,15 +111,15 @@ export const publishCommand: Command = {
     const { candidates, inputErrors } = prepare(args.positionals, io);
     if (base !== undefined && candidates.length > 1) throw new UsageError('publish: --base-version applies to one rule; publish the rules one at a time');
     if (inputErrors.length > 0) {
-      for (const e of inputErrors) io.stderr(`lua-rules publish: ${e}\n`);
+      for (const e of inputErrors) io.stderr(`lua-rules publish: ${displayText(e)}\n`);
       io.stderr(`lua-rules publish: nothing published (${inputErrors.length} problem${inputErrors.length === 1 ? '' : 's'} with the input)\n`);
       return EXIT.usage;
     }
     const refused = candidates.filter((c) => !c.verdict.ok);
     if (refused.length > 0) {
       for (const c of refused) {
-        io.stderr(`✗ ${c.shown}: ${c.definition.name} not published: ${c.verdict.summary}\n`);
-        for (const p of c.problems) io.stderr(`    ${p}\n`);
+        io.stderr(`✗ ${displayText(c.shown)}: ${displayText(c.definition.name)} not published: ${displayText(c.verdict.summary ?? '')}\n`);
+        for (const p of c.problems) io.stderr(`    ${displayText(p)}\n`);
       }
       io.stderr(`lua-rules publish: nothing published: ${refused.length} of ${candidates.length} rule${candidates.length === 1 ? '' : 's'} failed the checks or fixtures\n`);
       return EXIT.failures;
@@ -142,18 +143,18 @@ export const publishCommand: Command = {
           if (!booleanFlag(args, 'json')) {
             io.stdout(
               out.created
-                ? `published ${out.rule} version ${out.version.number} (${stateLabel(out.version.state, out.approvalsMissing)})\n`
-                : `${out.rule} unchanged (version ${out.version.number}, ${stateLabel(out.version.state, out.approvalsMissing)})\n`,
+                ? `published ${displayText(out.rule)} version ${out.version.number} (${stateLabel(out.version.state, out.approvalsMissing)})\n`
+                : `${displayText(out.rule)} unchanged (version ${out.version.number}, ${stateLabel(out.version.state, out.approvalsMissing)})\n`,
             );
           }
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           conflicts++;
-          io.stderr(`lua-rules publish: ${e.message}\n`);
+          io.stderr(`lua-rules publish: ${displayText(e.message)}\n`);
         }
       }
       if (booleanFlag(args, 'json')) {
-        io.stdout(JSON.stringify(results.map((r) => ({ rule: r.rule, version: r.version.number, state: r.version.state, created: r.created, approvalsMissing: r.approvalsMissing })), null, 2) + '\n');
+        io.stdout(safeJson(results.map((r) => ({ rule: r.rule, version: r.version.number, state: r.version.state, created: r.created, approvalsMissing: r.approvalsMissing })), 2) + '\n');
       }
       return conflicts > 0 ? EXIT.failures : EXIT.ok;
     });

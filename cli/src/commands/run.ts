@@ -11,6 +11,7 @@ import { contextKey } from '../../../core/src/engine/context-key';
 import { InvalidContextError } from '../../../core/src/executor/push-context';
 import { LuaExecutor } from '../../../core/src/executor/lua-executor';
 import { didYouMeanSuffix } from '../../../core/src/util/did-you-mean';
+import { displayText } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules run <rule-file> (--context <file.json | -> | --fixture <name>) [--json] [--instructions N]
 
@@ -79,12 +80,12 @@ export const runCommand: Command = {
     if (booleanFlag(args, 'json')) io.stdout(runJson(result, loaded.definition.name, durationMs, used) + '\n');
     else {
       const lines = [
-        `${loaded.definition.name} → ${result.decision} (confidence ${formatConfidence(result.confidence)})`,
-        `  ${result.reasoning}`,
+        `${displayText(loaded.definition.name)} → ${result.decision} (confidence ${formatConfidence(result.confidence)})`,
+        `  ${displayText(result.reasoning)}`,
         `  ${formatDuration(durationMs)}${loaded.definition.kind === 'lua' ? `, ${used.toLocaleString('en-US')} instructions` : ''}`,
       ];
       if (result.error) lines.push(`  error: ${result.error.code}${result.error.line !== undefined ? ` at line ${result.error.line}` : ''}`);
-      if (expectation) lines.push(mismatches.length === 0 ? `  ✓ matches fixture '${fixtureName}'` : `  ✗ fixture '${fixtureName}': ${mismatches.map((m) => `${m.field} expected ${m.expected}, got ${m.actual}`).join('; ')}`);
+      if (expectation) lines.push(mismatches.length === 0 ? `  ✓ matches fixture '${displayText(fixtureName ?? '')}'` : `  ✗ fixture '${displayText(fixtureName ?? '')}': ${mismatches.map((m) => `${m.field} expected ${displayText(m.expected)}, got ${displayText(m.actual)}`).join('; ')}`);
       io.stdout(lines.join('\n') + '\n');
     }
     return result.error || mismatches.length > 0 ? EXIT.failures : EXIT.ok;

@@ -5,13 +5,15 @@ import { resolve, relative } from 'node:path';
 import pino from 'pino';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
-import { numberFlag, parseCommandArgs, stringFlag } from '../args';
+import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
 import { STORE_HELP, openCommandStore } from './store-common';
 import { publishCommand } from './publish';
-import { redactSecret, StoreEngine } from '../../../store/src';
+import { redactSecret, redactText, secretsOfUrl, StoreEngine } from '../../../store/src';
 import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
 import { createService, type HealthReport } from '../serve/http-service';
 import { serviceMetrics } from '../serve/metrics';
+import { displayText } from '../../../core/src/util/display-text';
+import { watchAncestors } from '../serve/parent-watch';
 
 export const DEFAULT_STORE = 'sqlite:.lua-rules/rules.db';
 
@@ -38,6 +40,8 @@ ${STORE_HELP}
   --instructions N    instruction budget per evaluation (default 1,000,000)
   --log-level LEVEL   fatal, error, warn, info (default), debug, trace
   --heartbeat-ms N    how often the engine reports the versions it serves (default 5000)
+  --exit-with-parent  stop (as on SIGTERM) when the process that started it exits,
+                      e.g. \`npm start\` killed by its PID (npm start sets it)
 
 Logs are JSON lines (pino) on stdout, each request's correlation id included
 (send X-Correlation-Id to choose it). SIGINT/SIGTERM finish in-flight requests,
@@ -60,6 +64,7 @@ export const serveCommand: Command = {
       instructions: { type: 'string' },
       'log-level': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'exit-with-parent': { type: 'boolean' },
     });
     if (args.positionals.length > 0) throw new UsageError(`serve: unexpected argument '${args.positionals[0]}'`);
     const url = stringFlag(args, 'store') ?? (io.env.LUA_RULES_STORE?.trim() || DEFAULT_STORE);
@@ -73,6 +78,7 @@ export const serveCommand: Command = {
     const level = stringFlag(args, 'log-level') ?? 'info';
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const seed = stringFlag(args, 'seed');
+    const exitWithParent = booleanFlag(args, 'exit-with-parent');
     const seedFiles = seed === undefined ? undefined : collectRuleFiles([resolve(io.cwd, seed)]);
     if (seedFiles && seedFiles.missing.length > 0) throw new UsageError(`serve: --seed folder not found: ${seed}`);
 
@@ -80,7 +86,18 @@ export const serveCommand: Command = {
     if (typeof opened === 'number') return opened;
     const { store, password } = opened;
     const redact = (text: string): string => redactSecret(text, password);
-    const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, pino.destination({ fd: 1, sync: false }));
+    // Every log line goes through the one redaction function with this URL's secrets.
+    const destination = pino.destination({ fd: 1, sync: false });
+    // A log that cannot be written (full disk, closed pipe) must not stop the service: one line on stderr, logs dropped.
+    let logBroken = false;
+    destination.on('error', (error: NodeJS.ErrnoException) => {
+      if (logBroken) return;
+      logBroken = true;
+      io.stderr(`lua-rules serve: cannot write the log to stdout (${error.code ?? error.message}); serving on without it\n`);
+    });
+    const secrets = secretsOfUrl(url);
+    const redacting = { write: (line: string) => destination.write(redactText(line, secrets)), flush: (cb?: (err?: Error) => void) => destination.flush(cb), flushSync: () => destination.flushSync() };
+    const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, redacting);
 
     try {
       await store.migrate();
@@ -206,6 +223,7 @@ export const serveCommand: Command = {
       const onTerm = (): void => shutdown('SIGTERM');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
+      if (exitWithParent) watchAncestors((pid) => shutdown(`parent process ${pid} exited`));
     });
   },
 };
@@ -216,17 +234,18 @@ function banner(base: string, store: string, storeArg: string, rules: { name: st
   const storeFlag = storeArg === DEFAULT_STORE ? DEFAULT_STORE : storeArg;
   return [
     '',
-    `Lua Rules engine serving ${rules.length} rule${rules.length === 1 ? '' : 's'} from ${store} at ${base}`,
+    `Lua Rules engine serving ${rules.length} rule${rules.length === 1 ? '' : 's'} from ${displayText(store)} at ${base}`,
     '',
     'Evaluate a category:',
-    `  curl -s -X POST ${base}/v1/evaluate/${category} -H 'content-type: application/json' \\`,
+    `  curl -s -X POST ${base}/v1/evaluate/${encodeURIComponent(category)} -H 'content-type: application/json' \\`,
     `       -d '{"epic_id": "epic-123", "metrics": {"wsjf_score": 60, "business_value": 80, "job_size": 30}}'`,
     'List the rules it serves:',
     `  curl -s ${base}/v1/rules`,
     'Publish a change; this engine picks it up live:',
     `  (edit rules/epic_wsjf_validation.lua)`,
-    `  npx lua-rules publish rules/epic_wsjf_validation.lua --store ${storeFlag} --author "$USER" --message "what changed"`,
-    `Health and metrics: ${base}/healthz  ${base}/metrics     Stop: Ctrl+C`,
+    `  npx lua-rules publish rules/epic_wsjf_validation.lua --store ${storeFlag} --message "what changed"`,
+    `Health and metrics: ${base}/healthz  ${base}/metrics`,
+    `Stop: Ctrl+C, or kill ${process.pid} (this server's PID)`,
     '',
   ].join('\n');
 }

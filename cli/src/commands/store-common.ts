@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { CommandIO } from '../command';
 import { EXIT, UsageError } from '../command';
 import type { ParsedArgs } from '../args';
@@ -37,12 +38,43 @@ export function requiredFlag(command: string, args: ParsedArgs, name: string, wh
   return value.trim();
 }
 
+/**
+ * Who publishes, rolls back or approves: `--author NAME`, else the OS user. An empty
+ * `--author ""` counts as not given: it is what `--author "$USER"` becomes where $USER
+ * is unset (containers, CI), and the OS still knows who is running the command.
+ */
+export function authorFlag(args: ParsedArgs, io: CommandIO): string {
+  const given = stringFlag(args, 'author')?.trim();
+  return given || defaultAuthor(io.env);
+}
+
+/** The OS user name (the passwd entry, not $USER), then $USER/$LOGNAME/$USERNAME, then the uid. */
+export function defaultAuthor(env: NodeJS.ProcessEnv): string {
+  try {
+    const name = userInfo().username.trim();
+    if (name) return name;
+  } catch {
+    // No passwd entry for this uid (a container run with an arbitrary --user): fall through.
+  }
+  for (const key of ['USER', 'LOGNAME', 'USERNAME']) {
+    const value = env[key]?.trim();
+    if (value) return value;
+  }
+  return typeof process.getuid === 'function' ? `uid-${process.getuid()}` : 'unknown';
+}
+
 export function versionFlag(command: string, args: ParsedArgs, name: string): number {
   const text = requiredFlag(command, args, name, '<n>');
   const n = Number(text.replace(/^v/i, ''));
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${command}: --${name} must be a version number >= 1, got '${text}'`);
   return n;
 }
+
+/**
+ * Reading commands open the store read-only: a missing SQLite file is refused (not
+ * created with its folders), a read-only file works, and the schema is checked, not migrated.
+ */
+export type StoreAccess = 'read' | 'write';
 
 /** Codes that mean the URL itself is wrong (bad input, exit 2) rather than the server failing (exit 1). */
 const BAD_INPUT_CODES = new Set(['28P01', '28000', '3D000', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_CANTOPEN']);
@@ -51,12 +83,12 @@ const BAD_INPUT_CODES = new Set(['28P01', '28000', '3D000', 'ENOTFOUND', 'EAI_AG
  * Opens the store a command names. A bad URL is a usage error; a store that cannot be
  * opened is one line on stderr, and its exit code is returned instead of the store.
  */
-export function openCommandStore(command: string, url: string, io: CommandIO): { store: SqlRuleStore; password: string | undefined } | number {
+export function openCommandStore(command: string, url: string, io: CommandIO, access: StoreAccess = 'write'): { store: SqlRuleStore; password: string | undefined } | number {
   let password: string | undefined;
   try {
     const location = parseStoreUrl(url, io.cwd);
     password = location.kind === 'postgres' ? location.password : undefined;
-    return { store: openStore(url, { cwd: io.cwd, connectTimeoutMs: 5000 }), password };
+    return { store: openStore(url, { cwd: io.cwd, connectTimeoutMs: 5000, readOnly: access === 'read' }), password };
   } catch (e) {
     if (e instanceof StoreUrlError) throw new UsageError(`${command}: ${e.message}`);
     if (e instanceof StoreUnavailableError) {
@@ -73,8 +105,8 @@ export function openCommandStore(command: string, url: string, io: CommandIO): {
  * wrong password or database name) → 2; refused or failed (conflict, gate, approval,
  * unreachable server) → 1. No message ever holds the password.
  */
-export async function withStore(command: string, url: string, io: CommandIO, fn: (store: SqlRuleStore) => Promise<number>): Promise<number> {
-  const opened = openCommandStore(command, url, io);
+export async function withStore(command: string, url: string, io: CommandIO, fn: (store: SqlRuleStore) => Promise<number>, access: StoreAccess = 'write'): Promise<number> {
+  const opened = openCommandStore(command, url, io, access);
   if (typeof opened === 'number') return opened;
   const { store, password } = opened;
   try {

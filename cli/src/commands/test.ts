@@ -9,6 +9,7 @@ import { fixturesPathFor, loadRuleFile } from '../../../core/src/rules-folder/ru
 import type { FixtureOutcome } from '../../../core/src/fixtures/run-fixtures';
 import { loadFixtureFile, runFixtures } from '../../../core/src/fixtures/run-fixtures';
 import { LuaExecutor } from '../../../core/src/executor/lua-executor';
+import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules test [paths...] [--json] [--filter TEXT] [--instructions N]
 
@@ -19,7 +20,8 @@ is 'N passed, N failed'.
 
 Options:
   --json              print a JSON report on stdout (the summary line goes to stderr)
-  --filter TEXT       only fixtures whose rule or fixture name contains TEXT
+  --filter TEXT       only fixtures whose rule or fixture name contains TEXT (files
+                      with none are left out; none at all is exit 2)
   --instructions N    the instruction budget per evaluation (default 1,000,000)
 
 Exit codes: 0 every fixture passed; 1 a fixture failed; 2 bad usage, a path that
@@ -32,6 +34,8 @@ interface FileReport {
   errors: string[];
   fixtures: FixtureOutcome[];
   hasFixtureFile: boolean;
+  /** --filter selected none of its fixtures: the file is left out of the report. */
+  filteredOut?: boolean;
 }
 
 export const testCommand: Command = {
@@ -67,12 +71,17 @@ export const testCommand: Command = {
       }
     }
     const inputErrors = reports.filter((r) => r.errors.length > 0).length;
+    if (filter !== undefined && passed + failed === 0 && inputErrors === 0) {
+      io.stderr(`lua-rules test: no fixture or rule name contains '${filter}' (under ${paths.join(', ')})\n`);
+      return EXIT.usage;
+    }
+    const shownReports = reports.filter((r) => r.filteredOut !== true);
     const summary = `${passed} passed, ${failed} failed` + (inputErrors > 0 ? ` (${inputErrors} file${inputErrors === 1 ? '' : 's'} could not be loaded)` : '');
     if (json) {
-      io.stdout(JSON.stringify({ passed, failed, files: reports.map(reportJson) }, null, 2) + '\n');
+      io.stdout(safeJson({ passed, failed, files: shownReports.map(reportJson) }, 2) + '\n');
       io.stderr(summary + '\n');
     } else {
-      io.stdout(reports.map(reportText).join('') + '\n' + summary + '\n');
+      io.stdout(shownReports.map(reportText).join('') + '\n' + summary + '\n');
     }
     if (inputErrors > 0) return EXIT.usage;
     return failed > 0 ? EXIT.failures : EXIT.ok;
@@ -84,17 +93,19 @@ function testOneRule(executor: LuaExecutor, path: string, shown: string, filter:
   if (!loaded.ok) return { file: shown, rule: null, errors: loaded.errors, fixtures: [], hasFixtureFile: false };
   const fixtureFile = loadFixtureFile(fixturesPathFor(path));
   const base: FileReport = { file: shown, rule: loaded.definition.name, errors: [], fixtures: [], hasFixtureFile: fixtureFile.status !== 'absent' };
-  if (fixtureFile.status === 'absent') return base;
+  const ruleMatches = filter === undefined || loaded.definition.name.includes(filter);
+  if (fixtureFile.status === 'absent') return ruleMatches ? base : { ...base, filteredOut: true };
   if (fixtureFile.status === 'invalid') return { ...base, errors: fixtureFile.errors.map((e) => `${fixturesPathFor(shown)}: ${e}`) };
   const selected = filter === undefined ? fixtureFile.fixtures : fixtureFile.fixtures.filter((f) => f.name.includes(filter) || loaded.definition.name.includes(filter));
+  if (selected.length === 0 && !ruleMatches) return { ...base, filteredOut: true };
   return { ...base, fixtures: runFixtures(executor, loaded.definition, selected) };
 }
 
 function reportText(report: FileReport): string {
   const lines: string[] = [];
   if (report.errors.length > 0) {
-    lines.push(`✗ ${report.file}: cannot be loaded`);
-    for (const error of report.errors) lines.push(`    ${error}`);
+    lines.push(`✗ ${displayText(report.file)}: cannot be loaded`);
+    for (const error of report.errors) lines.push(`    ${displayText(error)}`);
     return lines.join('\n') + '\n';
   }
   if (!report.hasFixtureFile) return `- ${report.file}: no fixtures (add ${fixturesPathFor(report.file)})\n`;
@@ -102,12 +113,12 @@ function reportText(report: FileReport): string {
   lines.push(`${failures.length === 0 ? '✓' : '✗'} ${report.file} (${report.fixtures.length - failures.length}/${report.fixtures.length} fixtures passed)`);
   for (const outcome of report.fixtures) {
     if (outcome.mismatches.length === 0) {
-      lines.push(`    ✓ ${outcome.fixture.name} → ${shortResult(outcome.result)}  ${formatDuration(outcome.durationMs)}`);
+      lines.push(`    ✓ ${displayText(outcome.fixture.name)} → ${shortResult(outcome.result)}  ${formatDuration(outcome.durationMs)}`);
       continue;
     }
-    lines.push(`    ✗ ${outcome.fixture.name} → ${shortResult(outcome.result)}`);
+    lines.push(`    ✗ ${displayText(outcome.fixture.name)} → ${shortResult(outcome.result)}`);
     lines.push(...mismatchTable(outcome.mismatches, '        '));
-    if (outcome.result.error === null || outcome.mismatches.every((m) => m.field !== 'error')) lines.push(`        reasoning: ${outcome.result.reasoning}`);
+    if (outcome.result.error === null || outcome.mismatches.every((m) => m.field !== 'error')) lines.push(`        reasoning: ${displayText(outcome.result.reasoning)}`);
   }
   return lines.join('\n') + '\n';
 }

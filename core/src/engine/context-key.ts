@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { childPath, CONTEXT_LIMITS, describeValue, InvalidContextError } from '../executor/push-context';
 
 /**
@@ -5,8 +6,8 @@ import { childPath, CONTEXT_LIMITS, describeValue, InvalidContextError } from '.
  * share cached results. The walk also validates the context the way the executor
  * does (JSON values only, no cycles, bounded depth), so pattern rules, which never
  * reach the executor, reject the same bad contexts with the same messages.
- * The key itself is used as the cache key: a Map hashes strings faster than we
- * could hash them in JS, and a key can never collide with another context.
+ * The cache does not keep this key (it is as large as the context) but its digest:
+ * see contextDigest.
  */
 export function contextKey(context: unknown): string {
   if (typeof context !== 'object' || context === null || Array.isArray(context)) {
@@ -21,6 +22,15 @@ export function contextKey(context: unknown): string {
     if (!(error instanceof InvalidContextError)) throw error;
   }
   return write(context, 'context', 0, { values: 0, ancestors: [] });
+}
+
+/**
+ * The result cache's key for a context: SHA-256 of its canonical key, 32 bytes kept
+ * as 44 characters of base64, so a cached 1 MB context costs 44 characters of key, not
+ * 1 MB. The context is still walked whole to compute it (that walk validates it too).
+ */
+export function contextDigest(context: unknown): string {
+  return createHash('sha256').update(contextKey(context)).digest('base64');
 }
 
 /** Context keys repeat from call to call: their JSON quoting is kept (bounded) rather than redone. */

@@ -1,8 +1,9 @@
 import type { LuaCFunction, LuaState } from './fengari-runtime';
 import { chargeSteps, lauxlib, lua, lualib, lstr, to_luastring } from './fengari-runtime';
 import type { EvaluationBudget } from './evaluation-budget';
+import { registerLibraryNames } from './function-names';
 import { LimitExceeded } from './limits';
-import { tryFastFormat } from './format-fast-path';
+import { stringFormat } from './stdlib/format';
 import { SAFE_BASE_FUNCTIONS, SAFE_LIBRARIES } from './sandbox-globals';
 
 /** Where print() output goes during an evaluation; bounded so a chatty rule cannot grow it. */
@@ -102,7 +103,6 @@ const MAX_PRINT_BYTES = MAX_PRINT_LINE * 4;
  * budget first and then runs fengari's own function on the same stack frame.
  */
 function makeOwnFunctions(L: LuaState, hooks: SandboxHooks): Record<string, LuaCFunction> {
-  const rawFormat = rawLibFunction(L, 'string', 'format');
   const rawResume = rawLibFunction(L, 'coroutine', 'resume');
 
   // Ours, not fengari's: fengari appends the string n times through its buffer, one
@@ -133,12 +133,8 @@ function makeOwnFunctions(L: LuaState, hooks: SandboxHooks): Record<string, LuaC
     return 1;
   };
 
-  // fengari's format builds its result in a luaL_Buffer, which reports its growth to
-  // the work meter (a huge width or __tostring result is a memory-limit as it grows).
-  const format: LuaCFunction = (L1) => {
-    const formatBytes: Uint8Array = lauxlib.luaL_checklstring(L1, 1);
-    return tryFastFormat(L1, formatBytes, hooks.budget()) ? 1 : rawFormat(L1);
-  };
+  // Ours (stdlib/format.ts): Lua 5.3's format, reporting its output to the budget before building it.
+  const format: LuaCFunction = (L1) => stringFormat(L1, hooks.budget());
 
   const resume: LuaCFunction = (L1) => {
     const results: number = rawResume(L1);
@@ -264,12 +260,6 @@ function pushLibrary(L: LuaState, lib: string, members: readonly string[], own: 
     }
     lua.lua_setfield(L, -2, lstr(member));
   }
-  // Registered as the loaded library, so that an error raised in a function called
-  // without a name (through pcall, say) still names it: "bad argument #1 to 'string.char'".
-  lauxlib.luaL_getsubtable(L, lua.LUA_REGISTRYINDEX, lstr('_LOADED'));
-  lua.lua_pushvalue(L, -2);
-  lua.lua_setfield(L, -2, lstr(lib));
-  lua.lua_pop(L, 1);
 }
 
 /**
@@ -310,6 +300,7 @@ export function buildSandbox(L: LuaState, hooks: SandboxHooks): number {
   }
   if (lua.lua_pcall(setup, 3, 1, 0) !== lua.LUA_OK) throw new Error(`sandbox setup failed: ${lua.lua_tojsstring(setup, -1)}`);
   lua.lua_xmove(setup, L, 1);
+  registerLibraryNames(L, Object.keys(SAFE_LIBRARIES));
   const envMetaRef: number = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   lua.lua_pop(L, 1); // the setup thread
   return envMetaRef;

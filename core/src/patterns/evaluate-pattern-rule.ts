@@ -1,7 +1,10 @@
 import { decisionForConfidence } from '../model/decision';
 import type { MetricPattern, PatternRuleDefinition, RegexPattern } from '../model/rule';
 import type { RuleResult } from '../model/result';
+import { failedResult } from '../model/result';
 import { readPath } from '../engine/context-key';
+import { compileLinearRegex } from './linear-regex';
+import { luaFixed } from '../executor/stdlib/number-text';
 
 /**
  * Pattern-rule semantics (docs/pattern-rules.md). The seed's metric pattern:
@@ -17,15 +20,28 @@ import { readPath } from '../engine/context-key';
  * Confidence is the mean of the scores; the decision follows the bands.
  * `pattern-to-lua.ts` emits Lua with exactly these semantics and this reasoning text.
  */
-export type PatternEvaluator = (context: unknown) => RuleResult;
+export type PatternEvaluator = (context: unknown, limits?: PatternLimits) => RuleResult;
+
+/**
+ * Pattern rules have a time limit like Lua rules. Each regex runs in linear time
+ * (linear-regex.ts) and cannot be interrupted, so the clock is read between patterns:
+ * an evaluation overruns its limit by at most one regex match (milliseconds).
+ */
+export interface PatternLimits {
+  timeMs: number;
+}
 
 export function compilePatternRule(rule: PatternRuleDefinition): PatternEvaluator {
   const scorers = rule.patterns.map((p) => (p.type === 'metric' ? metricScorer(p) : regexScorer(p)));
   const count = scorers.length;
-  return (context) => {
+  return (context, limits) => {
     let sum = 0;
     const parts: string[] = [];
+    const started = limits ? performance.now() : 0;
     for (const scorer of scorers) {
+      if (limits && performance.now() - started > limits.timeMs) {
+        return failedResult({ code: 'time-limit', message: `the pattern rule ran past its ${limits.timeMs} ms time limit` });
+      }
       const { score, text } = scorer(context);
       sum += score;
       parts.push(text);
@@ -34,7 +50,7 @@ export function compilePatternRule(rule: PatternRuleDefinition): PatternEvaluato
     return {
       decision: decisionForConfidence(confidence),
       confidence,
-      reasoning: `Pattern score ${confidence.toFixed(2)}: ${parts.join('; ')}`,
+      reasoning: `Pattern score ${luaFixed(confidence, 2)}: ${parts.join('; ')}`,
       error: null,
     };
   };
@@ -42,7 +58,7 @@ export function compilePatternRule(rule: PatternRuleDefinition): PatternEvaluato
 
 /** How the reasoning prints a number: integers as integers (as Lua does), others with two decimals. */
 export function formatNumber(value: number): string {
-  return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? String(value) : value.toFixed(2);
+  return Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? String(value) : luaFixed(value, 2);
 }
 
 /** The path a metric name reads; shared with the Lua converter. */
@@ -58,25 +74,28 @@ function metricScorer(p: MetricPattern): Scorer {
     const value = readPath(context, path);
     if (typeof value !== 'number') {
       const score = p.weight * 0.5;
-      return { score, text: `${p.metric} missing scores ${score.toFixed(2)}` };
+      return { score, text: `${p.metric} missing scores ${luaFixed(score, 2)}` };
     }
-    if (value >= p.threshold) return { score: p.weight, text: `${p.metric} ${formatNumber(value)} >= ${formatNumber(p.threshold)} scores ${p.weight.toFixed(2)}` };
+    if (value >= p.threshold) return { score: p.weight, text: `${p.metric} ${formatNumber(value)} >= ${formatNumber(p.threshold)} scores ${luaFixed(p.weight, 2)}` };
     const score = Math.max(0, (p.weight * value) / p.threshold);
-    return { score, text: `${p.metric} ${formatNumber(value)} < ${formatNumber(p.threshold)} scores ${score.toFixed(2)}` };
+    return { score, text: `${p.metric} ${formatNumber(value)} < ${formatNumber(p.threshold)} scores ${luaFixed(score, 2)}` };
   };
 }
 
 function regexScorer(p: RegexPattern): Scorer {
   const path = p.field.split('.');
-  const regex = new RegExp(p.regex, p.flags ?? '');
+  const linear = compileLinearRegex(p.regex, p.flags ?? '');
+  // The checker refuses such a regex before publishing; a definition that skipped it does not compile.
+  if (!linear.ok) throw new Error(`${p.field}: regex cannot be matched in guaranteed linear time: ${linear.reason}`);
+  const regex = linear.regex;
   return (context) => {
     const value = readPath(context, path);
     if (typeof value !== 'string') {
       const score = p.weight * 0.5;
-      return { score, text: `${p.field} missing scores ${score.toFixed(2)}` };
+      return { score, text: `${p.field} missing scores ${luaFixed(score, 2)}` };
     }
     return regex.test(value)
-      ? { score: p.weight, text: `${p.field} matches scores ${p.weight.toFixed(2)}` }
+      ? { score: p.weight, text: `${p.field} matches scores ${luaFixed(p.weight, 2)}` }
       : { score: 0, text: `${p.field} does not match scores 0.00` };
   };
 }

@@ -1,5 +1,6 @@
 import type { Pattern, PatternRuleDefinition } from '../model/rule';
 import { didYouMeanSuffix } from '../util/did-you-mean';
+import { compileLinearRegex } from './linear-regex';
 
 /**
  * Loads a `<name>.rule.json` pattern rule (the seed's `elixir_patterns` kind) and
@@ -108,8 +109,12 @@ function validatePattern(item: unknown, at: string, errors: string[]): Pattern |
   if (regex === undefined) errors.push(`${at}.regex is missing: a JavaScript regular expression, e.g. "^EPIC-[0-9]+"`);
   else if (typeof regex !== 'string') errors.push(`${at}.regex must be a string, got ${JSON.stringify(regex)}`);
   else {
+    const validFlags = typeof flags === 'string' && REGEX_FLAGS.test(flags) ? flags : '';
     try {
-      new RegExp(regex, typeof flags === 'string' && REGEX_FLAGS.test(flags) ? flags : '');
+      new RegExp(regex, validFlags);
+      // Valid JavaScript, but it must also run on the linear-time engine (linear-regex.ts).
+      const linear = compileLinearRegex(regex, validFlags);
+      if (!linear.ok) errors.push(`${at}.regex cannot be matched in guaranteed linear time: ${linear.reason}`);
     } catch (error) {
       errors.push(`${at}.regex is not a valid regular expression: ${(error as Error).message}`);
     }

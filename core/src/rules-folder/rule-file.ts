@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { parseLuaHeader } from '../model/lua-header';
+import { isLuaCatsMetaFile, parseLuaHeader } from '../model/lua-header';
 import type { LuaRuleDefinition, RuleDefinition } from '../model/rule';
 import { parsePatternRule } from '../patterns/pattern-rule-file';
 import { readRuleSource, ruleSourceProblem } from './rule-source';
@@ -40,6 +40,9 @@ export type RuleFileLoad = { ok: true; definition: RuleDefinition; text: string 
 export function luaRuleFromSource(source: string, origin: string, defaultName: string, maxSourceBytes?: number): RuleFileLoad {
   const tooLarge = ruleSourceProblem(source, maxSourceBytes);
   if (tooLarge) return { ok: false, errors: [tooLarge] };
+  // The checker stays silent on definition files (an editor may open them), so they
+  // must not pass for rules either: run, test and publish refuse them.
+  if (isLuaCatsMetaFile(source)) return { ok: false, errors: ['a LuaCATS definition file (it starts with ---@meta), not a rule'] };
   const header = parseLuaHeader(source);
   if (header.problems.length > 0) return { ok: false, errors: header.problems.map((p) => `line ${p.line + 1}: ${p.message}`) };
   const definition: LuaRuleDefinition = { ...header.metadata, kind: 'lua', name: header.metadata.name ?? defaultName, source, origin };

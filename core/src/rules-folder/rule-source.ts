@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LIMITS } from '../executor/limits';
+import { decodeUtf8 } from './utf8';
 
 /**
  * The two checks every rule source passes before anything parses or compiles it,
@@ -28,54 +29,19 @@ export function ruleSourceProblem(text: string, maxBytes: number = DEFAULT_LIMIT
   return sourceSizeProblem(Buffer.byteLength(text, 'utf8'), maxBytes);
 }
 
-/**
- * The offset of the first byte that does not start or continue a valid UTF-8
- * sequence (overlong forms, surrogates and code points past U+10FFFF are invalid,
- * as for TextDecoder's fatal mode), or -1 when all of `bytes` is valid.
- */
-export function firstInvalidUtf8(bytes: Uint8Array): number {
-  const n = bytes.length;
-  let i = 0;
-  while (i < n) {
-    const b = bytes[i] as number;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let min: number;
-    if (b >= 0xc2 && b <= 0xdf) [need, min] = [1, 0x80];
-    else if (b >= 0xe0 && b <= 0xef) [need, min] = [2, 0x800];
-    else if (b >= 0xf0 && b <= 0xf4) [need, min] = [3, 0x10000];
-    else return i;
-    if (i + need >= n) return i; // cut off at the end
-    let cp = b & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k] as number;
-      if ((c & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += need + 1;
-  }
-  return -1;
-}
-
 export type DecodedSource = { ok: true; text: string } | { ok: false; error: string };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The refusal of a file that is not UTF-8 (one wording for every command). */
+export function invalidUtf8Message(offset: number): string {
+  return `not valid UTF-8: byte ${offset} (0-based) does not start or continue a UTF-8 character; save the file as UTF-8`;
+}
 
 /** A rule file's bytes as text: refused when too large or not UTF-8 (with the byte offset). */
 export function decodeRuleSource(bytes: Uint8Array, maxBytes: number = DEFAULT_LIMITS.maxSourceBytes): DecodedSource {
   const tooLarge = sourceSizeProblem(bytes.length, maxBytes);
   if (tooLarge) return { ok: false, error: tooLarge };
-  try {
-    return { ok: true, text: utf8.decode(bytes) };
-  } catch {
-    const at = firstInvalidUtf8(bytes);
-    const byte = bytes[at] ?? 0;
-    return { ok: false, error: `invalid UTF-8 at byte ${at} (0x${byte.toString(16).padStart(2, '0')}): rule files must be UTF-8` };
-  }
+  const decoded = decodeUtf8(bytes);
+  return decoded.ok ? decoded : { ok: false, error: invalidUtf8Message(decoded.offset) };
 }
 
 /** Reads a rule file with both checks; throws the fs error (ENOENT, EISDIR, ...) as readFileSync does. */
