@@ -1,5 +1,5 @@
 /**
- * The one place that loads fengari. Two things must happen around that load:
+ * The one place that loads fengari. Three things must happen around that load:
  *
  * 1. FENGARICONF is read once, when fengari's luaconf module loads. We lower
  *    LUAI_MAXSTACK from one million slots so that a runaway recursion or
@@ -9,8 +9,13 @@
  *    doubling loop can reach gigabytes between two instruction-hook ticks. It stores
  *    its result through `lobject.setsvalue2s`, and the C API pushes strings through
  *    `lobject.pushsvalue2s`; both are looked up on the module object at call time,
- *    so wrapping them meters every string a rule creates (see `stringMeter`).
- *    fengari is pinned to 0.1.5 in package.json because of this.
+ *    so wrapping them meters every string a rule creates.
+ * 3. Our fengari patch 10-work-meter makes fengari's own hot spots (long-string
+ *    hashing and comparison, string buffers, table access from library loops,
+ *    VARARG/SETLIST) report to `llimits.luai_work`; we point it at the running
+ *    evaluation's meter.
+ *
+ * fengari is pinned to 0.1.5 in package.json because of this.
  */
 const MAX_STACK_SLOTS = 100_000;
 if (process.env.FENGARICONF === undefined) {
@@ -22,6 +27,8 @@ import fengari = require('fengari');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import lobject = require('fengari/src/lobject.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+import llimits = require('fengari/src/llimits.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import luaconf = require('fengari/src/luaconf.js');
 import { luaNumberText } from './stdlib/number-text';
 
@@ -31,18 +38,47 @@ luaconf.set_number2str(luaNumberText);
 export const { lua, lauxlib, lualib, to_luastring } = fengari;
 export type { LuaState, LuaCFunction } from 'fengari';
 
-/** Receives the byte length of each string a rule creates while metering is on. */
-export interface StringMeter {
+/** What one evaluation's account receives while metering is on (see EvaluationBudget). */
+export interface EvaluationMeter {
+  /** A string of `bytes` was created. */
   onString(bytes: number): void;
+  /** `count` steps of library work were done. */
+  steps(count: number): void;
+  /** A string buffer grows by `bytes` to hold `total` bytes. */
+  grow(bytes: number, total: number): void;
 }
 
-let activeMeter: StringMeter | null = null;
+interface WorkMeter {
+  charge: (steps: number) => void;
+  grow: (bytes: number, total: number) => void;
+}
+
+const work = (llimits as { luai_work?: WorkMeter }).luai_work;
+if (!work) throw new Error('fengari is not patched (no llimits.luai_work): run `node scripts/fengari-patches.mjs apply`');
+const idleCharge = (): void => {};
+const idleGrow = (): void => {};
+const activeCharge = (steps: number): void => activeMeter!.steps(steps);
+const activeGrow = (bytes: number, total: number): void => activeMeter!.grow(bytes, total);
+
+let activeMeter: EvaluationMeter | null = null;
 
 /** Turns metering on for the duration of one evaluation (null turns it off); returns the previous meter. */
-export function setStringMeter(meter: StringMeter | null): StringMeter | null {
+export function setMeter(meter: EvaluationMeter | null): EvaluationMeter | null {
   const previous = activeMeter;
   activeMeter = meter;
+  if (meter === null) {
+    work!.charge = idleCharge;
+    work!.grow = idleGrow;
+  } else {
+    work!.charge = activeCharge;
+    work!.grow = activeGrow;
+  }
   return previous;
+}
+
+/** Reports library work to the running evaluation, if any (for our own library functions). */
+export function chargeSteps(steps: number): void {
+  if (activeMeter !== null) activeMeter.steps(steps);
 }
 
 interface FengariTString {

@@ -27,3 +27,9 @@ declare module 'fengari/src/lobject.js' {
   const lobject: any;
   export = lobject;
 }
+
+declare module 'fengari/src/llimits.js' {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const llimits: any;
+  export = llimits;
+}

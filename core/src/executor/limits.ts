@@ -8,6 +8,8 @@ export interface ExecutorLimits {
   maxStringBytes: number;
   /** Wall-clock milliseconds per evaluation, checked inside long library calls too. */
   timeMs: number;
+  /** Largest rule source, in UTF-8 bytes, that compiles (and that a rule file may hold). */
+  maxSourceBytes: number;
 }
 
 export const DEFAULT_LIMITS: ExecutorLimits = {
@@ -15,6 +17,7 @@ export const DEFAULT_LIMITS: ExecutorLimits = {
   memoryBytes: 64 * 1024 * 1024,
   maxStringBytes: 4 * 1024 * 1024,
   timeMs: 1000,
+  maxSourceBytes: 256 * 1024,
 };
 
 /** Thrown from JS code running inside an evaluation when a limit is hit; the executor turns it into an error code. */

@@ -5,7 +5,7 @@ import type { EvaluationStats, RuleResult } from '../model/result';
 import { failedResult } from '../model/result';
 import { EvaluationBudget, HOOK_PERIOD } from './evaluation-budget';
 import type { LuaCFunction, LuaState } from './fengari-runtime';
-import { lauxlib, lua, lstr, setStringMeter, to_luastring } from './fengari-runtime';
+import { lauxlib, lua, lstr, setMeter, to_luastring } from './fengari-runtime';
 import type { ExecutorLimits } from './limits';
 import { DEFAULT_LIMITS, LimitExceeded } from './limits';
 import { ContextPusher, InternedKeys, InvalidContextError } from './push-context';
@@ -13,6 +13,7 @@ import { luaTypeNameOf, readResult } from './read-result';
 import type { PrintSink, SandboxHooks } from './sandbox';
 import { buildSandbox } from './sandbox';
 import { makePatternFunctions } from './stdlib/lua-patterns';
+import { ruleSourceProblem } from '../rules-folder/rule-source';
 
 export interface CompiledLuaRule {
   readonly chunkName: string;
@@ -39,6 +40,18 @@ interface CompiledEntry extends CompiledLuaRule {
   generation: number;
 }
 
+/** An error message longer than this is cut: `error(("x"):rep(4 * 2^20))` must not become a 4 MB reply. */
+const MAX_ERROR_BYTES = 2000;
+const utf8 = new TextDecoder();
+
+/** A Lua string as text, cut at MAX_ERROR_BYTES (invalid UTF-8 shows as U+FFFD). */
+function boundedText(bytes: Uint8Array): string {
+  if (bytes.length <= MAX_ERROR_BYTES) return utf8.decode(bytes);
+  return `${utf8.decode(bytes.subarray(0, MAX_ERROR_BYTES))}… (${bytes.length.toLocaleString('en-US')} bytes in all)`;
+}
+
+/** JS errors that mean an allocation failed. */
+const ALLOCATION_FAILED = /(array|buffer|string) length|allocation failed/i;
 /** Longest chunk name Lua shows unshortened ("=name" chunk ids are cut at 59 bytes). */
 const MAX_CHUNK_NAME = 50;
 /** Past this many slots V8 turns fengari's stack array into a slow dictionary (fengari-facts, "the stack cliff"). */
@@ -115,6 +128,9 @@ export class LuaExecutor {
   }
 
   compile(source: string, chunkName: string): CompileOutcome {
+    // Before hashing or parsing: a 50 MB source would take a minute and gigabytes to compile.
+    const tooLarge = ruleSourceProblem(source, this.limits.maxSourceBytes);
+    if (tooLarge) return { ok: false, error: { code: 'syntax-error', message: tooLarge } };
     const name = shortChunkName(chunkName);
     const checksum = sha256(source);
     const key = name + '\0' + checksum;
@@ -181,12 +197,12 @@ export class LuaExecutor {
 
       budget.reset();
       lua.lua_sethook(T, this.hook, lua.LUA_MASKCOUNT, HOOK_PERIOD);
-      setStringMeter(budget);
+      setMeter(budget);
       let status: number;
       try {
         status = lua.lua_pcall(T, 0, 1, 0);
       } finally {
-        setStringMeter(null);
+        setMeter(null);
       }
       const instructions = budget.ticks * HOOK_PERIOD + (HOOK_PERIOD - (T.hookcount as number));
       const outcome = this.finish(T, entry, status, started, instructions);
@@ -239,11 +255,11 @@ export class LuaExecutor {
   /** The error value as text, without running any of its metamethods (a looping __tostring must not hang us). */
   private errorMessage(T: LuaState, index: number): string {
     const type: number = lua.lua_type(T, index);
-    if (type === lua.LUA_TSTRING || type === lua.LUA_TNUMBER) return lua.lua_tojsstring(T, index) as string;
+    if (type === lua.LUA_TSTRING || type === lua.LUA_TNUMBER) return boundedText(lua.lua_tolstring(T, index) as Uint8Array);
     if (type === lua.LUA_TTABLE) {
       lua.lua_pushstring(T, lstr('message'));
       lua.lua_rawget(T, index < 0 ? index - 1 : index);
-      const message = lua.lua_type(T, -1) === lua.LUA_TSTRING ? (lua.lua_tojsstring(T, -1) as string) : null;
+      const message = lua.lua_type(T, -1) === lua.LUA_TSTRING ? boundedText(lua.lua_tolstring(T, -1) as Uint8Array) : null;
       lua.lua_pop(T, 1);
       if (message !== null) return `error object: ${message}`;
     }
@@ -253,7 +269,7 @@ export class LuaExecutor {
   private classifyNativeError(error: unknown): EvaluationError {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof RangeError && /call stack/i.test(message)) return { code: 'runtime-error', message: 'stack overflow (the rule recursed too deeply)' };
-    if (error instanceof RangeError && /(array|buffer|string) length|allocation failed/i.test(message)) return { code: 'memory-limit', message: `memory limit exceeded: ${message}` };
+    if (error instanceof RangeError && ALLOCATION_FAILED.test(message)) return { code: 'memory-limit', message: `memory limit exceeded: ${message}` };
     return { code: 'internal-error', message: `internal error: ${message}` };
   }
 
@@ -290,12 +306,18 @@ export class LuaExecutor {
     const envMetaRef = buildSandbox(L, hooks);
     const atNativeError: LuaCFunction = (L1) => {
       const error: unknown = lua.lua_touserdata(L1, -1);
-      if (!(error instanceof LimitExceeded)) this.nativeError = error;
+      if (error instanceof RangeError && ALLOCATION_FAILED.test(error.message)) {
+        // Out of JS memory inside a VM operation: the rule's doing, so its memory limit
+        // (recorded, so pcall cannot swallow it), not a broken state.
+        this.budget.exceeded ??= new LimitExceeded('memory-limit', `memory limit exceeded: ${error.message}`);
+      } else if (!(error instanceof LimitExceeded)) {
+        this.nativeError = error;
+      }
       const text = error instanceof Error ? error.message : String(error);
       // The budget may already be spent: creating the error message must not trip it again.
-      const meter = setStringMeter(null);
+      const meter = setMeter(null);
       lua.lua_pushstring(L1, to_luastring(text));
-      setStringMeter(meter);
+      setMeter(meter);
       return 1;
     };
     lua.lua_atnativeerror(L, atNativeError);

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isLuaCatsMetaFile, parseLuaHeader } from '../model/lua-header';
 import type { LuaRuleDefinition, RuleDefinition } from '../model/rule';
 import { parsePatternRule } from '../patterns/pattern-rule-file';
-import { decodeUtf8 } from './utf8';
+import { readRuleSource, ruleSourceProblem } from './rule-source';
 
 /** File names of the rules folder (CONTRACTS). */
 export const LUA_RULE_SUFFIX = '.lua';
@@ -38,7 +37,9 @@ export function defaultRuleName(path: string): string {
 export type RuleFileLoad = { ok: true; definition: RuleDefinition; text: string } | { ok: false; errors: string[] };
 
 /** Builds a Lua rule definition from source; header problems are load errors. */
-export function luaRuleFromSource(source: string, origin: string, defaultName: string): RuleFileLoad {
+export function luaRuleFromSource(source: string, origin: string, defaultName: string, maxSourceBytes?: number): RuleFileLoad {
+  const tooLarge = ruleSourceProblem(source, maxSourceBytes);
+  if (tooLarge) return { ok: false, errors: [tooLarge] };
   // The checker stays silent on definition files (an editor may open them), so they
   // must not pass for rules either: run, test and publish refuse them.
   if (isLuaCatsMetaFile(source)) return { ok: false, errors: ['a LuaCATS definition file (it starts with ---@meta), not a rule'] };
@@ -48,19 +49,22 @@ export function luaRuleFromSource(source: string, origin: string, defaultName: s
   return { ok: true, definition, text: source };
 }
 
-/** Reads a `.lua` or `.rule.json` file into a rule definition, or says what is wrong with it. */
-export function loadRuleFile(path: string): RuleFileLoad {
+/**
+ * Reads a `.lua` or `.rule.json` file into a rule definition, or says what is wrong
+ * with it (also: larger than `maxSourceBytes`, or not UTF-8, with the byte offset).
+ */
+export function loadRuleFile(path: string, maxSourceBytes?: number): RuleFileLoad {
   let text: string;
   try {
-    const decoded = decodeUtf8(readFileSync(path));
-    if (!decoded.ok) return { ok: false, errors: [`not valid UTF-8: byte ${decoded.offset} (0-based) does not start or continue a UTF-8 character; save the file as UTF-8`] };
-    text = decoded.text;
+    const read = readRuleSource(path, maxSourceBytes);
+    if (!read.ok) return { ok: false, errors: [read.error] };
+    text = read.text;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { ok: false, errors: [code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a rule file' : `cannot read: ${(error as Error).message}`] };
   }
   const kind = ruleFileKind(path);
-  if (kind === 'lua') return luaRuleFromSource(text, path, defaultRuleName(path));
+  if (kind === 'lua') return luaRuleFromSource(text, path, defaultRuleName(path), maxSourceBytes);
   if (kind === 'pattern') {
     const parsed = parsePatternRule(text, path, defaultRuleName(path));
     return parsed.ok ? { ok: true, definition: parsed.definition, text } : parsed;

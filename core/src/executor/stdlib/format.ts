@@ -51,26 +51,40 @@ function isDigit(byte: number | undefined): boolean {
 /** Splits a format into literal text and items, as str_format and scanformat walk it. */
 function parse(format: Uint8Array): Piece[] {
   const pieces: Piece[] = [];
-  let text: number[] = [];
-  const flush = () => {
-    if (text.length > 0) pieces.push(Uint8Array.from(text));
+  // Literal text is kept as slices of the format, joined once per run: a JS array of
+  // its bytes cost 8 bytes or more a byte (a 4 MiB format held 100 MB; issue 10).
+  let text: Uint8Array[] = [];
+  let runStart = 0;
+  const flush = (end: number) => {
+    if (end > runStart) text.push(format.subarray(runStart, end));
+    let length = 0;
+    for (const slice of text) length += slice.length;
+    if (length > 0) {
+      const joined = new Uint8Array(length);
+      let at = 0;
+      for (const slice of text) {
+        joined.set(slice, at);
+        at += slice.length;
+      }
+      pieces.push(joined);
+    }
     text = [];
   };
   let i = 0;
   while (i < format.length) {
     const byte = format[i] as number;
     if (byte !== PERCENT) {
-      text.push(byte);
       i++;
       continue;
     }
     i++;
     if (format[i] === PERCENT) {
-      text.push(PERCENT);
+      text.push(format.subarray(runStart, i)); // the text and one '%'
       i++;
+      runStart = i;
       continue;
     }
-    flush();
+    flush(i - 1);
     const spec: Spec = { conv: 0, left: false, plus: false, space: false, alternate: false, zero: false, width: 0, precision: -1, bare: false, error: null };
     const start = i;
     while (i < format.length && FLAG_CHARS.includes(String.fromCharCode(format[i] as number))) {
@@ -103,9 +117,10 @@ function parse(format: Uint8Array): Piece[] {
     spec.bare = i === start;
     spec.conv = i < format.length ? (format[i] as number) : 0;
     i++;
+    runStart = i;
     pieces.push(spec);
   }
-  flush();
+  flush(format.length);
   return pieces;
 }
 

@@ -112,21 +112,46 @@ function classEnd(ms: MatchState, p: number): number {
     return p + 1;
   }
   if (c === LBRACKET) {
+    const start = p;
     if (pat[p] === CARET) p++;
     do {
       // Look for the closing ']'; the first character of the set may be a ']'.
-      if (p >= ms.patEnd) throw new PatternError("malformed pattern (missing ']')");
+      if (p >= ms.patEnd) {
+        chargeSetScan(ms.meter, p - start);
+        throw new PatternError("malformed pattern (missing ']')");
+      }
       const d = pat[p++];
       if (d === L_ESC && p < ms.patEnd) p++; // skip escapes such as '%]'
     } while (pat[p] !== RBRACKET);
+    chargeSetScan(ms.meter, p - start);
     return p + 1;
   }
   return p;
 }
 
+/**
+ * A set is scanned element by element, so a long one is many steps, not one: a
+ * 200 KB set tried against each byte of a long subject would otherwise run for
+ * minutes on a tiny step count. One step per byte scanned beyond the first few
+ * (measured: scanning a set byte costs about what a match step does).
+ */
+const FREE_SET_BYTES = 8;
+function chargeSetScan(meter: StepMeter, bytes: number): void {
+  if (bytes <= FREE_SET_BYTES) return;
+  meter.count += bytes;
+  if (meter.count >= STEP_CHUNK) meter.flush();
+}
+
 /** Does byte `c` match the set `[...]` spanning pat[p] ('[') to pat[ec] (']')? */
 function matchBracketClass(ms: MatchState, c: number, p: number, ec: number): boolean {
-  const pat = ms.pat;
+  const start = p;
+  const result = scanBracketClass(ms.pat, c, p, ec);
+  // Charged as if the whole set was scanned: cheap, and exact for the costly case (no match).
+  chargeSetScan(ms.meter, ec - start);
+  return result;
+}
+
+function scanBracketClass(pat: Uint8Array, c: number, p: number, ec: number): boolean {
   let sig = true;
   if (pat[p + 1] === CARET) {
     sig = false;
