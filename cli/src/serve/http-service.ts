@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RuleEngine, EngineResult, CategoryResult } from '../../../core/src/engine/rule-engine';
 import type { ServiceMetrics } from './metrics';
 import { HttpError, readJsonBody } from './read-body';
+import { EvaluationQueue } from './evaluation-queue';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -24,6 +25,10 @@ export interface ServiceOptions {
   /** Admin: fetch every live rule from the store now. */
   reload(): Promise<unknown>;
   status(): Promise<unknown>;
+  /** Wall-clock budget of one evaluation request, shared by the rules of a category (ms). */
+  requestTimeMs: number;
+  /** Told when an evaluation starts and ends (the watchdog). */
+  onBusy?(busy: boolean): void;
 }
 
 const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
@@ -32,6 +37,8 @@ const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
 export function createService(options: ServiceOptions) {
   const { engine, logger, metrics } = options;
   let inFlight = 0;
+  const queue = new EvaluationQueue(options.onBusy);
+  const timeBudgetMs = options.requestTimeMs;
   const adminToken = options.adminToken ? Buffer.from(options.adminToken) : undefined;
 
   function send(res: ServerResponse, status: number, body: unknown, route: string, correlationId?: string): void {
@@ -54,6 +61,7 @@ export function createService(options: ServiceOptions) {
     metrics.evaluations.inc({ rule: result.rule, decision: result.decision });
     if (result.error) metrics.errors.inc({ rule: result.rule, code: result.error.code });
     if (result.cached) metrics.cacheHits.inc({ rule: result.rule });
+    if (result.shortCircuited) metrics.shortCircuits.inc({ rule: result.rule });
   }
 
   function resultBody(result: EngineResult | CategoryResult, correlationId: string): Record<string, unknown> {
@@ -83,7 +91,7 @@ export function createService(options: ServiceOptions) {
         sendError(res, 404, 'category-not-found', `no rules in category '${target.category}'`, route, correlationId, { decision: 'escalated', confidence: 0, reasoning: 'No rules available for category' });
         return;
       }
-      const category = engine.evaluateCategory(target.category, context, { correlationId });
+      const category = await queue.run(() => engine.evaluateCategory(target.category, context, { correlationId, timeBudgetMs }));
       category.results.forEach(record);
       result = category;
     } else {
@@ -91,7 +99,7 @@ export function createService(options: ServiceOptions) {
         sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
         return;
       }
-      result = engine.evaluateRule(target.rule, context, { correlationId });
+      result = await queue.run(() => engine.evaluateRule(target.rule, context, { correlationId, timeBudgetMs }));
       record(result);
     }
     const invalid = 'results' in result ? result.results.find((r) => r.error?.code === 'invalid-context') : result.error?.code === 'invalid-context' ? result : undefined;

@@ -1,0 +1,50 @@
+/**
+ * Evaluations are synchronous (Fengari runs on this thread), so while one runs
+ * nothing else does: no /healthz, no signal handler. Two things keep `serve`
+ * responsive (docs/decisions.md, "serve stays responsive"):
+ *  - each request has a wall-clock budget shared by its rules (RuleEngine's
+ *    timeBudgetMs), so one evaluation holds the thread for at most that long;
+ *  - evaluations run one per event-loop turn from this queue, so requests that arrive
+ *    together do not run back to back: between two evaluations the loop polls
+ *    sockets, and a /healthz (answered at once, never queued) is served in between.
+ * The queue also tells the watchdog when an evaluation started (see watchdog.ts).
+ */
+export class EvaluationQueue {
+  private readonly jobs: (() => void)[] = [];
+  private scheduled = false;
+
+  constructor(private readonly onBusy: (busy: boolean) => void = () => undefined) {}
+
+  get length(): number {
+    return this.jobs.length;
+  }
+
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.jobs.push(() => {
+        this.onBusy(true);
+        try {
+          resolve(fn());
+        } catch (error) {
+          reject(error as Error);
+        } finally {
+          this.onBusy(false);
+        }
+      });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.jobs.length === 0) return;
+    this.scheduled = true;
+    // setImmediate, not a microtask: the poll phase (new connections, /healthz) runs
+    // between two immediates queued one after the other.
+    setImmediate(() => {
+      this.scheduled = false;
+      const job = this.jobs.shift();
+      job?.();
+      this.schedule();
+    });
+  }
+}
