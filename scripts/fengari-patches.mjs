@@ -14,7 +14,7 @@
 // Only needs Node and `diff` (diffutils, on every Debian) for `save`.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,11 @@ if (command === 'apply') {
   build(join(PACKAGE, 'src'), names);
   writeFileSync(MARKER, JSON.stringify({ patches: names, digest: digest(names) }, null, 2) + '\n');
   console.log(`fengari-patches: fengari ${PINNED} with ${names.length ? names.join(', ') : 'no patches'}`);
+  // npm trusts node_modules/.package-lock.json only while it is newer than every package
+  // folder; patching after npm wrote it made it stale, and then every `npx lua-rules`
+  // re-read the whole node_modules tree (about a second). Re-date it after patching.
+  const hidden = join(ROOT, 'node_modules', '.package-lock.json');
+  if (existsSync(hidden)) utimesSync(hidden, new Date(), new Date());
 } else if (command === 'save') {
   if (!arg || !/^[0-9]{2}-[a-z0-9-]+$/.test(arg)) fail('save needs a name like 10-table-budget');
   ensurePristine();

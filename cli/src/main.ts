@@ -43,19 +43,20 @@ export async function main(argv: string[], given: CommandIO = processIO()): Prom
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
-    const command = topic ? findCommand(topic) : undefined;
-    io.stdout((command ? command.help : usage()) + '\n');
+    const entry = topic ? findCommand(topic) : undefined;
+    io.stdout((entry ? (await entry.load()).help : usage()) + '\n');
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     io.stdout(VERSION + '\n');
     return EXIT.ok;
   }
-  const command = findCommand(name);
-  if (!command) {
+  const entry = findCommand(name);
+  if (!entry) {
     io.stderr(`lua-rules: unknown command '${name}'${didYouMeanSuffix(name, COMMANDS.map((c) => c.name))}; run 'lua-rules --help' for the list\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.help + '\n');
     return EXIT.ok;

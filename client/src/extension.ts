@@ -9,6 +9,7 @@ import { runOnFixture } from './commands/run-on-fixture';
 import { approve, convertPatternRule, publishRule, rollback, showHistory } from './commands/store-commands';
 import type { StoreCommandContext } from './commands/store-commands';
 import { createLanguageClient } from './language-client';
+import { LualsIntegration } from './luals-offer';
 import { RulesView } from './rules-view';
 import { StoreSecrets } from './secrets';
 import { ServerApi } from './server-api';
@@ -41,6 +42,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   const tests = new FixtureTests(api);
   context.subscriptions.push(output, runs, statusBar, rulesView, tests);
   context.subscriptions.push(vscode.window.registerTreeDataProvider('luaRules.rules', rulesView));
+  const luals = new LualsIntegration(context, output);
+  context.subscriptions.push(luals.start());
   context.subscriptions.push(vscode.workspace.registerFileSystemProvider(VERSION_SCHEME, new VersionFileSystem(api), { isReadonly: true, isCaseSensitive: true }));
 
   let runtimeDescription = '';
@@ -141,6 +144,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   register('luaRules.convertPatternRule', (arg) => convertPatternRule(api, arg));
   register('luaRules.refreshRules', () => rulesView.refresh());
   register('luaRules.restartServer', () => restart());
+  register('luaRules.configureLuals', () => luals.configure());
   // The secret's change event restarts the server with the new password.
   register('luaRules.setStorePassword', () => secrets.prompt());
   register('luaRules.showStoreStatus', async () => {

@@ -21,8 +21,8 @@ test('schema problems point at the value or the key at fault', () => {
   assert.deepEqual(
     checkJsonFile(text, 'fixtures').findings.map((f) => [f.range, f.message]),
     [
-      [range(2, 58, 2, 67), 'fixtures[0].expect.decision must be one of "autonomous", "collaborative", "escalated"'],
-      [range(2, 69, 2, 81), 'fixtures[0].expect has an unknown property "confidance"; remove it or check its spelling'],
+      [range(2, 58, 2, 67), 'fixtures[0].expect.decision must be one of "autonomous", "collaborative", "escalated", got "approve"'],
+      [range(2, 69, 2, 81), 'fixtures[0].expect has an unknown property "confidance" (did you mean "confidence"?)'],
       [range(3, 4, 3, 5), 'fixtures[1] is missing "name"'],
     ],
   );
@@ -34,10 +34,10 @@ test('pattern rules: a metric pattern without threshold, a weight out of range',
     checkJsonFile(text, 'pattern-rule').findings.map((f) => [f.code, f.range, f.message]),
     [
       ['invalid-pattern-rule', range(0, 34, 0, 35), 'patterns[0] is missing "threshold"'],
-      ['invalid-pattern-rule', range(0, 87, 0, 90), 'patterns[0].weight must be <= 1'],
+      ['invalid-pattern-rule', range(0, 87, 0, 90), 'patterns[0].weight must be <= 1, got 1.5'],
     ],
   );
-  assert.deepEqual(checkJsonFile('[]', 'pattern-rule').findings.map((f) => f.message), ['the file must be object']);
+  assert.deepEqual(checkJsonFile('[]', 'pattern-rule').findings.map((f) => f.message), ['the file must be object, got an array']);
 });
 
 test('what the schema cannot say comes from the shared validators: duplicate names, a regex that does not compile', () => {

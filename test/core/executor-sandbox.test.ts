@@ -167,8 +167,11 @@ describe('executor: contexts', () => {
   it('nested objects become tables and arrays 1-based sequences', () => {
     assert.equal(echo('context.a.b[1] .. "," .. context.a.b[3] .. "," .. #context.a.b', { a: { b: ['x', 'y', 'z'] } }), 'x,z,3');
   });
-  it('integers stay integers and fractions floats (fengari has 32-bit integers)', () => {
-    assert.equal(echo('"v" .. context.n .. " " .. math.type(context.n) .. " " .. math.type(context.f) .. " " .. math.type(context.big)', { n: 42, f: 42.5, big: 2 ** 40 }), 'v42 integer float float');
+  it('integers stay integers (exact up to 2^53) and fractions floats', () => {
+    assert.equal(echo('"v" .. context.n .. " " .. math.type(context.n) .. " " .. math.type(context.f) .. " " .. math.type(context.big) .. " " .. math.type(context.huge)', { n: 42, f: 42.5, big: 2 ** 40, huge: 2 ** 60 }), 'v42 integer float integer float');
+  });
+  it('integer sums past 2^31 are exact (issue 11: no silent 32-bit wrap)', () => {
+    assert.equal(echo('tostring(context.a + context.b) .. " " .. tostring(context.a + context.b > 2000000000) .. " " .. string.format("%d", context.ts)', { a: 2_000_000_000, b: 500_000_000, ts: 1_700_000_000_000 }), '2500000000 true 1700000000000');
   });
   it('null becomes nil', () => {
     assert.equal(echo('tostring(context.missing) .. tostring(context.list[2]) .. tostring(context.list[3])', { missing: null, list: [1, null, 3] }), 'nilnil3');

@@ -22,7 +22,11 @@ import type { PgServer } from '../store/pg-harness';
 import { ARTIFACTS, REPO, installExtension, launchBrowser, listExtensions, requireE2eTools, runExtensionTests, startCodeServer, testWorkbenchUrl } from './code-server';
 import type { CodeServer } from './code-server';
 
-const SCRATCH = join(REPO, '.vscode-test', 'run');
+/**
+ * Scratch space of one run, inside this checkout's out/ (gitignored): .vscode-test/ may
+ * be a link shared by several checkouts, and two runs must not wipe each other's files.
+ */
+const SCRATCH = process.env['LUA_RULES_E2E_SCRATCH'] ?? join(REPO, 'out', 'e2e-run');
 const SHOTS = join(ARTIFACTS, 'e2e');
 const VSIX = join(REPO, 'lua-rules.vsix');
 /** The .vsix must stay small: bundles, better-sqlite3's addon, schemas, grammar, snippets, docs. */

@@ -78,15 +78,12 @@ describe('store commands on SQLite', () => {
     assert.match(out.stderr, /error missing-return/);
   });
 
-  test('bad input: missing file, no category, bad flags, no author', async () => {
+  test('bad input: missing file, no category, bad flags', async () => {
     assert.equal((await run(['publish', 'nope.lua', '--store', store(), '--author', 'a'])).code, 2);
     write('nocat.lua', 'return { decision = "escalated", confidence = 0.1, reasoning = "x" }\n');
     const nocat = await run(['publish', 'nocat.lua', '--store', store(), '--author', 'a']);
     assert.equal(nocat.code, 2);
     assert.match(nocat.stderr, /no category/);
-    const noAuthor = await run(['publish', 'nocat.lua', '--store', store()]);
-    assert.equal(noAuthor.code, 2);
-    assert.match(noAuthor.stderr, /--author NAME is required/);
     assert.equal((await run(['history', '--store', store()])).code, 2);
     assert.equal((await run(['rollback', 'x', '--to', 'zero', '--store', store(), '--author', 'a'])).code, 2);
     assert.equal((await run(['approve', 'x', '--version', '1', '--store', store(), '--author', 'a', '--bogus'])).code, 2);

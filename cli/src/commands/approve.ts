@@ -1,10 +1,10 @@
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { parseCommandArgs } from '../args';
-import { STORE_FLAGS, STORE_HELP, requiredFlag, storeUrl, versionFlag, withStore } from './store-common';
+import { STORE_FLAGS, STORE_HELP, authorFlag, storeUrl, versionFlag, withStore } from './store-common';
 import { displayText } from '../../../core/src/util/display-text';
 
-const HELP = `Usage: lua-rules approve <rule> --version <n> --store URL --author NAME
+const HELP = `Usage: lua-rules approve <rule> --version <n> --store URL [--author NAME]
 
 Approves a pending version of a rule whose consensus is n > 0. The version goes
 live once n distinct people other than its author have approved it; running
@@ -12,7 +12,8 @@ engines then reload it.
 
 Options:
   --version <n>       the pending version to approve (see 'lua-rules history')
-  --author NAME       who approves (not the version's author; once per person)
+  --author NAME       who approves (default: the OS user; not the version's
+                      author; once per person)
 ${STORE_HELP}
 
 Exit codes: 0 approved; 1 refused (own version, approved twice, not pending) or
@@ -25,10 +26,10 @@ export const approveCommand: Command = {
   async run(argv, io) {
     const args = parseCommandArgs('approve', argv, { ...STORE_FLAGS, version: { type: 'string' }, author: { type: 'string' } });
     const [rule, extra] = args.positionals;
-    if (rule === undefined) throw new UsageError('approve: which rule? usage: lua-rules approve <rule> --version <n> --store URL --author NAME');
+    if (rule === undefined) throw new UsageError('approve: which rule? usage: lua-rules approve <rule> --version <n> --store URL [--author NAME]');
     if (extra !== undefined) throw new UsageError(`approve: one rule at a time (got '${extra}' too)`);
     const version = versionFlag('approve', args, 'version');
-    const author = requiredFlag('approve', args, 'author', 'NAME');
+    const author = authorFlag(args, io);
     const url = storeUrl('approve', args, io);
     return withStore('approve', url, io, async (store) => {
       const out = await store.approve(rule, version, author);

@@ -1,20 +1,35 @@
 import type { Command } from '../command';
-import { checkCommand } from './check';
-import { convertCommand } from './convert';
-import { demoCommand } from './demo';
-import { lspCommand } from './lsp';
-import { approveCommand } from './approve';
-import { historyCommand } from './history';
-import { migrateCommand } from './migrate';
-import { publishCommand } from './publish';
-import { rollbackCommand } from './rollback';
-import { runCommand } from './run';
-import { serveCommand } from './serve';
-import { testCommand } from './test';
 
-/** Every `lua-rules` subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand, demoCommand, runCommand, testCommand, checkCommand, convertCommand, publishCommand, historyCommand, rollbackCommand, approveCommand, migrateCommand, lspCommand];
+/**
+ * Every `lua-rules` subcommand, in the order `--help` lists them. A command's module is
+ * loaded only when that command runs: `--version` and `--help` load none, and `run`
+ * does not pay for the checker, the store drivers or the language server
+ * (bench/cli-startup.ts measures it). The summary is repeated here so `--help` needs
+ * no module; a test checks each one against its command.
+ */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
 
-export function findCommand(name: string): Command | undefined {
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'serve', summary: 'run the rule engine service: HTTP API over the store, hot reload', load: async () => (await import('./serve.js')).serveCommand },
+  { name: 'demo', summary: 'load the example rules, run their fixtures and evaluate each category', load: async () => (await import('./demo.js')).demoCommand },
+  { name: 'run', summary: 'evaluate one rule on a context (a JSON file, stdin or a fixture)', load: async () => (await import('./run.js')).runCommand },
+  { name: 'test', summary: 'run every fixture of the rules under the given paths', load: async () => (await import('./test.js')).testCommand },
+  { name: 'check', summary: 'Check rules, pattern rules and fixture files against the rule contract', load: async () => (await import('./check.js')).checkCommand },
+  { name: 'convert', summary: 'print a Lua rule equivalent to a pattern rule (*.rule.json)', load: async () => (await import('./convert.js')).convertCommand },
+  { name: 'publish', summary: 'check, test and publish rules to the store as new versions', load: async () => (await import('./publish.js')).publishCommand },
+  { name: 'history', summary: "list a stored rule's versions, newest first", load: async () => (await import('./history.js')).historyCommand },
+  { name: 'rollback', summary: "bring back an old version's content as a new version", load: async () => (await import('./rollback.js')).rollbackCommand },
+  { name: 'approve', summary: 'approve a pending rule version (consensus)', load: async () => (await import('./approve.js')).approveCommand },
+  { name: 'migrate', summary: 'create or update the rule store schema (SQLite or PostgreSQL)', load: async () => (await import('./migrate.js')).migrateCommand },
+  { name: 'lsp', summary: 'Run the language server (LSP over stdio)', load: async () => (await import('./lsp.js')).lspCommand },
+  { name: 'init', summary: 'create a new rules project: an example rule, fixtures, schema, editor set-up', load: async () => (await import('./init.js')).initCommand },
+  { name: 'luals', summary: 'write LuaLS definitions and .luarc.json from the context schema and the sandbox', load: async () => (await import('./luals.js')).lualsCommand },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name);
 }

@@ -10,10 +10,10 @@ import type { RuleDefinition } from '../../../core/src/model/rule';
 import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
 import { loadRuleFile } from '../../../core/src/rules-folder/rule-file';
 import { ConflictError, InvalidRuleError, toStorable, type GateVerdict, type PublishOutcome } from '../../../store/src';
-import { STORE_FLAGS, STORE_HELP, requiredFlag, stateLabel, storeUrl, withStore } from './store-common';
+import { STORE_FLAGS, STORE_HELP, authorFlag, stateLabel, storeUrl, withStore } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
-const HELP = `Usage: lua-rules publish <files or folders...> --store URL --author NAME [--message TEXT] [--json]
+const HELP = `Usage: lua-rules publish <files or folders...> --store URL [--author NAME] [--message TEXT] [--json]
 
 Publishes rules (*.lua, *.rule.json) to the store. Each rule must pass the gate
 first: the contract checks report no error and every fixture in its
@@ -26,7 +26,7 @@ If someone publishes the same rule between this command reading the store and
 writing to it, that rule is refused with a conflict and nothing of it is written.
 
 Options:
-  --author NAME       who publishes (required)
+  --author NAME       who publishes (default: the OS user)
   --message TEXT      what changed and why
   --base-version N    publish on top of version N (default: the latest version when
                       the command starts); a different latest version is a conflict
@@ -101,8 +101,8 @@ export const publishCommand: Command = {
   help: HELP,
   async run(argv, io) {
     const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' } });
-    if (args.positionals.length === 0) throw new UsageError('publish: which rules? usage: lua-rules publish <files...> --store URL --author NAME');
-    const author = requiredFlag('publish', args, 'author', 'NAME');
+    if (args.positionals.length === 0) throw new UsageError('publish: which rules? usage: lua-rules publish <files...> --store URL [--author NAME]');
+    const author = authorFlag(args, io);
     const message = stringFlag(args, 'message');
     const baseText = stringFlag(args, 'base-version');
     const base = baseText === undefined ? undefined : Number(baseText);

@@ -1,10 +1,10 @@
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { parseCommandArgs, stringFlag } from '../args';
-import { STORE_FLAGS, STORE_HELP, requiredFlag, stateLabel, storeUrl, versionFlag, withStore } from './store-common';
+import { STORE_FLAGS, STORE_HELP, authorFlag, stateLabel, storeUrl, versionFlag, withStore } from './store-common';
 import { displayText } from '../../../core/src/util/display-text';
 
-const HELP = `Usage: lua-rules rollback <rule> --to <version> --store URL --author NAME [--message TEXT]
+const HELP = `Usage: lua-rules rollback <rule> --to <version> --store URL [--author NAME] [--message TEXT]
 
 Writes a new version of the rule with an old version's content (history is never
 rewritten). The new version goes live at once, or waits for approvals when the rule
@@ -12,7 +12,7 @@ has a consensus; running engines reload it.
 
 Options:
   --to <version>      the version whose content comes back
-  --author NAME       who rolls back
+  --author NAME       who rolls back (default: the OS user)
   --message TEXT      why (default: "rollback to version <n>")
 ${STORE_HELP}
 
@@ -26,10 +26,10 @@ export const rollbackCommand: Command = {
   async run(argv, io) {
     const args = parseCommandArgs('rollback', argv, { ...STORE_FLAGS, to: { type: 'string' }, author: { type: 'string' }, message: { type: 'string' } });
     const [rule, extra] = args.positionals;
-    if (rule === undefined) throw new UsageError('rollback: which rule? usage: lua-rules rollback <rule> --to <version> --store URL --author NAME');
+    if (rule === undefined) throw new UsageError('rollback: which rule? usage: lua-rules rollback <rule> --to <version> --store URL [--author NAME]');
     if (extra !== undefined) throw new UsageError(`rollback: one rule at a time (got '${extra}' too)`);
     const to = versionFlag('rollback', args, 'to');
-    const author = requiredFlag('rollback', args, 'author', 'NAME');
+    const author = authorFlag(args, io);
     const message = stringFlag(args, 'message');
     const url = storeUrl('rollback', args, io);
     return withStore('rollback', url, io, async (store) => {

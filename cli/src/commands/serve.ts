@@ -5,7 +5,7 @@ import { resolve, relative } from 'node:path';
 import pino from 'pino';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
-import { numberFlag, parseCommandArgs, stringFlag } from '../args';
+import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
 import { STORE_HELP, openCommandStore } from './store-common';
 import { publishCommand } from './publish';
 import { redactSecret, redactText, secretsOfUrl, StoreEngine } from '../../../store/src';
@@ -16,6 +16,7 @@ import { startWatchdog } from '../serve/watchdog';
 import { answerClientError } from '../serve/client-error';
 import type { RuleEngine } from '../../../core/src/engine/rule-engine';
 import { displayText } from '../../../core/src/util/display-text';
+import { watchAncestors } from '../serve/parent-watch';
 
 export const DEFAULT_STORE = 'sqlite:.lua-rules/rules.db';
 
@@ -50,6 +51,8 @@ ${STORE_HELP}
   --cache-max-bytes N result cache bound in bytes, all rules together (default 67108864)
   --grace-ms N        on SIGTERM/SIGINT, how long in-flight requests may finish; then
                       the process exits regardless (default 10000)
+  --exit-with-parent  stop (as on SIGTERM) when the process that started it exits,
+                      e.g. \`npm start\` killed by its PID (npm start sets it)
 
 Logs are JSON lines (pino) on stdout, each request's correlation id included
 (send X-Correlation-Id to choose it). SIGINT/SIGTERM finish in-flight requests,
@@ -77,6 +80,7 @@ export const serveCommand: Command = {
       'breaker-cooldown-ms': { type: 'string' },
       'cache-max-bytes': { type: 'string' },
       'grace-ms': { type: 'string' },
+      'exit-with-parent': { type: 'boolean' },
     });
     if (args.positionals.length > 0) throw new UsageError(`serve: unexpected argument '${args.positionals[0]}'`);
     const url = stringFlag(args, 'store') ?? (io.env.LUA_RULES_STORE?.trim() || DEFAULT_STORE);
@@ -95,6 +99,7 @@ export const serveCommand: Command = {
     const level = stringFlag(args, 'log-level') ?? 'info';
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const seed = stringFlag(args, 'seed');
+    const exitWithParent = booleanFlag(args, 'exit-with-parent');
     const seedFiles = seed === undefined ? undefined : collectRuleFiles([resolve(io.cwd, seed)]);
     if (seedFiles && seedFiles.missing.length > 0) throw new UsageError(`serve: --seed folder not found: ${seed}`);
 
@@ -263,6 +268,7 @@ export const serveCommand: Command = {
       const onTerm = (): void => shutdown('SIGTERM');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
+      if (exitWithParent) watchAncestors((pid) => shutdown(`parent process ${pid} exited`));
     });
   },
 };
@@ -282,8 +288,9 @@ function banner(base: string, store: string, storeArg: string, rules: { name: st
     `  curl -s ${base}/v1/rules`,
     'Publish a change; this engine picks it up live:',
     `  (edit rules/epic_wsjf_validation.lua)`,
-    `  npx lua-rules publish rules/epic_wsjf_validation.lua --store ${storeFlag} --author "$USER" --message "what changed"`,
-    `Health and metrics: ${base}/healthz  ${base}/metrics     Stop: Ctrl+C`,
+    `  npx lua-rules publish rules/epic_wsjf_validation.lua --store ${storeFlag} --message "what changed"`,
+    `Health and metrics: ${base}/healthz  ${base}/metrics`,
+    `Stop: Ctrl+C, or kill ${process.pid} (this server's PID)`,
     '',
   ].join('\n');
 }

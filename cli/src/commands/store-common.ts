@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { CommandIO } from '../command';
 import { EXIT, UsageError } from '../command';
 import type { ParsedArgs } from '../args';
@@ -35,6 +36,31 @@ export function requiredFlag(command: string, args: ParsedArgs, name: string, wh
   const value = stringFlag(args, name);
   if (value === undefined || value.trim() === '') throw new UsageError(`${command}: --${name} ${what} is required; see 'lua-rules ${command} --help'`);
   return value.trim();
+}
+
+/**
+ * Who publishes, rolls back or approves: `--author NAME`, else the OS user. An empty
+ * `--author ""` counts as not given: it is what `--author "$USER"` becomes where $USER
+ * is unset (containers, CI), and the OS still knows who is running the command.
+ */
+export function authorFlag(args: ParsedArgs, io: CommandIO): string {
+  const given = stringFlag(args, 'author')?.trim();
+  return given || defaultAuthor(io.env);
+}
+
+/** The OS user name (the passwd entry, not $USER), then $USER/$LOGNAME/$USERNAME, then the uid. */
+export function defaultAuthor(env: NodeJS.ProcessEnv): string {
+  try {
+    const name = userInfo().username.trim();
+    if (name) return name;
+  } catch {
+    // No passwd entry for this uid (a container run with an arbitrary --user): fall through.
+  }
+  for (const key of ['USER', 'LOGNAME', 'USERNAME']) {
+    const value = env[key]?.trim();
+    if (value) return value;
+  }
+  return typeof process.getuid === 'function' ? `uid-${process.getuid()}` : 'unknown';
 }
 
 export function versionFlag(command: string, args: ParsedArgs, name: string): number {

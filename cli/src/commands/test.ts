@@ -20,7 +20,8 @@ is 'N passed, N failed'.
 
 Options:
   --json              print a JSON report on stdout (the summary line goes to stderr)
-  --filter TEXT       only fixtures whose rule or fixture name contains TEXT
+  --filter TEXT       only fixtures whose rule or fixture name contains TEXT (files
+                      with none are left out; none at all is exit 2)
   --instructions N    the instruction budget per evaluation (default 1,000,000)
 
 Exit codes: 0 every fixture passed; 1 a fixture failed; 2 bad usage, a path that
@@ -33,6 +34,8 @@ interface FileReport {
   errors: string[];
   fixtures: FixtureOutcome[];
   hasFixtureFile: boolean;
+  /** --filter selected none of its fixtures: the file is left out of the report. */
+  filteredOut?: boolean;
 }
 
 export const testCommand: Command = {
@@ -68,12 +71,17 @@ export const testCommand: Command = {
       }
     }
     const inputErrors = reports.filter((r) => r.errors.length > 0).length;
+    if (filter !== undefined && passed + failed === 0 && inputErrors === 0) {
+      io.stderr(`lua-rules test: no fixture or rule name contains '${filter}' (under ${paths.join(', ')})\n`);
+      return EXIT.usage;
+    }
+    const shownReports = reports.filter((r) => r.filteredOut !== true);
     const summary = `${passed} passed, ${failed} failed` + (inputErrors > 0 ? ` (${inputErrors} file${inputErrors === 1 ? '' : 's'} could not be loaded)` : '');
     if (json) {
-      io.stdout(safeJson({ passed, failed, files: reports.map(reportJson) }, 2) + '\n');
+      io.stdout(safeJson({ passed, failed, files: shownReports.map(reportJson) }, 2) + '\n');
       io.stderr(summary + '\n');
     } else {
-      io.stdout(reports.map(reportText).join('') + '\n' + summary + '\n');
+      io.stdout(shownReports.map(reportText).join('') + '\n' + summary + '\n');
     }
     if (inputErrors > 0) return EXIT.usage;
     return failed > 0 ? EXIT.failures : EXIT.ok;
@@ -85,9 +93,11 @@ function testOneRule(executor: LuaExecutor, path: string, shown: string, filter:
   if (!loaded.ok) return { file: shown, rule: null, errors: loaded.errors, fixtures: [], hasFixtureFile: false };
   const fixtureFile = loadFixtureFile(fixturesPathFor(path));
   const base: FileReport = { file: shown, rule: loaded.definition.name, errors: [], fixtures: [], hasFixtureFile: fixtureFile.status !== 'absent' };
-  if (fixtureFile.status === 'absent') return base;
+  const ruleMatches = filter === undefined || loaded.definition.name.includes(filter);
+  if (fixtureFile.status === 'absent') return ruleMatches ? base : { ...base, filteredOut: true };
   if (fixtureFile.status === 'invalid') return { ...base, errors: fixtureFile.errors.map((e) => `${fixturesPathFor(shown)}: ${e}`) };
   const selected = filter === undefined ? fixtureFile.fixtures : fixtureFile.fixtures.filter((f) => f.name.includes(filter) || loaded.definition.name.includes(filter));
+  if (selected.length === 0 && !ruleMatches) return { ...base, filteredOut: true };
   return { ...base, fixtures: runFixtures(executor, loaded.definition, selected) };
 }
 

@@ -5,6 +5,7 @@ import type { ContractAnalysis } from './contract-analysis';
 import { analyseContract } from './contract-analysis';
 import { analyseGlobals } from './globals-analysis';
 import { parseLua } from './parse';
+import { isLuaCatsMetaFile } from '../model/lua-header';
 import type { Finding } from './types';
 import { sortFindings } from './types';
 
@@ -24,6 +25,7 @@ export interface RuleCheck {
  * input is a bug in that check, and the other checks' findings are still returned.
  */
 export function checkLuaRule(source: string, options: CheckOptions = {}): RuleCheck {
+  if (isLuaCatsMetaFile(source)) return { findings: [] };
   const parsed = parseLua(source);
   if (!parsed.ok) return { findings: [parsed.finding] };
   let ctx: CheckContext;

@@ -8,6 +8,7 @@ import { validateFixtureFile } from '../fixtures/fixture-file';
 import { validatePatternRule } from '../patterns/pattern-rule-file';
 import type { Finding, Position, Range, Severity } from './types';
 import { sortFindings } from './types';
+import { didYouMean, didYouMeanSuffix } from '../util/did-you-mean';
 
 /** Maps offsets of a text to LSP positions. */
 export class LineIndex {
@@ -51,7 +52,7 @@ function validator(kind: JsonFileKind): ValidateFunction {
   let validate = validators.get(kind);
   if (!validate) {
     const schema = JSON.parse(readFileSync(join(schemasFolder(), SCHEMA_FILES[kind]), 'utf8')) as object;
-    validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
     validators.set(kind, validate);
   }
   return validate;
@@ -90,8 +91,12 @@ export function checkJsonFile(text: string, kind: JsonFileKind): JsonCheck {
   if (validate(value)) return { findings: sortFindings(semanticProblems(kind, value, tree, lines)), value, tree };
   const findings: Finding[] = [];
   const seenPaths = new Set<string>();
-  for (const error of validate.errors ?? []) {
+  const schemaErrors = validate.errors ?? [];
+  for (const error of schemaErrors) {
     if (['if', 'oneOf', 'anyOf', 'allOf'].includes(error.keyword)) continue;
+    // A value that may be a number or an object fails both branches: the error inside
+    // the object it is says more than "must be number" about the object itself.
+    if (error.keyword === 'type' && schemaErrors.some((other) => other.instancePath.startsWith(`${error.instancePath}/`))) continue;
     const key = error.instancePath + (error.keyword === 'additionalProperties' ? `/${String(error.params.additionalProperty)}` : '');
     if (seenPaths.has(key)) continue;
     seenPaths.add(key);
@@ -130,20 +135,41 @@ function pathText(instancePath: string): string {
   return parts.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
 }
 
+/**
+ * One schema problem in the words `lua-rules test` uses for the same file: what the
+ * value must be, what it is (`got …`) and, for a misspelt word, the likely one. Ajv
+ * runs with `verbose`, so each error carries the value (`data`) and its schema.
+ */
 function describeSchemaError(error: ErrorObject): string {
   const where = pathText(error.instancePath);
   switch (error.keyword) {
     case 'required':
       return `${where} is missing "${String(error.params.missingProperty)}"`;
-    case 'additionalProperties':
-      return `${where} has an unknown property "${String(error.params.additionalProperty)}"; remove it or check its spelling`;
-    case 'enum':
-      return `${where} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'additionalProperties': {
+      const name = String(error.params.additionalProperty);
+      const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+      const suggestion = properties ? didYouMean(name, Object.keys(properties)) : undefined;
+      return `${where} has an unknown property "${name}"${suggestion !== undefined ? ` (did you mean "${suggestion}"?)` : '; remove it or check its spelling'}`;
+    }
+    case 'enum': {
+      const allowed = error.params.allowedValues as unknown[];
+      const suffix = typeof error.data === 'string' ? didYouMeanSuffix(error.data, allowed.filter((v): v is string => typeof v === 'string')) : '';
+      return `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${got(error.data)}${suffix}`;
+    }
     case 'const':
-      return `${where} must be ${JSON.stringify(error.params.allowedValue)}`;
+      return `${where} must be ${JSON.stringify(error.params.allowedValue)}${got(error.data)}`;
     default:
-      return `${where} ${error.message ?? 'is invalid'}`;
+      return `${where} ${error.message ?? 'is invalid'}${got(error.data)}`;
   }
+}
+
+/** ", got 1.5" for a value short enough to quote in one line; objects and arrays are named by their kind. */
+function got(value: unknown): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return ', got an array';
+  if (value !== null && typeof value === 'object') return ', got an object';
+  const text = JSON.stringify(value);
+  return `, got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
 function describeParseError(code: string): string {

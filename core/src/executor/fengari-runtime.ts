@@ -21,6 +21,12 @@ if (process.env.FENGARICONF === undefined) {
 import fengari = require('fengari');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import lobject = require('fengari/src/lobject.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import luaconf = require('fengari/src/luaconf.js');
+import { luaNumberText } from './stdlib/number-text';
+
+// Floats become text as Lua's "%.14g" (tostring, `..`, print, coercion); see patches/fengari/11-*.
+luaconf.set_number2str(luaNumberText);
 
 export const { lua, lauxlib, lualib, to_luastring } = fengari;
 export type { LuaState, LuaCFunction } from 'fengari';

@@ -18,6 +18,10 @@ declare module 'fengari' {
   export function luastring_of(...bytes: number[]): Uint8Array;
 }
 
+declare module 'fengari/src/luaconf.js' {
+  export function set_number2str(format: (n: number) => string): void;
+}
+
 declare module 'fengari/src/lobject.js' {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const lobject: any;

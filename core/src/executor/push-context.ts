@@ -14,8 +14,6 @@ export class InvalidContextError extends Error {
   override name = 'InvalidContextError';
 }
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 
 /** How a value that cannot be passed is named in messages (shared with engine/context-key.ts). */
 export function describeValue(value: unknown): string {
@@ -66,9 +64,9 @@ export class InternedKeys {
 
 /**
  * Validates and converts a JSON-like value onto the Lua stack in one walk:
- * objects become tables, arrays 1-based sequences, null nil. Numbers follow
- * fengari's 32-bit integers: an integer that fits is pushed as a Lua integer
- * (so `"x" .. n` prints `42`, not `42.0`), anything else as a float.
+ * objects become tables, arrays 1-based sequences, null nil. An integer up to
+ * 2^53 is pushed as a Lua integer (our fengari's integers are exact to 2^53, see
+ * patches/fengari/11-*), so `"x" .. n` prints `42`, not `42.0`; anything else as a float.
  * Throws InvalidContextError before anything is half-pushed only at the top level;
  * the caller resets the stack on error.
  */
@@ -105,7 +103,7 @@ export class ContextPusher {
         return;
       case 'number':
         if (!Number.isFinite(value)) throw new InvalidContextError(`${path}: ${value} is not a finite number`);
-        if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX && !Object.is(value, -0)) lua.lua_pushinteger(L, value);
+        if (Number.isSafeInteger(value) && !Object.is(value, -0)) lua.lua_pushinteger(L, value);
         else lua.lua_pushnumber(L, value);
         return;
       case 'boolean':

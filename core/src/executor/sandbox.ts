@@ -1,7 +1,8 @@
 import type { LuaCFunction, LuaState } from './fengari-runtime';
 import { lauxlib, lua, lualib, lstr } from './fengari-runtime';
 import type { EvaluationBudget } from './evaluation-budget';
-import { tryFastFormat } from './format-fast-path';
+import { registerLibraryNames } from './function-names';
+import { stringFormat } from './stdlib/format';
 import { SAFE_BASE_FUNCTIONS, SAFE_LIBRARIES } from './sandbox-globals';
 
 /** Where print() output goes during an evaluation; bounded so a chatty rule cannot grow it. */
@@ -34,7 +35,6 @@ function rawLibFunction(L: LuaState, lib: string, name: string): LuaCFunction {
  */
 function makeGuardedFunctions(L: LuaState, hooks: SandboxHooks): Record<string, LuaCFunction> {
   const rawRep = rawLibFunction(L, 'string', 'rep');
-  const rawFormat = rawLibFunction(L, 'string', 'format');
   const rawConcat = rawLibFunction(L, 'table', 'concat');
   const rawMove = rawLibFunction(L, 'table', 'move');
   const rawResume = rawLibFunction(L, 'coroutine', 'resume');
@@ -53,17 +53,8 @@ function makeGuardedFunctions(L: LuaState, hooks: SandboxHooks): Record<string, 
     return rawRep(L1);
   };
 
-  const format: LuaCFunction = (L1) => {
-    // The result is at most the format, each argument's text, and a bounded width per spec.
-    const formatBytes: Uint8Array = lauxlib.luaL_checklstring(L1, 1);
-    let estimate = formatBytes.length;
-    const top: number = lua.lua_gettop(L1);
-    for (let i = 2; i <= top; i++) {
-      estimate += 128 + (lua.lua_type(L1, i) === lua.LUA_TSTRING ? (lua.lua_rawlen(L1, i) as number) : 0);
-    }
-    hooks.budget().allocate(estimate);
-    return tryFastFormat(L1, formatBytes) ? 1 : rawFormat(L1);
-  };
+  // Ours (stdlib/format.ts): Lua 5.3's format, reporting its output to the budget before building it.
+  const format: LuaCFunction = (L1) => stringFormat(L1, hooks.budget());
 
   const concat: LuaCFunction = (L1) => {
     lauxlib.luaL_checktype(L1, 1, lua.LUA_TTABLE);
@@ -236,6 +227,7 @@ export function buildSandbox(L: LuaState, hooks: SandboxHooks): number {
   }
   if (lua.lua_pcall(setup, 3, 1, 0) !== lua.LUA_OK) throw new Error(`sandbox setup failed: ${lua.lua_tojsstring(setup, -1)}`);
   lua.lua_xmove(setup, L, 1);
+  registerLibraryNames(L, Object.keys(SAFE_LIBRARIES));
   const envMetaRef: number = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   lua.lua_pop(L, 1); // the setup thread
   return envMetaRef;

@@ -20,6 +20,23 @@ export const HEADER_ANNOTATION_DOCS: Record<HeaderAnnotation, string> = {
   consensus: 'Approvals needed before a new version goes live (0 = none).',
 };
 
+/**
+ * LuaCATS annotations: the Lua language server's (LuaLS) type comments. A rule may
+ * carry them (`---@param ctx Context`, with the definitions `lua-rules luals`
+ * generates), so the header skips them instead of calling them unknown; only
+ * annotations that are neither ours nor LuaCATS are reported (typos like `---@categroy`).
+ */
+export const LUACATS_ANNOTATIONS: ReadonlySet<string> = new Set([
+  'alias', 'as', 'async', 'cast', 'class', 'deprecated', 'diagnostic', 'enum', 'field', 'generic', 'meta', 'module',
+  'nodiscard', 'operator', 'overload', 'package', 'param', 'private', 'protected', 'return', 'see', 'source', 'type',
+  'vararg', 'version',
+]);
+
+/** A LuaCATS definition file (`---@meta` on its first line), such as the one `lua-rules luals` writes: not a rule. */
+export function isLuaCatsMetaFile(source: string): boolean {
+  return /^(\uFEFF)?---@meta\b/.test(source);
+}
+
 export interface HeaderProblem {
   /** 0-based line of the annotation. */
   line: number;
@@ -49,6 +66,7 @@ export function parseLuaHeader(source: string): ParsedHeader {
     if (!match) continue;
     const annotation = match[1] ?? '';
     const value = (match[2] ?? '').trim();
+    if (LUACATS_ANNOTATIONS.has(annotation)) continue;
     if (!(HEADER_ANNOTATIONS as readonly string[]).includes(annotation)) {
       problems.push({ line: i, annotation, message: `unknown annotation ---@${annotation}; known: ${HEADER_ANNOTATIONS.map((a) => '@' + a).join(', ')}` });
       continue;

@@ -4,6 +4,7 @@ import type { RuleResult } from '../model/result';
 import { failedResult } from '../model/result';
 import { readPath } from '../engine/context-key';
 import { compileLinearRegex } from './linear-regex';
+import { luaFixed } from '../executor/stdlib/number-text';
 
 /**
  * Pattern-rule semantics (docs/pattern-rules.md). The seed's metric pattern:
@@ -49,7 +50,7 @@ export function compilePatternRule(rule: PatternRuleDefinition): PatternEvaluato
     return {
       decision: decisionForConfidence(confidence),
       confidence,
-      reasoning: `Pattern score ${confidence.toFixed(2)}: ${parts.join('; ')}`,
+      reasoning: `Pattern score ${luaFixed(confidence, 2)}: ${parts.join('; ')}`,
       error: null,
     };
   };
@@ -57,7 +58,7 @@ export function compilePatternRule(rule: PatternRuleDefinition): PatternEvaluato
 
 /** How the reasoning prints a number: integers as integers (as Lua does), others with two decimals. */
 export function formatNumber(value: number): string {
-  return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? String(value) : value.toFixed(2);
+  return Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? String(value) : luaFixed(value, 2);
 }
 
 /** The path a metric name reads; shared with the Lua converter. */
@@ -73,11 +74,11 @@ function metricScorer(p: MetricPattern): Scorer {
     const value = readPath(context, path);
     if (typeof value !== 'number') {
       const score = p.weight * 0.5;
-      return { score, text: `${p.metric} missing scores ${score.toFixed(2)}` };
+      return { score, text: `${p.metric} missing scores ${luaFixed(score, 2)}` };
     }
-    if (value >= p.threshold) return { score: p.weight, text: `${p.metric} ${formatNumber(value)} >= ${formatNumber(p.threshold)} scores ${p.weight.toFixed(2)}` };
+    if (value >= p.threshold) return { score: p.weight, text: `${p.metric} ${formatNumber(value)} >= ${formatNumber(p.threshold)} scores ${luaFixed(p.weight, 2)}` };
     const score = Math.max(0, (p.weight * value) / p.threshold);
-    return { score, text: `${p.metric} ${formatNumber(value)} < ${formatNumber(p.threshold)} scores ${score.toFixed(2)}` };
+    return { score, text: `${p.metric} ${formatNumber(value)} < ${formatNumber(p.threshold)} scores ${luaFixed(score, 2)}` };
   };
 }
 
@@ -91,10 +92,10 @@ function regexScorer(p: RegexPattern): Scorer {
     const value = readPath(context, path);
     if (typeof value !== 'string') {
       const score = p.weight * 0.5;
-      return { score, text: `${p.field} missing scores ${score.toFixed(2)}` };
+      return { score, text: `${p.field} missing scores ${luaFixed(score, 2)}` };
     }
     return regex.test(value)
-      ? { score: p.weight, text: `${p.field} matches scores ${p.weight.toFixed(2)}` }
+      ? { score: p.weight, text: `${p.field} matches scores ${luaFixed(p.weight, 2)}` }
       : { score: 0, text: `${p.field} does not match scores 0.00` };
   };
 }

@@ -2,6 +2,7 @@ import { BANDS } from '../model/decision';
 import type { MetricPattern, PatternRuleDefinition, RegexPattern } from '../model/rule';
 import { formatNumber, metricPath } from './evaluate-pattern-rule';
 import { regexToLuaPattern } from './regex-to-lua-pattern';
+import { luaFixed } from '../executor/stdlib/number-text';
 
 /**
  * `lua-rules convert`: a Lua rule that gives exactly the results of a pattern rule
@@ -95,7 +96,7 @@ function metricLua(p: MetricPattern): string[] {
     `  parts[#parts + 1] = string.format(${luaString(`${name} missing scores %.2f`)}, score)`,
     `elseif value >= ${t} then`,
     `  score = ${w}`,
-    `  parts[#parts + 1] = ${luaString(`${name} `)} .. num(value) .. ${luaString(` >= ${formatNumber(p.threshold)} scores ${p.weight.toFixed(2)}`)}`,
+    `  parts[#parts + 1] = ${luaString(`${name} `)} .. num(value) .. ${luaString(` >= ${formatNumber(p.threshold)} scores ${luaFixed(p.weight, 2)}`)}`,
     'else',
     `  score = math.max(0, ${w} * value / ${t})`,
     `  parts[#parts + 1] = ${luaString(`${name} `)} .. num(value) .. string.format(${luaString(` < ${formatNumber(p.threshold).replace(/%/g, '%%')} scores %.2f`)}, score)`,
@@ -115,7 +116,7 @@ function regexLua(p: RegexPattern): string[] {
     `  parts[#parts + 1] = string.format(${luaString(`${p.field} missing scores %.2f`)}, score)`,
     `elseif string.find(${subject}, ${luaString(pattern)}) then`,
     `  score = ${w}`,
-    `  parts[#parts + 1] = ${luaString(`${p.field} matches scores ${p.weight.toFixed(2)}`)}`,
+    `  parts[#parts + 1] = ${luaString(`${p.field} matches scores ${luaFixed(p.weight, 2)}`)}`,
     'else',
     '  score = 0',
     `  parts[#parts + 1] = ${luaString(`${p.field} does not match scores 0.00`)}`,

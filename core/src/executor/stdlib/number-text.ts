@@ -1,0 +1,162 @@
+/**
+ * Numbers as C's printf writes them (glibc, as Debian's lua5.3 uses it): `%e`, `%f`
+ * and `%g` with exact round-half-to-even on the double's exact binary value, and
+ * `%a`. JavaScript's toFixed/toExponential round exact ties upwards
+ * (`(0.125).toFixed(2)` is "0.13", glibc prints "0.12"), so they are used only
+ * where no tie can occur; a tie is recognised exactly and settled here.
+ *
+ * Every function takes a finite, non-negative value; signs, inf and nan are the
+ * caller's (see `formatFloatItem` in format.ts and `luaNumberText`).
+ */
+
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+const F64_WORDS = new Uint32Array(F64.buffer);
+
+/** True when the sign bit is set: -0, negative numbers, and NaN as x86 makes it (0/0 prints "-nan"). */
+export function signBit(x: number): boolean {
+  F64[0] = x;
+  return ((F64_BYTES[7] as number) & 0x80) !== 0;
+}
+
+/** The exact decimal value of a finite x >= 0: `digits` × 10^-scale. */
+function exactDecimal(x: number): { digits: string; scale: number } {
+  if (Number.isInteger(x)) return { digits: BigInt(x).toString(), scale: 0 };
+  let m = x;
+  let k = 0;
+  while (!Number.isInteger(m)) {
+    m *= 2; // exact: only the exponent changes
+    k++;
+  }
+  // x = m / 2^k = m·5^k / 10^k
+  return { digits: (BigInt(m) * 5n ** BigInt(k)).toString(), scale: k };
+}
+
+function isEvenDigit(ch: string | undefined): boolean {
+  return ch === undefined || (ch.charCodeAt(0) - 48) % 2 === 0;
+}
+
+/** `%.{p}f` of a finite x >= 0 (p <= 99). */
+export function fixedDigits(x: number, p: number): string {
+  if (x >= 1e21) {
+    // every double this large is an integer; toFixed would switch to exponent form
+    return BigInt(x).toString() + (p > 0 ? '.' + '0'.repeat(p) : '');
+  }
+  const rounded = x.toFixed(p);
+  if (p >= 100) return rounded;
+  const longer = x.toFixed(p + 1);
+  if (!longer.endsWith('5') || exactDecimal(x).scale !== p + 1) return rounded;
+  // An exact tie: toFixed rounded it up; glibc rounds it to even.
+  const truncated = longer.slice(0, -1);
+  const lastKept = truncated.endsWith('.') ? truncated[truncated.length - 2] : truncated[truncated.length - 1];
+  if (!isEvenDigit(lastKept)) return rounded;
+  return truncated.endsWith('.') ? truncated.slice(0, -1) : truncated;
+}
+
+/** `%.{p}e` of a finite x >= 0 as mantissa digits ("1.2500") and decimal exponent. */
+export function exponentDigits(x: number, p: number): { mantissa: string; exponent: number } {
+  if (x === 0) return { mantissa: p > 0 ? '0.' + '0'.repeat(p) : '0', exponent: 0 };
+  const split = (text: string) => {
+    const at = text.indexOf('e');
+    return { mantissa: text.slice(0, at), exponent: Number(text.slice(at + 1)) };
+  };
+  const rounded = split(x.toExponential(Math.min(p, 100)));
+  if (p >= 100) return rounded;
+  const longer = split(x.toExponential(p + 1));
+  if (!longer.mantissa.endsWith('5')) return rounded;
+  const exact = exactDecimal(x).digits.replace(/0+$/, '');
+  if (exact.length !== p + 2) return rounded;
+  const truncated = longer.mantissa.slice(0, -1);
+  const lastKept = truncated.endsWith('.') ? truncated[truncated.length - 2] : truncated[truncated.length - 1];
+  if (!isEvenDigit(lastKept)) return rounded;
+  return { mantissa: truncated.endsWith('.') ? truncated.slice(0, -1) : truncated, exponent: longer.exponent };
+}
+
+export function exponentText(exponent: number, upper: boolean): string {
+  const digits = String(Math.abs(exponent)).padStart(2, '0');
+  return (upper ? 'E' : 'e') + (exponent < 0 ? '-' : '+') + digits;
+}
+
+/** `%.{p}e` of a finite x >= 0. */
+export function expText(x: number, p: number, alternate: boolean, upper: boolean): string {
+  const { mantissa, exponent } = exponentDigits(x, p);
+  return mantissa + (alternate && p === 0 ? '.' : '') + exponentText(exponent, upper);
+}
+
+function stripFractionZeros(text: string): string {
+  if (!text.includes('.')) return text;
+  return text.replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** `%.{p}g` of a finite x >= 0. */
+export function generalText(x: number, p: number, alternate: boolean, upper: boolean): string {
+  const precision = p === 0 ? 1 : p;
+  const { mantissa, exponent } = exponentDigits(x, precision - 1);
+  if (exponent < precision && exponent >= -4) {
+    const fixed = fixedDigits(x, precision - 1 - exponent);
+    if (alternate) return fixed.includes('.') ? fixed : fixed + '.';
+    return stripFractionZeros(fixed);
+  }
+  const m = alternate ? (mantissa.includes('.') ? mantissa : mantissa + '.') : stripFractionZeros(mantissa);
+  return m + exponentText(exponent, upper);
+}
+
+/** `%a` of a finite x >= 0 with an optional precision (hex digits after the point), as glibc writes it. */
+export function hexFloatText(x: number, precision: number | undefined, alternate: boolean, upper: boolean): string {
+  let text: string;
+  if (x === 0) {
+    text = '0x0' + (precision ? '.' + '0'.repeat(precision) : alternate ? '.' : '') + 'p+0';
+  } else {
+    F64[0] = x;
+    const high = F64_WORDS[1] as number;
+    const low = F64_WORDS[0] as number;
+    const biased = (high >>> 20) & 0x7ff;
+    let mantissa = (BigInt(high & 0xfffff) << 32n) | BigInt(low); // 52 bits
+    let lead = biased === 0 ? 0n : 1n; // subnormals print as 0x0.xxxp-1022
+    const exponent = biased === 0 ? -1022 : biased - 1023;
+    let digits: string;
+    if (precision === undefined) {
+      digits = mantissa.toString(16).padStart(13, '0').replace(/0+$/, '');
+    } else {
+      if (precision < 13) {
+        const drop = BigInt(4 * (13 - precision));
+        const whole = (lead << 52n) | mantissa;
+        let kept = whole >> drop;
+        const rest = whole & ((1n << drop) - 1n);
+        const half = 1n << (drop - 1n);
+        if (rest > half || (rest === half && (kept & 1n) === 1n)) kept += 1n; // round half to even
+        // A carry makes the leading digit 2 ("0x2.0p+7"): glibc does not renormalise.
+        lead = kept >> BigInt(4 * precision);
+        mantissa = kept & ((1n << BigInt(4 * precision)) - 1n);
+        digits = precision > 0 ? mantissa.toString(16).padStart(precision, '0') : '';
+      } else {
+        digits = mantissa.toString(16).padStart(13, '0') + '0'.repeat(precision - 13);
+      }
+    }
+    const point = digits.length > 0 || alternate ? '.' : '';
+    text = '0x' + lead.toString() + point + digits + 'p' + (exponent < 0 ? '-' : '+') + String(Math.abs(exponent));
+  }
+  return upper ? text.toUpperCase() : text;
+}
+
+/**
+ * A float as Lua 5.3 writes it (tostring, `..`, print): "%.14g", plus ".0" when
+ * that looks like an integer; inf, -inf, nan and -nan as glibc spells them.
+ */
+export function luaNumberText(x: number): string {
+  if (x !== x) return signBit(x) ? '-nan' : 'nan';
+  const negative = signBit(x);
+  const magnitude = Math.abs(x);
+  if (magnitude === Infinity) return negative ? '-inf' : 'inf';
+  const text = (negative ? '-' : '') + generalText(magnitude, 14, false, false);
+  return text;
+}
+
+/** `string.format("%.{p}f", x)` for any finite or infinite x: what Lua prints, for JS code that must print the same. */
+export function luaFixed(x: number, p: number): string {
+  if (x !== x) return signBit(x) ? '-nan' : 'nan';
+  const negative = signBit(x);
+  const magnitude = Math.abs(x);
+  const body = magnitude === Infinity ? 'inf' : fixedDigits(magnitude, p);
+  return (negative ? '-' : '') + body;
+}
