@@ -135,11 +135,12 @@ export const serveCommand: Command = {
     }
 
     const startedAt = Date.now();
-    let engineRef: RuleEngine | undefined;
+    // Metrics exist before the engine (the store engine reports reloads to them); they read it once it is there.
+    const engineRef: { current?: RuleEngine } = {};
     const metrics = serviceMetrics(
       () => (Date.now() - startedAt) / 1000,
-      () => engineRef?.openCircuits() ?? [],
-      () => ({ entries: engineRef?.cacheMemory.size ?? 0, bytes: engineRef?.cacheMemory.bytes ?? 0 }),
+      () => engineRef.current?.openCircuits() ?? [],
+      () => ({ entries: engineRef.current?.cacheMemory.size ?? 0, bytes: engineRef.current?.cacheMemory.bytes ?? 0 }),
     );
     let storeProblem: string | undefined;
     const onError = (error: Error): void => logger.warn({ err: { message: redact(error.message) } }, 'store problem (rules keep serving)');
@@ -152,7 +153,7 @@ export const serveCommand: Command = {
       ...(cacheMaxBytes !== undefined ? { cache: { maxBytes: cacheMaxBytes } } : {}),
     });
     const engine = storeEngine.engine;
-    engineRef = engine;
+    engineRef.current = engine;
     // The wedge bound is the grace period: even an evaluation that never ends cannot keep
     // a SIGTERM waiting longer (the watchdog ends the process), and no working
     // evaluation comes near it (the request budget is far smaller).
