@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- the log test looks for control characters on purpose */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -47,6 +48,8 @@ describe('serve circuit breaker: a rule that keeps hitting its limits is answere
     dir = mkdtempSync(join(tmpdir(), 'lua-rules-breaker-'));
     mkdirSync(join(dir, 'rules'));
     writeFileSync(join(dir, 'rules', 'loop.lua'), '---@category loop\nwhile context.forever do end\nreturn { decision = "escalated", confidence = 0.1, reasoning = "done" }\n');
+    // A rule whose error message carries terminal escapes, a C1 CSI and a bidi override.
+    writeFileSync(join(dir, 'rules', 'noisy.lua'), '---@category noisy\nif context.boom then error("bad\\27[31m\\194\\155\\226\\128\\174 text") end\nreturn { decision = "escalated", confidence = 0.1, reasoning = "ok" }\n');
     serve = await startServe(['--seed', 'rules', '--instructions', '10000000000', '--request-time-ms', '200', '--breaker-failures', '3', '--breaker-cooldown-ms', '60000', '--decision-log', 'off'], { cwd: dir, timeoutMs: 60_000 });
   });
   after(async () => {
@@ -67,5 +70,16 @@ describe('serve circuit breaker: a rule that keeps hitting its limits is answere
     assert.match(metrics, /^lua_rules_circuit_open\{rule="loop"\} 1$/m);
     assert.match(metrics, /^lua_rules_circuit_opened_total\{rule="loop"\} 1$/m);
     assert.match(metrics, /^lua_rules_circuit_short_circuits_total\{rule="loop"\} 1$/m);
+  });
+
+  it('log lines escape the text a rule chose (ESC, C1, bidi) and stay valid JSON', async () => {
+    const failed = await post(`${serve.base}/v1/rules/noisy/evaluate`, '{"boom": true}');
+    assert.equal((failed.json['error'] as { code: string }).code, 'runtime-error');
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = serve.stdout().trim().split('\n');
+    const line = lines.find((l) => l.includes('noisy') && l.includes('bad'));
+    assert.ok(line, serve.stdout());
+    assert.doesNotMatch(line, /[\u001b\u009b\u202e]/);
+    assert.match(JSON.parse(line).msg as string, /bad\u001b\[31m\u009b\u202e text/);
   });
 });

@@ -15,7 +15,7 @@ import { serviceMetrics } from '../serve/metrics';
 import { startWatchdog } from '../serve/watchdog';
 import { answerClientError } from '../serve/client-error';
 import type { RuleEngine } from '../../../core/src/engine/rule-engine';
-import { displayText } from '../../../core/src/util/display-text';
+import { displayText, escapeJsonText } from '../../../core/src/util/display-text';
 import { watchAncestors } from '../serve/parent-watch';
 
 export const DEFAULT_STORE = 'sqlite:.lua-rules/rules.db';
@@ -117,7 +117,8 @@ export const serveCommand: Command = {
       io.stderr(`lua-rules serve: cannot write the log to stdout (${error.code ?? error.message}); serving on without it\n`);
     });
     const secrets = secretsOfUrl(url);
-    const redacting = { write: (line: string) => destination.write(redactText(line, secrets)), flush: (cb?: (err?: Error) => void) => destination.flush(cb), flushSync: () => destination.flushSync() };
+    // ... and is escaped like every other printer's user text (rule errors carry text a rule chose).
+    const redacting = { write: (line: string) => destination.write(escapeJsonText(redactText(line, secrets))), flush: (cb?: (err?: Error) => void) => destination.flush(cb), flushSync: () => destination.flushSync() };
     const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, redacting);
 
     try {
