@@ -83,3 +83,29 @@ describe('serve circuit breaker: a rule that keeps hitting its limits is answere
     assert.match(JSON.parse(line).msg as string, /bad\u001b\[31m\u009b\u202e text/);
   });
 });
+
+describe('serve overload: waiting evaluations are bounded (--max-pending)', { timeout: 120_000 }, () => {
+  let dir = '';
+  let serve: ServeProcess;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lua-rules-overload-'));
+    mkdirSync(join(dir, 'rules'));
+    writeFileSync(join(dir, 'rules', 'loop.lua'), '---@category loop\nwhile context.forever do end\nreturn { decision = "escalated", confidence = 0.1, reasoning = "done" }\n');
+    serve = await startServe(['--seed', 'rules', '--instructions', '10000000000', '--request-time-ms', '300', '--breaker-failures', '0', '--max-pending', '2', '--decision-log', 'off'], { cwd: dir, timeoutMs: 60_000 });
+  });
+  after(async () => {
+    await serve?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('past the bound, requests are answered 503 overloaded at once with Retry-After', async () => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post(`${serve.base}/v1/evaluate/loop`, '{"forever": true}').catch(() => null)));
+    const codes = answers.map((a) => (a ? `${a.status}:${(a.json['error'] as { code: string }).code}` : 'failed'));
+    assert.ok(codes.includes('503:overloaded'), codes.join(' '));
+    assert.ok(codes.includes('200:time-limit'), codes.join(' '));
+    const overloaded = answers.find((a) => a?.status === 503);
+    assert.equal(overloaded?.headers.get('retry-after'), '1');
+    // And it recovers.
+    assert.equal((await post(`${serve.base}/v1/evaluate/loop`, '{}')).status, 200);
+  });
+});

@@ -49,6 +49,8 @@ ${STORE_HELP}
                       (default 5; 0 turns the breaker off)
   --breaker-cooldown-ms N  how long an open breaker answers without running (default 30000)
   --cache-max-bytes N result cache bound in bytes, all rules together (default 67108864)
+  --max-pending N     evaluation requests that may wait at once (reading their body or
+                      queued); more are answered 503 overloaded (default 256)
   --grace-ms N        on SIGTERM/SIGINT, how long in-flight requests may finish; then
                       the process exits regardless (default 10000)
   --exit-with-parent  stop (as on SIGTERM) when the process that started it exits,
@@ -80,6 +82,7 @@ export const serveCommand: Command = {
       'breaker-cooldown-ms': { type: 'string' },
       'cache-max-bytes': { type: 'string' },
       'grace-ms': { type: 'string' },
+      'max-pending': { type: 'string' },
       'exit-with-parent': { type: 'boolean' },
     });
     if (args.positionals.length > 0) throw new UsageError(`serve: unexpected argument '${args.positionals[0]}'`);
@@ -93,6 +96,7 @@ export const serveCommand: Command = {
     const breakerFailures = numberFlag('serve', args, 'breaker-failures', { min: 0, max: 1_000_000, integer: true }) ?? 5;
     const breakerCoolDownMs = numberFlag('serve', args, 'breaker-cooldown-ms', { min: 1, max: 86_400_000, integer: true }) ?? 30_000;
     const cacheMaxBytes = numberFlag('serve', args, 'cache-max-bytes', { min: 0, max: 64 * 1024 * 1024 * 1024, integer: true });
+    const maxPending = numberFlag('serve', args, 'max-pending', { min: 1, max: 1_000_000, integer: true }) ?? 256;
     const graceMs = numberFlag('serve', args, 'grace-ms', { min: 0, max: 3_600_000, integer: true }) ?? 10_000;
     const decisionLog = stringFlag(args, 'decision-log') ?? 'on';
     if (decisionLog !== 'on' && decisionLog !== 'off') throw new UsageError(`serve: --decision-log must be 'on' or 'off', got '${decisionLog}'`);
@@ -202,6 +206,7 @@ export const serveCommand: Command = {
       maxBodyBytes,
       ...(adminToken ? { adminToken } : {}),
       requestTimeMs,
+      maxPending,
       onBusy: (busy) => watchdog.busy(busy),
       health,
       reload: async () => {

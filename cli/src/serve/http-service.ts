@@ -27,6 +27,8 @@ export interface ServiceOptions {
   status(): Promise<unknown>;
   /** Wall-clock budget of one evaluation request, shared by the rules of a category (ms). */
   requestTimeMs: number;
+  /** Evaluation requests allowed to wait at once (reading their body or queued); more answer 503. */
+  maxPending: number;
   /** Told when an evaluation starts and ends (the watchdog). */
   onBusy?(busy: boolean): void;
 }
@@ -37,6 +39,7 @@ const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
 export function createService(options: ServiceOptions) {
   const { engine, logger, metrics } = options;
   let inFlight = 0;
+  let pending = 0;
   const queue = new EvaluationQueue(options.onBusy);
   const timeBudgetMs = options.requestTimeMs;
   const adminToken = options.adminToken ? Buffer.from(options.adminToken) : undefined;
@@ -83,6 +86,22 @@ export function createService(options: ServiceOptions) {
   }
 
   async function evaluate(req: IncomingMessage, res: ServerResponse, route: string, target: { category: string } | { rule: string }, correlationId: string): Promise<void> {
+    // Every evaluation waiting (body being read, or queued) holds its context, up to
+    // --max-body each: past the bound the service says it is overloaded at once instead
+    // of letting memory and latency grow with the number of clients.
+    if (pending >= options.maxPending) {
+      res.setHeader('retry-after', '1');
+      throw new HttpError(503, 'overloaded', `${pending} evaluations are already waiting (--max-pending ${options.maxPending}); retry later`);
+    }
+    pending++;
+    try {
+      await evaluateCounted(req, res, route, target, correlationId);
+    } finally {
+      pending--;
+    }
+  }
+
+  async function evaluateCounted(req: IncomingMessage, res: ServerResponse, route: string, target: { category: string } | { rule: string }, correlationId: string): Promise<void> {
     const started = process.hrtime.bigint();
     const context = await readJsonBody(req, options.maxBodyBytes);
     let result: EngineResult | CategoryResult;
@@ -187,7 +206,7 @@ export function createService(options: ServiceOptions) {
     route(req, res, correlationId).catch((error: unknown) => {
       if (res.headersSent) return;
       if (error instanceof HttpError) {
-        if (error.status === 413) res.setHeader('connection', 'close');
+        if (error.status === 413 || error.status === 503) res.setHeader('connection', 'close');
         sendError(res, error.status, error.code, error.message, 'error', correlationId);
         return;
       }
