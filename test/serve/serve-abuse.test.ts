@@ -29,6 +29,8 @@ const RULES: Record<string, string> = {
   'redos.rule.json': JSON.stringify({ category: 'redos', patterns: [{ type: 'regex', field: 'id', regex: '^([a-z]+)+$', weight: 1 }] }),
   'spin.lua': '---@category spin\nlocal n = 0\nwhile context.forever do n = n + 1 end\nreturn { decision = "escalated", confidence = 0.1, reasoning = "done" }\n',
   'spin_long.lua': '---@category spin\nlocal x = 0\nfor i = 1, 1e15 do x = x + i end\nreturn { decision = "escalated", confidence = 0.1, reasoning = tostring(x) }\n',
+  // A print flood the executor already contains: endless prints of 64 KiB lines.
+  'print_flood.lua': '---@category printflood\nlocal s = string.rep("y", 64 * 1024)\nwhile not context.stop do print(s, s, s, s) end\nreturn { decision = "escalated", confidence = 0.1, reasoning = "printed" }\n',
   // The issue's print bomb: 300 references to a 4 MiB string in one print.
   'print_bomb.lua':
     '---@category print\nlocal s = string.rep("x", 4 * 1024 * 1024)\nlocal t = {}\nfor i = 1, 300 do t[i] = s end\nprint(table.unpack(t))\nreturn { decision = "escalated", confidence = 0.1, reasoning = "printed" }\n',
@@ -134,9 +136,9 @@ describe('lua-rules serve under abuse: stays responsive, bounded, and stoppable'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('all six rules are served', async () => {
+  it('all seven rules are served', async () => {
     const rules = JSON.parse((await probe(serve.base, '/v1/rules')).body) as { name: string }[];
-    assert.deepEqual(rules.map((r) => r.name).sort(), ['flood', 'len_bomb', 'print_bomb', 'redos', 'spin', 'spin_long']);
+    assert.deepEqual(rules.map((r) => r.name).sort(), ['flood', 'len_bomb', 'print_bomb', 'print_flood', 'redos', 'spin', 'spin_long']);
   });
 
   it('cache flood: 400 distinct cacheable ~1 MB contexts keep RSS bounded and the cache within its byte bound', async () => {
@@ -171,6 +173,16 @@ describe('lua-rules serve under abuse: stays responsive, bounded, and stoppable'
   });
 
   const needsExecutor = EXECUTOR_BUDGETS_LIBRARY_CALLS ? {} : { skip: 'the executor does not charge library calls yet (fengari patch 10-work-meter, issue 10 executor side)' };
+  // Measured without the executor's library budgets: 1.3 s per request against the 500 ms
+  // budget (print converts 256 KiB per call between two clock checks), /healthz 2.4 s.
+  it('print flood (endless prints of 4 x 64 KiB): stopped by its limits, output bounded, healthz answers', needsExecutor, async () => {
+    const report = await attack(serve, 12, 3, 60, () => ({ path: '/v1/evaluate/printflood', body: '{}' }));
+    console.log(show('print flood', report));
+    assert.equal((report.errors['time-limit'] ?? 0) + (report.errors['memory-limit'] ?? 0), report.requests, JSON.stringify(report.errors));
+    assert.ok(report.healthzMaxMs < 1000, `healthz took ${report.healthzMaxMs} ms`);
+    assert.ok(report.maxRss < 1024 * 1048576, `RSS ${report.maxRss}`);
+  });
+
   it('print bomb (300 references to a 4 MiB string in one print): contained, healthz answers', needsExecutor, async () => {
     const report = await attack(serve, 12, 3, 60, () => ({ path: '/v1/evaluate/print', body: '{}' }));
     console.log(show('print bomb', report));
