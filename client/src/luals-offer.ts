@@ -87,7 +87,7 @@ export class LualsIntegration implements vscode.Disposable {
     try {
       const where = projects.map((p) => p.rules.map((r) => relative(p.folder.uri.fsPath, r.dir) || p.folder.name)).flat().join(', ');
       const choice = await vscode.window.showInformationMessage(
-        `Lua Rules: the Lua language server (LuaLS) is installed. Set it up for the rules in ${where}, so it knows \`context\`, the result shape and the sandbox's globals? This writes .luarc.json (merged with yours) and .luals/ definitions.`,
+        `Lua Rules: the Lua language server (LuaLS) is installed. Set it up for the rules in ${where} (context, results, sandbox globals)? It writes .luarc.json, merged with yours, and .luals/ definitions.`,
         CONFIGURE,
         NOT_NOW,
         NEVER,

@@ -108,16 +108,20 @@ describe('lua-rules init', () => {
 
   it('bad usage is one line and exit 2', async () => {
     writeFileSync(join(dir, 'a-file'), 'x');
+    mkdirSync(join(dir, 'rules-is-a-file'));
+    writeFileSync(join(dir, 'rules-is-a-file', 'rules'), 'x');
     for (const [argv, message] of [
       [['init', join(dir, 'a-file')], /init: .*a-file exists and is not a folder/],
       [['init', 'x', 'y'], /init: one project folder at a time/],
       [['init', '--forse'], /init: unknown flag '--forse' \(did you mean '--force'\?\)/],
+      [['init', 'rules-is-a-file', '--force'], /init: rules-is-a-file\/rules is a file where init needs a folder; move it away first/],
     ] as [string[], RegExp][]) {
       const run = await cli(argv, { cwd: dir });
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, message);
       assert.equal(run.stderr.trim().split('\n').length, 1);
     }
+    assert.deepEqual(tree(join(dir, 'rules-is-a-file')), ['rules'], 'nothing written half-way');
   });
 
   it('--help', async () => {
@@ -137,6 +141,20 @@ describe('lua-rules luals', () => {
     assert.equal(readFileSync(join(project, 'rules', '.luals', 'lua-rules.lua'), 'utf8'), readFileSync(join(REPO, 'test', 'core', 'expected', 'rules-context.meta.lua'), 'utf8'));
     const second = await cli(['luals'], { cwd: project });
     assert.equal(second.stdout, 'up to date rules/.luals/lua-rules.lua\nup to date .luarc.json\n');
+  });
+
+  it('--check writes nothing and exits 1 while the files are out of date', async () => {
+    const project = join(dir, 'check');
+    cpSync(join(REPO, 'rules'), join(project, 'rules'), { recursive: true });
+    const stale = await cli(['luals', '--check'], { cwd: project });
+    assert.equal(stale.code, 1);
+    assert.equal(stale.stdout, 'out of date rules/.luals/lua-rules.lua\nout of date .luarc.json\n');
+    assert.equal(stale.stderr, "lua-rules: luals: 2 files are out of date; run 'lua-rules luals'\n");
+    assert.equal(existsSync(join(project, '.luarc.json')), false);
+    await cli(['luals'], { cwd: project });
+    const fresh = await cli(['luals', '--check'], { cwd: project });
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.equal(fresh.stdout, 'up to date rules/.luals/lua-rules.lua\nup to date .luarc.json\n');
   });
 
   it('merges into an existing .luarc.json, keeping the user\'s settings', async () => {

@@ -5,13 +5,19 @@ import type { CaseAnswer } from './lua53-oracle';
  * checks on a case's two answers. A difference that none of these explains fails
  * the conformance tests. Keep the ids in step with the docs' table.
  */
-export type DifferenceId = 'beyond-2^53' | 'integer-limits' | 'nan-sign' | 'libm-last-bit';
+export type DifferenceId = 'beyond-2^53' | 'integer-limits' | 'nan-sign' | 'libm-last-bit' | 'limit-before-call' | 'concat-index-text' | 'table-layout';
 
 export const DIFFERENCES: Record<DifferenceId, string> = {
   'beyond-2^53':
     'integers are exact up to 2^53 - 1 (JavaScript numbers); an integer result, literal or conversion beyond that is a float where Lua 5.3 has a 64-bit integer',
   'integer-limits': 'math.maxinteger and math.mininteger are 2^53 - 1 and -(2^53 - 1), not 2^63 - 1 and -2^63',
   'libm-last-bit': '`^` and the math functions (exp, log, sin, ...) are JavaScript\'s Math functions, which may differ from glibc\'s libm in the last bit of the result',
+  'limit-before-call':
+    'string.rep and table.move charge their whole result to the evaluation budget before they start: a result beyond the limits ends the evaluation (memory-limit, time-limit) where Lua would raise a catchable error or stop early',
+  'concat-index-text':
+    "table.concat's error names the index of the bad value; Lua 5.3 prints it through a C int, so an index beyond 2^31 shows as its low 32 bits (\"at index 5\" for -9007199254740987)",
+  'table-layout':
+    '`#` of a table with holes built by assignment, and the pairs order of such tables, follow a valid border and insertion order, not Lua\'s internal array/hash layout (both unspecified by the manual)',
   'nan-sign': 'a NaN prints as "nan" or "-nan" after its sign bit, and JavaScript sets that bit differently from C for some operations (math.huge ^ 0.5 of a negative, ...)',
 };
 
@@ -49,6 +55,8 @@ export function explain(answer: CaseAnswer, tags: readonly DifferenceId[] = []):
   if (/math\.(max|min)integer/.test(answer.body)) return 'integer-limits';
   if (tags.includes('beyond-2^53') || hasWideInteger(answer.lua53)) return 'beyond-2^53';
   if (/\^|math\.(exp|log|sin|cos|tan|asin|acos|atan|sqrt)/.test(answer.body) && lastBitOnly(answer.ours, answer.lua53)) return 'libm-last-bit';
+  const concatIndex = /invalid value \(\w+\) at index -?\d+ in table for 'concat'/;
+  if (concatIndex.test(answer.ours) && concatIndex.test(answer.lua53) && answer.ours.replace(/index -?\d+/, 'index N') === answer.lua53.replace(/index -?\d+/, 'index N')) return 'concat-index-text';
   const unsigned = (text: string) => text.replace(/-nan/g, 'nan').replace(/-0x1\.8p\+1024|0x1\.8p\+1024/g, 'NAN');
   if (/nan/.test(answer.lua53) && unsigned(answer.ours) === unsigned(answer.lua53)) return 'nan-sign';
   return null;

@@ -218,10 +218,54 @@ const singleFormat: fc.Arbitrary<FuzzCase> = fc
     return { name: 'format single', body: `return string.format("%${flags.join('')}${width}${precision}${conv}", ${literal(n)})`, tags: wideArg ? ['beyond-2^53' as const] : [] };
   });
 
+/** Library functions that take integers: positions and counts around 0, 2^31 and 2^53. */
+const libraryCase: fc.Arbitrary<FuzzCase> = fc
+  .tuple(
+    fc.constantFrom(
+      'string.sub("hello world", @1, @2)',
+      'string.byte("hello", @1, @2)',
+      'string.find("hello world", "o", @1)',
+      'string.find("hello world", "", @1)',
+      'string.match("hello", "l+", @1)',
+      'math.fmod(@1, @2)',
+      'math.max(@1, @2)',
+      'math.min(@1, @2)',
+      'math.ult(@1, @2)',
+      'math.abs(@1)',
+      'select("#", string.byte("abc", @1, @2))',
+      'table.concat({1, 2, 3}, ",", @1, @2)',
+      'select("#", table.unpack({1, 2, 3}, @1 % 200, @2 % 200))',
+      'utf8.char(@1)',
+      'string.char(@1)',
+      '#string.rep("ab", @1 % 7, ",")',
+      'next({}, @1)',
+      'rawlen({1, 2, @1})',
+      '({10, 20, 30})[@1]',
+      'math.tointeger(@1 / 2)',
+      '@1 // @2, @1 % @2',
+      '@1 == @2, @1 < @2, @1 <= @2',
+    ),
+    numValue,
+    numValue,
+  )
+  .map(([template, a, b]) => {
+    const wideArg = (n: Num) => (n.int ? wide(n.value) : wideFloat(n.value));
+    const tags: DifferenceId[] = wideArg(a) || wideArg(b) ? ['beyond-2^53'] : [];
+    if (template.includes('//') && a.int && b.int && b.value !== 0n) {
+      const r = intResult('//', a.value, b.value);
+      if (r !== null && wide(r)) tags.push('beyond-2^53');
+    }
+    return { name: `library ${template}`, body: `return ${template.split('@1').join(literal(a)).split('@2').join(literal(b))}`, tags };
+  });
+
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
+  { weight: 2, arbitrary: libraryCase },
   { weight: 3, arbitrary: arithmetic },
   { weight: 2, arbitrary: unary },
   { weight: 2, arbitrary: tonumberCase },
   { weight: 3, arbitrary: formatCase },
   { weight: 3, arbitrary: singleFormat },
 );
+
+/** Each family on its own, for measuring (bench figures in docs/lua-conformance.md). */
+export const fuzzFamilies = { arithmetic, unary, tonumber: tonumberCase, format: formatCase, singleFormat, library: libraryCase };

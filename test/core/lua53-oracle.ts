@@ -60,7 +60,8 @@ local function ser(ok, ...)
     if type(e) == "string" then e = e:gsub("^[^:]*:%d+: ", "") end
     return "error:" .. (type(e) == "string" and esc(e) or type(e))
   end
-  for i = 1, select("#", ...) do out[#out + 1] = ser1((select(i, ...))) end
+  local n, values = select("#", ...), { ... }
+  for i = 1, n do out[i] = ser1(values[i]) end
   return table.concat(out, ",")
 end
 local cases = {
@@ -77,10 +78,11 @@ OUT = table.concat(results, "\\n")
 /** Cases per executor evaluation: their answers must fit the 10,000-character reasoning. */
 const BATCH = 25;
 
-export function compareWithLua53(cases: LuaCase[], executor = new LuaExecutor()): CaseAnswer[] {
+/** `batchSize` 1 runs each case in its own evaluation (an internal error then costs one case, not a batch). */
+export function compareWithLua53(cases: LuaCase[], executor = new LuaExecutor(), batchSize = BATCH): CaseAnswer[] {
   requireLua53();
   const batches: LuaCase[][] = [];
-  for (let i = 0; i < cases.length; i += BATCH) batches.push(cases.slice(i, i + BATCH));
+  for (let i = 0; i < cases.length; i += batchSize) batches.push(cases.slice(i, i + batchSize));
 
   // lua5.3: every batch in one process, each in its own function, answers separated by NUL.
   const script = batches

@@ -319,4 +319,35 @@ describe('luals: rules and LuaLS annotations live together', () => {
     assert.equal(isLuaCatsMetaFile(exampleMeta()), true);
     assert.equal(isLuaCatsMetaFile(typedRule), false);
   });
+
+  it('so it is not a rule for run, test and publish either (no way around the checks)', () => {
+    const loaded = luaRuleFromSource('---@meta\nreturn { decision = "autonomous", confidence = 1, reasoning = "x" }\n', 'x.lua', 'x');
+    assert.deepEqual(loaded, { ok: false, errors: ['a LuaCATS definition file (it starts with ---@meta), not a rule'] });
+  });
+});
+
+describe('luals: odd input', () => {
+  it('a .luarc.json with a byte-order mark keeps it and merges', () => {
+    const merged = mergeLuarc('\uFEFF{"hint.enable": true}', { library: ['x'] });
+    assert.ok(merged.startsWith('\uFEFF{'));
+    assert.equal((parseJsonc(merged.slice(1)) as Record<string, unknown>)['hint.enable'], true);
+  });
+
+  it('schema text cannot break out of a comment line or a string; colliding names get their own classes', () => {
+    const meta = section(schemaMeta({
+      type: 'object',
+      properties: {
+        'a-b': { type: 'object', properties: { x: { type: 'number' } } },
+        a_b: { type: 'object', properties: { y: { type: 'number' } } },
+        d: { type: 'string', description: 'one\n---@class Evil\nthree' },
+        q: { enum: ['a"b\n---@class X'] },
+        self: { $ref: '#' },
+      },
+    }), '-- The context', '-- The sandbox');
+    assert.doesNotMatch(meta, /^---@class Evil|^---@class X/m);
+    assert.match(meta, /---@field \["a-b"\]\? Context\.a_b\n---@field a_b\? Context\.a_b2\n/);
+    assert.match(meta, /---@field self\? Context\n/);
+    assert.match(meta, /---\| "a\\"b\\n---@class X"\n/);
+    luaparse.parse(meta, { luaVersion: '5.3' });
+  });
 });

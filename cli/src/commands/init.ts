@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs } from '../args';
@@ -49,13 +49,20 @@ export const initCommand: Command = {
       const names = existing.map((path) => relative(io.cwd, path) || path).join(', ');
       throw new UsageError(`init: not overwriting existing files: ${names}; use --force to replace them`);
     }
-    for (const file of template) {
-      try {
-        writeFileAtomic(file.path, file.text);
-      } catch (error) {
-        throw new UsageError(`init: cannot write ${relative(io.cwd, file.path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    // A file where a folder must go (`rules` as a file) would stop the writing half-way: refuse first.
+    for (const path of [...template.map((f) => f.path), join(rulesDir, '.luals', 'lua-rules.lua')]) {
+      for (let parent = dirname(path); parent.startsWith(project + sep); parent = dirname(parent)) {
+        if (existsSync(parent) && !statSync(parent).isDirectory()) throw new UsageError(`init: ${relative(io.cwd, parent)} is a file where init needs a folder; move it away first`);
       }
     }
+    const write = (path: string, text: string): void => {
+      try {
+        writeFileAtomic(path, text);
+      } catch (error) {
+        throw new UsageError(`init: cannot write ${relative(io.cwd, path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+    };
+    for (const file of template) write(file.path, file.text);
     // The LuaLS files are made from the schema just written, for the rules folder only
     // (other folders of an existing project are for 'lua-rules luals' to find).
     let lualsFiles;
@@ -65,7 +72,7 @@ export const initCommand: Command = {
       if (error instanceof LualsError) throw new UsageError(`init: ${error.message}`);
       throw error;
     }
-    for (const file of lualsFiles) writeFileAtomic(file.path, file.text);
+    for (const file of lualsFiles) write(file.path, file.text);
     io.stdout(template.map((f) => `wrote ${relative(io.cwd, f.path)}\n`).join('') + describeWritten(lualsFiles.map((f) => ({ ...f, changed: true })), io.cwd));
     const shown = relative(io.cwd, project);
     io.stdout(`\nNext: ${shown ? `cd ${shown} && ` : ''}npx lua-rules test rules/ && npx lua-rules check rules/\n`);

@@ -2,11 +2,11 @@ import { relative, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
-import { parseCommandArgs } from '../args';
-import { configureLuals, LualsError } from '../../../core/src/luals/configure-project';
+import { booleanFlag, parseCommandArgs } from '../args';
+import { configureLuals, LualsError, planLualsFiles } from '../../../core/src/luals/configure-project';
 import type { PlannedFile } from '../../../core/src/luals/configure-project';
 
-const HELP = `Usage: lua-rules luals [DIR]
+const HELP = `Usage: lua-rules luals [DIR] [--check]
 
 Sets a project up for the Lua language server (LuaLS: the sumneko.lua VS Code
 extension, lua_ls in Neovim), so it agrees with the rule sandbox:
@@ -24,8 +24,11 @@ folder. An existing .luarc.json (or .luarc.jsonc) is merged: your other settings
 comments and formatting stay. Run it again after changing a context schema (the
 Lua Rules VS Code extension does that by itself once you accept its offer).
 
-Exit codes: 0 written or already up to date; 2 no rules folder, a broken schema or
-.luarc.json (nothing is written then).`;
+  --check   write nothing; list the files that are out of date and exit 1 if any
+            is (for CI, when the definitions are committed)
+
+Exit codes: 0 written or already up to date; 1 out of date (--check); 2 no rules
+folder, a broken schema or .luarc.json (nothing is written then).`;
 
 export function describeWritten(files: PlannedFile[], cwd: string): string {
   return files.map((f) => `${f.changed ? 'wrote' : 'up to date'} ${relative(cwd, f.path) || f.path}\n`).join('');
@@ -36,7 +39,7 @@ export const lualsCommand: Command = {
   summary: 'write LuaLS definitions and .luarc.json from the context schema and the sandbox',
   help: HELP,
   async run(argv, io) {
-    const args = parseCommandArgs('luals', argv, {});
+    const args = parseCommandArgs('luals', argv, { check: { type: 'boolean' } });
     const [dir = '.', ...extra] = args.positionals;
     if (extra.length > 0) throw new UsageError(`luals: one project folder at a time, got also: ${extra.join(' ')}`);
     const project = resolve(io.cwd, dir);
@@ -48,6 +51,13 @@ export const lualsCommand: Command = {
     }
     if (!isDir) throw new UsageError(`luals: ${dir} is not a folder (give the project folder)`);
     try {
+      if (booleanFlag(args, 'check')) {
+        const planned = planLualsFiles(project);
+        io.stdout(planned.map((f) => `${f.changed ? 'out of date' : 'up to date'} ${relative(io.cwd, f.path) || f.path}\n`).join(''));
+        const stale = planned.filter((f) => f.changed).length;
+        if (stale > 0) io.stderr(`lua-rules: luals: ${stale} file${stale === 1 ? ' is' : 's are'} out of date; run 'lua-rules luals${dir === '.' ? '' : ` ${dir}`}'\n`);
+        return stale > 0 ? EXIT.failures : EXIT.ok;
+      }
       io.stdout(describeWritten(configureLuals(project), io.cwd));
     } catch (error) {
       if (error instanceof LualsError) throw new UsageError(`luals: ${error.message}`);

@@ -14,7 +14,6 @@ export class InvalidContextError extends Error {
   override name = 'InvalidContextError';
 }
 
-
 /** How a value that cannot be passed is named in messages (shared with engine/context-key.ts). */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';

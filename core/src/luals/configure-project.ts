@@ -44,6 +44,8 @@ export interface PlannedFile {
 
 const SKIPPED = new Set(['node_modules', 'out', 'dist']);
 const MAX_DEPTH = 12;
+/** Folders read, at most: the editor walks the workspace on start, and a huge one must not stall it. */
+const MAX_FOLDERS = 10_000;
 const CATEGORY_SCHEMA = /^context\.([\w-]+)\.schema\.json$/;
 
 /**
@@ -53,8 +55,9 @@ const CATEGORY_SCHEMA = /^context\.([\w-]+)\.schema\.json$/;
 export function findRulesFolders(projectDir: string): RulesFolder[] {
   const withSchema: string[] = [];
   const withRules: string[] = [];
+  let seen = 0;
   const walk = (dir: string, depth: number): void => {
-    if (depth > MAX_DEPTH) return;
+    if (depth > MAX_DEPTH || ++seen > MAX_FOLDERS) return;
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });

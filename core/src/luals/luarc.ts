@@ -88,6 +88,8 @@ function locate(root: Record<string, unknown>, path: readonly [string, string], 
 
 /** Our settings merged into the text of an existing `.luarc.json`/`.luarc.jsonc`; `file` names it in errors. */
 export function mergeLuarc(existing: string, options: LuarcOptions, file = '.luarc.json'): string {
+  // A byte-order mark (some Windows editors write one) is kept, and kept out of the parser's way.
+  if (existing.startsWith('\uFEFF')) return '\uFEFF' + mergeLuarc(existing.slice(1), options, file);
   if (existing.trim() === '') return newLuarc(options);
   const errors: ParseError[] = [];
   const root = parse(existing, errors, { allowTrailingComma: true, disallowComments: false }) as unknown;

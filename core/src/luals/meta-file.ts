@@ -70,7 +70,7 @@ function contextTypes(input: MetaInput): string {
     parts.push(writer.text());
     parts.push(`---The context of a rule with \`---@category ${category}\`: \`local ctx = context --[[@as ${type}]]\`.\n`);
   }
-  const source = input.schemaFile ? ` (typed from ${input.schemaFile})` : ' (no context.schema.json: any fields)';
+  const source = input.schemaFile ? ` (typed from ${input.schemaFile})` : input.schema ? ' (typed from its context schema)' : ' (no context.schema.json: any fields)';
   parts.push([`---The context the rule is evaluated with${source}.`, `---@type ${contextType}`, 'context = {}', ''].join('\n'));
   return parts.join('\n');
 }

@@ -27,7 +27,7 @@ export const BASE_SIGNATURES: Readonly<Record<string, LuaSignature>> = {
   next: fn('The next key and value of a table after `index` (nil: the first); nil at the end.', ['t', 'index'], ['@generic K, V', '@param t table<K, V>', '@param index? K', '@return K?', '@return V?']),
   pairs: fn('Iterates every key and value of a table, in no particular order.', ['t'], ['@generic T: table, K, V', '@param t T', '@return fun(t: table<K, V>, k?: K): K, V', '@return T']),
   pcall: fn('Calls `f` in protected mode: returns true and its results, or false and the error. Limit errors (instructions, memory, time) cannot be caught.', ['f', '...'], ['@param f function', '@param ... any', '@return boolean success', '@return any ...']),
-  print: fn('Writes its arguments to the rule\'s log (not to a console).', ['...'], ['@param ... any']),
+  print: fn('Collects its arguments as a line of the evaluation\'s output (kept with the result, at most a few hundred lines); there is no console.', ['...'], ['@param ... any']),
   rawequal: fn('Whether `v1` and `v2` are equal without calling metamethods.', ['v1', 'v2'], ['@param v1 any', '@param v2 any', '@return boolean']),
   rawlen: fn('The length of a table or string without calling metamethods.', ['v'], ['@param v table|string', '@return integer']),
   select: fn('`select(n, ...)`: the arguments from the n-th on; `select("#", ...)`: how many there are.', ['index', '...'], ['@param index integer|"#"', '@param ... any', '@return any ...']),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseLuaHeader } from '../model/lua-header';
+import { isLuaCatsMetaFile, parseLuaHeader } from '../model/lua-header';
 import type { LuaRuleDefinition, RuleDefinition } from '../model/rule';
 import { parsePatternRule } from '../patterns/pattern-rule-file';
 import { decodeUtf8 } from './utf8';
@@ -39,6 +39,9 @@ export type RuleFileLoad = { ok: true; definition: RuleDefinition; text: string 
 
 /** Builds a Lua rule definition from source; header problems are load errors. */
 export function luaRuleFromSource(source: string, origin: string, defaultName: string): RuleFileLoad {
+  // The checker stays silent on definition files (an editor may open them), so they
+  // must not pass for rules either: run, test and publish refuse them.
+  if (isLuaCatsMetaFile(source)) return { ok: false, errors: ['a LuaCATS definition file (it starts with ---@meta), not a rule'] };
   const header = parseLuaHeader(source);
   if (header.problems.length > 0) return { ok: false, errors: header.problems.map((p) => `line ${p.line + 1}: ${p.message}`) };
   const definition: LuaRuleDefinition = { ...header.metadata, kind: 'lua', name: header.metadata.name ?? defaultName, source, origin };

@@ -92,7 +92,7 @@ function pairs(t) end
 ---@return any ...
 function pcall(f, ...) end
 
----Writes its arguments to the rule's log (not to a console).
+---Collects its arguments as a line of the evaluation's output (kept with the result, at most a few hundred lines); there is no console.
 ---@param ... any
 function print(...) end
 

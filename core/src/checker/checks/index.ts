@@ -1,9 +1,11 @@
 import type { Check } from '../check';
 import { confidenceOutOfRange } from './confidence-out-of-range';
+import { bitwiseOnContext } from './bitwise-on-context';
 import { decisionConfidenceMismatch } from './decision-confidence-mismatch';
 import { fixtureError } from './fixture-error';
 import { fixtureFailed } from './fixture-failed';
 import { forbiddenGlobal } from './forbidden-global';
+import { inexactIntegerLiteral } from './inexact-integer-literal';
 import { invalidAnnotation } from './invalid-annotation';
 import { invalidDecision } from './invalid-decision';
 import { invalidPatternRule } from './invalid-pattern-rule';
@@ -32,6 +34,8 @@ export const ALL_CHECKS: readonly Check[] = [
   decisionConfidenceMismatch,
   unknownContextField,
   undefinedGlobal,
+  inexactIntegerLiteral,
+  bitwiseOnContext,
   invalidPatternRule,
   invalidAnnotation,
 ];

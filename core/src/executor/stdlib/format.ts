@@ -229,11 +229,12 @@ function literal(L: LuaState, arg: number): Uint8Array {
   if (type === lua.LUA_TSTRING) return Uint8Array.from(quoted(lua.lua_tolstring(L, arg) as Uint8Array));
   if (type === lua.LUA_TNUMBER) {
     if (lua.lua_isinteger(L, arg)) return ascii(String(lua.lua_tointeger(L, arg)));
+    // Lua 5.3 writes every float with "%a", inf and nan included (5.4 spells them 1e9999 and (0/0))
     const x = lua.lua_tonumber(L, arg) as number;
-    if (x === Infinity) return ascii('1e9999');
-    if (x === -Infinity) return ascii('-1e9999');
-    if (x !== x) return ascii('(0/0)');
-    return ascii((signBit(x) ? '-' : '') + hexFloatText(Math.abs(x), undefined, false, false));
+    const sign = signBit(x) ? '-' : '';
+    if (x !== x) return ascii(sign + 'nan');
+    if (x === Infinity || x === -Infinity) return ascii(sign + 'inf');
+    return ascii(sign + hexFloatText(Math.abs(x), undefined, false, false));
   }
   if (type === lua.LUA_TNIL || type === lua.LUA_TBOOLEAN) {
     const text = lauxlib.luaL_tolstring(L, arg) as Uint8Array;
@@ -245,8 +246,16 @@ function literal(L: LuaState, arg: number): Uint8Array {
 }
 
 function stringItem(L: LuaState, spec: Spec, arg: number): Uint8Array {
-  const s = lauxlib.luaL_tolstring(L, arg) as Uint8Array; // runs __tostring, as Lua does
-  lua.lua_pop(L, 1);
+  let s: Uint8Array;
+  const type: number = lua.lua_type(L, arg);
+  if (type === lua.LUA_TSTRING || type === lua.LUA_TNUMBER) {
+    // Neither can carry a __tostring in the sandbox (the string metatable is protected,
+    // numbers have none), so this is luaL_tolstring's answer without its metatable lookups.
+    s = lua.lua_tolstring(L, arg) as Uint8Array;
+  } else {
+    s = lauxlib.luaL_tolstring(L, arg) as Uint8Array; // runs __tostring, as Lua does
+    lua.lua_pop(L, 1);
+  }
   if (spec.bare) return s;
   if (s.includes(0)) {
     lauxlib.luaL_argerror(L, arg, lstr('string contains zeros'));

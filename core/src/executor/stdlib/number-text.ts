@@ -88,14 +88,60 @@ function stripFractionZeros(text: string): string {
   return text.replace(/0+$/, '').replace(/\.$/, '');
 }
 
+/** The last significant digit of toPrecision/toExponential text ("1.25e+3" → '5'). */
+function lastMantissaDigit(text: string): string {
+  const at = text.indexOf('e');
+  return at < 0 ? text[text.length - 1]! : text[at - 1]!;
+}
+
+/**
+ * `%.{p}g` without '#', from one toPrecision when no exact tie is possible: the
+ * common case, and the one tostring and `..` take for every float (kept cheap).
+ */
+function generalFast(x: number, precision: number, upper: boolean): string | null {
+  if (x === 0 || precision >= 100 || lastMantissaDigit(x.toPrecision(precision + 1)) === '5') return null;
+  const text = x.toPrecision(precision);
+  const at = text.indexOf('e');
+  let exponent: number;
+  let digits: string; // mantissa as "d.ddd" or "d"
+  if (at >= 0) {
+    exponent = Number(text.slice(at + 1));
+    digits = text.slice(0, at);
+  } else if (!text.startsWith('0.')) {
+    const point = text.indexOf('.');
+    exponent = (point < 0 ? text.length : point) - 1;
+    if (exponent < precision) return stripFractionZeros(text);
+    return null;
+  } else {
+    // 0.000ddd: the exponent is minus the count of zeros after the point, minus one
+    let zeros = 0;
+    while (text[2 + zeros] === '0') zeros++;
+    exponent = -zeros - 1;
+    if (exponent >= -4) return stripFractionZeros(text);
+    const significant = text.slice(2 + zeros);
+    digits = significant.length > 1 ? significant[0] + '.' + significant.slice(1) : significant;
+  }
+  if (exponent < precision && exponent >= -4) return null; // toPrecision chose another notation than %g
+  return stripFractionZeros(digits) + exponentText(exponent, upper);
+}
+
 /** `%.{p}g` of a finite x >= 0. */
 export function generalText(x: number, p: number, alternate: boolean, upper: boolean): string {
   const precision = p === 0 ? 1 : p;
+  if (!alternate) {
+    const fast = generalFast(x, precision, upper);
+    if (fast !== null) return fast;
+  }
   const { mantissa, exponent } = exponentDigits(x, precision - 1);
   if (exponent < precision && exponent >= -4) {
     const fixed = fixedDigits(x, precision - 1 - exponent);
     if (alternate) return fixed.includes('.') ? fixed : fixed + '.';
     return stripFractionZeros(fixed);
+  }
+  if (alternate && exponent === precision && exponentDigits(x, 30).exponent === precision - 1) {
+    // glibc: the value chose the fixed style with no fraction digits, rounding carried it
+    // into the exponent style, and the (empty) fraction is kept: "%#.3g" of 999.9 is "1.e+03"
+    return '1.' + exponentText(exponent, upper);
   }
   const m = alternate ? (mantissa.includes('.') ? mantissa : mantissa + '.') : stripFractionZeros(mantissa);
   return m + exponentText(exponent, upper);
