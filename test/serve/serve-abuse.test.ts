@@ -217,8 +217,9 @@ describe('lua-rules serve under abuse: stays responsive, bounded, and stoppable'
     assert.equal((await probe(serve.base)).status, 200);
   });
 
-  it('SIGTERM with evaluations running: exits within the grace period', async () => {
-    const inFlight = Array.from({ length: 4 }, () => postJson(serve.base, '/v1/evaluate/spin', JSON.stringify({ forever: true })).catch(() => null));
+  it('SIGTERM with more evaluations in flight than the grace period can finish: exits within it', async () => {
+    // 8 looping requests are 4 s of work at 500 ms each; the grace period is 3 s.
+    const inFlight = Array.from({ length: 8 }, () => postJson(serve.base, '/v1/evaluate/spin', JSON.stringify({ forever: true })).catch(() => null));
     await new Promise((r) => setTimeout(r, 200));
     const started = performance.now();
     serve.child.kill('SIGTERM');
@@ -226,7 +227,10 @@ describe('lua-rules serve under abuse: stays responsive, bounded, and stoppable'
     const ms = performance.now() - started;
     console.log(`SIGTERM: exited with ${String(code)} after ${ms.toFixed(0)} ms (grace ${GRACE_MS} ms)`);
     assert.notEqual(code, 'still running');
-    assert.ok(ms < GRACE_MS + 2500, `took ${ms} ms`);
-    await Promise.all(inFlight);
+    assert.ok(ms < GRACE_MS + 500, `took ${ms} ms`);
+    const outcomes = (await Promise.all(inFlight)).map((a) => (a ? `${a.status}:${(a.json['error'] as { code?: string } | null)?.code ?? 'ok'}` : 'disconnected'));
+    console.log(`SIGTERM: in-flight outcomes ${outcomes.join(' ')}`);
+    // Every in-flight request got an answer (its result, or 503 while shutting down) or was disconnected at the end.
+    for (const outcome of outcomes) assert.match(outcome, /^(200:time-limit|503:shutting-down|disconnected)$/);
   });
 });

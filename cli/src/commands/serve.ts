@@ -51,8 +51,9 @@ ${STORE_HELP}
   --cache-max-bytes N result cache bound in bytes, all rules together (default 67108864)
   --max-pending N     evaluation requests that may wait at once (reading their body or
                       queued); more are answered 503 overloaded (default 256)
-  --grace-ms N        on SIGTERM/SIGINT, how long in-flight requests may finish; then
-                      the process exits regardless (default 10000)
+  --grace-ms N        on SIGTERM/SIGINT, how long the shutdown may take: in-flight
+                      requests finish within it (less its last second, kept for the
+                      decision log); then the process exits regardless (default 10000)
   --exit-with-parent  stop (as on SIGTERM) when the process that started it exits,
                       e.g. \`npm start\` killed by its PID (npm start sets it)
 
@@ -248,18 +249,25 @@ export const serveCommand: Command = {
         clearInterval(probeTimer);
         server.close();
         server.closeIdleConnections();
-        const deadline = Date.now() + graceMs;
-        // Whatever happens below (a store that does not answer its last writes), the
-        // process is gone shortly after the grace period.
+        // The grace period bounds the whole shutdown. A timer cannot interrupt an
+        // evaluation, so the hard exit is due one request budget before its end (an
+        // evaluation running then still ends in time); in-flight requests get all the
+        // time before that but a last second (or quarter), kept for the decision log and
+        // the store; then evaluations not started yet are answered 503.
+        const hardExitMs = graceMs - Math.min(requestTimeMs + 250, graceMs / 2);
+        const deadline = Date.now() + hardExitMs - Math.min(1000, hardExitMs / 4);
         setTimeout(() => {
-          io.stderr(`lua-rules serve: still not stopped ${graceMs + 2000} ms after ${signal}; exiting now\n`);
+          io.stderr(`lua-rules serve: still not stopped ${hardExitMs} ms after ${signal}; exiting now\n`);
           process.exit(1);
-        }, graceMs + 2000).unref();
+        }, hardExitMs).unref();
         const wait = setInterval(() => {
           if (service.inFlight() > 0 && Date.now() < deadline) return;
           clearInterval(wait);
-          server.closeAllConnections();
+          service.cancelWaiting();
           void (async () => {
+            // Let the 503s of the cancelled evaluations go out before the connections close.
+            await new Promise((resolveTick) => setTimeout(resolveTick, 50));
+            server.closeAllConnections();
             await storeEngine.stop().catch((error: unknown) => logger.error({ err: error }, 'flushing the decision log failed'));
             await store.close().catch(() => undefined);
             await watchdog.stop();

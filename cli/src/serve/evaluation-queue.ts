@@ -13,7 +13,7 @@ const YIELD_TURNS = 4;
 const SLICE_MS = 2;
 
 export class EvaluationQueue {
-  private readonly jobs: (() => void)[] = [];
+  private readonly jobs: { run: () => void; cancel: (error: Error) => void }[] = [];
   private scheduled = false;
 
   constructor(private readonly onBusy: (busy: boolean) => void = () => undefined) {}
@@ -24,7 +24,7 @@ export class EvaluationQueue {
 
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push(() => {
+      const run = (): void => {
         this.onBusy(true);
         try {
           resolve(fn());
@@ -33,9 +33,15 @@ export class EvaluationQueue {
         } finally {
           this.onBusy(false);
         }
-      });
+      };
+      this.jobs.push({ run, cancel: reject });
       this.schedule();
     });
+  }
+
+  /** Fails every evaluation still waiting (shutdown: their clients are being disconnected). */
+  cancelWaiting(error: Error): void {
+    for (const job of this.jobs.splice(0)) job.cancel(error);
   }
 
   private schedule(): void {
@@ -61,7 +67,7 @@ export class EvaluationQueue {
         let started = sliceStart;
         do {
           started = performance.now();
-          this.jobs.shift()?.();
+          this.jobs.shift()?.run();
           this.lastJobMs = performance.now() - started;
         } while (this.jobs.length > 0 && performance.now() - sliceStart < SLICE_MS);
         this.schedule();

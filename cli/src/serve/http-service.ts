@@ -215,5 +215,8 @@ export function createService(options: ServiceOptions) {
     });
   }
 
-  return { handle, inFlight: () => inFlight };
+  /** Shutdown: evaluations not started yet are answered 503 instead of run. */
+  const cancelWaiting = (): void => queue.cancelWaiting(new HttpError(503, 'shutting-down', 'the service is shutting down; retry on another instance'));
+
+  return { handle, inFlight: () => inFlight, cancelWaiting };
 }
