@@ -68,6 +68,9 @@ export async function main(argv: string[], given: CommandIO = processIO()): Prom
       io.stderr(`lua-rules: ${error.message}\n`);
       return EXIT.usage;
     }
-    throw error;
+    // A bug of ours: still printed through the redacting stderr, since its message or
+    // stack may hold a store URL.
+    io.stderr(`lua-rules: internal error: ${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
+    return EXIT.failures;
   }
 }

@@ -88,6 +88,23 @@ describe('CLI hardening: input and output', () => {
     }
   });
 
+  it('check and publish refuse a pattern-rule regex that cannot run in linear time, with the reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lr-regex-'));
+    const file = join(dir, 'dup.rule.json');
+    writeFileSync(file, JSON.stringify({ category: 'epic', patterns: [{ type: 'regex', field: 'id', regex: '^(a+)\\1$', weight: 1 }] }));
+    const check = await cli(['check', file, '--format', 'json']);
+    assert.equal(check.code, 1);
+    const findings = JSON.parse(check.stdout) as { code: string; message: string }[];
+    assert.equal(findings[0]?.code, 'invalid-pattern-rule');
+    assert.match(findings[0]?.message ?? '', /cannot be matched in guaranteed linear time: backreferences/);
+    const publish = await cli(['publish', file, '--store', `sqlite:${join(dir, 'r.db')}`, '--author', 'me']);
+    assert.equal(publish.code, 2);
+    assert.match(publish.stderr, /cannot be matched in guaranteed linear time/);
+    // The ReDoS example itself runs in linear time on RE2, so it is accepted.
+    writeFileSync(file, JSON.stringify({ category: 'epic', patterns: [{ type: 'regex', field: 'id', regex: '^([a-z]+)+$', weight: 1 }] }));
+    assert.equal((await cli(['check', file])).code, 0);
+  });
+
   it('numeric flags say what is wrong with the value, negative numbers included', async () => {
     const neg = await cli(['run', RULE, '--fixture', 'x', '--instructions', '-5']);
     assert.equal(neg.code, 2);

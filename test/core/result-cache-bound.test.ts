@@ -31,6 +31,11 @@ describe('result cache: bounded in bytes and entries across every rule, keyed by
     assert.equal(contextDigest({ a: 1, b: 2 }), contextDigest({ b: 2, a: 1 }));
     assert.notEqual(contextDigest({ a: 1 }), contextDigest({ a: '1' }));
     assert.ok(contextKey(big).length > 1024 * 1024, 'the canonical key is still the whole context (walked, not kept)');
+    // Short keys are kept as they are (cheaper than hashing); they start with {, a digest never does.
+    assert.equal(contextDigest({ a: 1 }), '{"a":1}');
+    const long = { s: 'q'.repeat(300) };
+    assert.equal(contextDigest(long).length, 44);
+    assert.notEqual(contextDigest(long)[0], '{');
   });
 
   it('a flood of distinct cacheable 1 MB contexts over several rules stays inside the byte and entry bounds', async () => {

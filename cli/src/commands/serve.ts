@@ -12,7 +12,10 @@ import { redactSecret, redactText, secretsOfUrl, StoreEngine } from '../../../st
 import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
 import { createService, type HealthReport } from '../serve/http-service';
 import { serviceMetrics } from '../serve/metrics';
-import { displayText } from '../../../core/src/util/display-text';
+import { startWatchdog } from '../serve/watchdog';
+import { answerClientError } from '../serve/client-error';
+import type { RuleEngine } from '../../../core/src/engine/rule-engine';
+import { displayText, escapeJsonText } from '../../../core/src/util/display-text';
 import { watchAncestors } from '../serve/parent-watch';
 
 export const DEFAULT_STORE = 'sqlite:.lua-rules/rules.db';
@@ -40,6 +43,17 @@ ${STORE_HELP}
   --instructions N    instruction budget per evaluation (default 1,000,000)
   --log-level LEVEL   fatal, error, warn, info (default), debug, trace
   --heartbeat-ms N    how often the engine reports the versions it serves (default 5000)
+  --request-time-ms N wall-clock budget of one evaluation request, shared by the rules
+                      of a category (default 500; each rule also keeps its own limit)
+  --breaker-failures N  limit errors in a row that open a rule's circuit breaker
+                      (default 5; 0 turns the breaker off)
+  --breaker-cooldown-ms N  how long an open breaker answers without running (default 30000)
+  --cache-max-bytes N result cache bound in bytes, all rules together (default 67108864)
+  --max-pending N     evaluation requests that may wait at once (reading their body or
+                      queued); more are answered 503 overloaded (default 256)
+  --grace-ms N        on SIGTERM/SIGINT, how long the shutdown may take: in-flight
+                      requests finish within it (less its last second, kept for the
+                      decision log); then the process exits regardless (default 10000)
   --exit-with-parent  stop (as on SIGTERM) when the process that started it exits,
                       e.g. \`npm start\` killed by its PID (npm start sets it)
 
@@ -64,6 +78,12 @@ export const serveCommand: Command = {
       instructions: { type: 'string' },
       'log-level': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'request-time-ms': { type: 'string' },
+      'breaker-failures': { type: 'string' },
+      'breaker-cooldown-ms': { type: 'string' },
+      'cache-max-bytes': { type: 'string' },
+      'grace-ms': { type: 'string' },
+      'max-pending': { type: 'string' },
       'exit-with-parent': { type: 'boolean' },
     });
     if (args.positionals.length > 0) throw new UsageError(`serve: unexpected argument '${args.positionals[0]}'`);
@@ -73,6 +93,12 @@ export const serveCommand: Command = {
     const maxBodyBytes = numberFlag('serve', args, 'max-body', { min: 64, max: 256 * 1024 * 1024, integer: true }) ?? 1024 * 1024;
     const instructions = numberFlag('serve', args, 'instructions', { min: 1000, max: 1e10, integer: true });
     const heartbeatIntervalMs = numberFlag('serve', args, 'heartbeat-ms', { min: 100, max: 3_600_000, integer: true }) ?? 5000;
+    const requestTimeMs = numberFlag('serve', args, 'request-time-ms', { min: 10, max: 600_000, integer: true }) ?? 500;
+    const breakerFailures = numberFlag('serve', args, 'breaker-failures', { min: 0, max: 1_000_000, integer: true }) ?? 5;
+    const breakerCoolDownMs = numberFlag('serve', args, 'breaker-cooldown-ms', { min: 1, max: 86_400_000, integer: true }) ?? 30_000;
+    const cacheMaxBytes = numberFlag('serve', args, 'cache-max-bytes', { min: 0, max: 64 * 1024 * 1024 * 1024, integer: true });
+    const maxPending = numberFlag('serve', args, 'max-pending', { min: 1, max: 1_000_000, integer: true }) ?? 256;
+    const graceMs = numberFlag('serve', args, 'grace-ms', { min: 0, max: 3_600_000, integer: true }) ?? 10_000;
     const decisionLog = stringFlag(args, 'decision-log') ?? 'on';
     if (decisionLog !== 'on' && decisionLog !== 'off') throw new UsageError(`serve: --decision-log must be 'on' or 'off', got '${decisionLog}'`);
     const level = stringFlag(args, 'log-level') ?? 'info';
@@ -96,7 +122,8 @@ export const serveCommand: Command = {
       io.stderr(`lua-rules serve: cannot write the log to stdout (${error.code ?? error.message}); serving on without it\n`);
     });
     const secrets = secretsOfUrl(url);
-    const redacting = { write: (line: string) => destination.write(redactText(line, secrets)), flush: (cb?: (err?: Error) => void) => destination.flush(cb), flushSync: () => destination.flushSync() };
+    // ... and is escaped like every other printer's user text (rule errors carry text a rule chose).
+    const redacting = { write: (line: string) => destination.write(escapeJsonText(redactText(line, secrets))), flush: (cb?: (err?: Error) => void) => destination.flush(cb), flushSync: () => destination.flushSync() };
     const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, redacting);
 
     try {
@@ -114,7 +141,13 @@ export const serveCommand: Command = {
     }
 
     const startedAt = Date.now();
-    const metrics = serviceMetrics(() => (Date.now() - startedAt) / 1000);
+    // Metrics exist before the engine (the store engine reports reloads to them); they read it once it is there.
+    const engineRef: { current?: RuleEngine } = {};
+    const metrics = serviceMetrics(
+      () => (Date.now() - startedAt) / 1000,
+      () => engineRef.current?.openCircuits() ?? [],
+      () => ({ entries: engineRef.current?.cacheMemory.size ?? 0, bytes: engineRef.current?.cacheMemory.bytes ?? 0 }),
+    );
     let storeProblem: string | undefined;
     const onError = (error: Error): void => logger.warn({ err: { message: redact(error.message) } }, 'store problem (rules keep serving)');
     const { engine: storeEngine, report } = await StoreEngine.start(store, {
@@ -122,8 +155,15 @@ export const serveCommand: Command = {
       heartbeatIntervalMs,
       onError,
       ...(instructions ? { limits: { instructions } } : {}),
+      ...(breakerFailures > 0 ? { breaker: { failures: breakerFailures, coolDownMs: breakerCoolDownMs } } : {}),
+      ...(cacheMaxBytes !== undefined ? { cache: { maxBytes: cacheMaxBytes } } : {}),
     });
     const engine = storeEngine.engine;
+    engineRef.current = engine;
+    // The wedge bound is the grace period: even an evaluation that never ends cannot keep
+    // a SIGTERM waiting longer (the watchdog ends the process), and no working
+    // evaluation comes near it (the request budget is far smaller).
+    const watchdog = startWatchdog(Math.max(graceMs, requestTimeMs * 4, 2000));
     for (const refused of report.refused) logger.error({ rule: refused.name, version: refused.version, code: refused.error.code }, `rule refused: ${refused.error.message}`);
     engine.onChange((change) => {
       metrics.reloads.inc({ outcome: 'applied' }, change.applied.length);
@@ -166,6 +206,9 @@ export const serveCommand: Command = {
       metrics,
       maxBodyBytes,
       ...(adminToken ? { adminToken } : {}),
+      requestTimeMs,
+      maxPending,
+      onBusy: (busy) => watchdog.busy(busy),
       health,
       reload: async () => {
         const live = await store.liveRules();
@@ -177,6 +220,8 @@ export const serveCommand: Command = {
     const server = createServer({ keepAliveTimeout: 5000 }, service.handle);
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
+    // Node answers malformed requests and timeouts itself, in plain text; ours are JSON.
+    server.on('clientError', answerClientError);
     try {
       await new Promise<void>((resolvePromise, reject) => {
         server.once('error', reject);
@@ -187,6 +232,7 @@ export const serveCommand: Command = {
       io.stderr(`lua-rules serve: cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use (pick another with --port)' : (error as Error).message}\n`);
       await storeEngine.stop().catch(() => undefined);
       await store.close().catch(() => undefined);
+      await watchdog.stop();
       return EXIT.failures;
     }
     const address = server.address() as AddressInfo;
@@ -203,14 +249,28 @@ export const serveCommand: Command = {
         clearInterval(probeTimer);
         server.close();
         server.closeIdleConnections();
-        const deadline = Date.now() + 10_000;
+        // The grace period bounds the whole shutdown. A timer cannot interrupt an
+        // evaluation, so the hard exit is due one request budget before its end (an
+        // evaluation running then still ends in time); in-flight requests get all the
+        // time before that but a last second (or quarter), kept for the decision log and
+        // the store; then evaluations not started yet are answered 503.
+        const hardExitMs = graceMs - Math.min(requestTimeMs + 250, graceMs / 2);
+        const deadline = Date.now() + hardExitMs - Math.min(1000, hardExitMs / 4);
+        setTimeout(() => {
+          io.stderr(`lua-rules serve: still not stopped ${hardExitMs} ms after ${signal}; exiting now\n`);
+          process.exit(1);
+        }, hardExitMs).unref();
         const wait = setInterval(() => {
           if (service.inFlight() > 0 && Date.now() < deadline) return;
           clearInterval(wait);
-          server.closeAllConnections();
+          service.cancelWaiting();
           void (async () => {
+            // Let the 503s of the cancelled evaluations go out before the connections close.
+            await new Promise((resolveTick) => setTimeout(resolveTick, 50));
+            server.closeAllConnections();
             await storeEngine.stop().catch((error: unknown) => logger.error({ err: error }, 'flushing the decision log failed'));
             await store.close().catch(() => undefined);
+            await watchdog.stop();
             logger.info('stopped');
             logger.flush();
             process.off('SIGINT', onInt);

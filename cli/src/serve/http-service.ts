@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RuleEngine, EngineResult, CategoryResult } from '../../../core/src/engine/rule-engine';
 import type { ServiceMetrics } from './metrics';
 import { HttpError, readJsonBody } from './read-body';
+import { EvaluationQueue } from './evaluation-queue';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -24,6 +25,12 @@ export interface ServiceOptions {
   /** Admin: fetch every live rule from the store now. */
   reload(): Promise<unknown>;
   status(): Promise<unknown>;
+  /** Wall-clock budget of one evaluation request, shared by the rules of a category (ms). */
+  requestTimeMs: number;
+  /** Evaluation requests allowed to wait at once (reading their body or queued); more answer 503. */
+  maxPending: number;
+  /** Told when an evaluation starts and ends (the watchdog). */
+  onBusy?(busy: boolean): void;
 }
 
 const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
@@ -32,6 +39,9 @@ const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
 export function createService(options: ServiceOptions) {
   const { engine, logger, metrics } = options;
   let inFlight = 0;
+  let pending = 0;
+  const queue = new EvaluationQueue(options.onBusy);
+  const timeBudgetMs = options.requestTimeMs;
   const adminToken = options.adminToken ? Buffer.from(options.adminToken) : undefined;
 
   function send(res: ServerResponse, status: number, body: unknown, route: string, correlationId?: string): void {
@@ -54,6 +64,7 @@ export function createService(options: ServiceOptions) {
     metrics.evaluations.inc({ rule: result.rule, decision: result.decision });
     if (result.error) metrics.errors.inc({ rule: result.rule, code: result.error.code });
     if (result.cached) metrics.cacheHits.inc({ rule: result.rule });
+    if (result.shortCircuited) metrics.shortCircuits.inc({ rule: result.rule });
   }
 
   function resultBody(result: EngineResult | CategoryResult, correlationId: string): Record<string, unknown> {
@@ -75,6 +86,22 @@ export function createService(options: ServiceOptions) {
   }
 
   async function evaluate(req: IncomingMessage, res: ServerResponse, route: string, target: { category: string } | { rule: string }, correlationId: string): Promise<void> {
+    // Every evaluation waiting (body being read, or queued) holds its context, up to
+    // --max-body each: past the bound the service says it is overloaded at once instead
+    // of letting memory and latency grow with the number of clients.
+    if (pending >= options.maxPending) {
+      res.setHeader('retry-after', '1');
+      throw new HttpError(503, 'overloaded', `${pending} evaluations are already waiting (--max-pending ${options.maxPending}); retry later`);
+    }
+    pending++;
+    try {
+      await evaluateCounted(req, res, route, target, correlationId);
+    } finally {
+      pending--;
+    }
+  }
+
+  async function evaluateCounted(req: IncomingMessage, res: ServerResponse, route: string, target: { category: string } | { rule: string }, correlationId: string): Promise<void> {
     const started = process.hrtime.bigint();
     const context = await readJsonBody(req, options.maxBodyBytes);
     let result: EngineResult | CategoryResult;
@@ -83,7 +110,7 @@ export function createService(options: ServiceOptions) {
         sendError(res, 404, 'category-not-found', `no rules in category '${target.category}'`, route, correlationId, { decision: 'escalated', confidence: 0, reasoning: 'No rules available for category' });
         return;
       }
-      const category = engine.evaluateCategory(target.category, context, { correlationId });
+      const category = await queue.run(() => engine.evaluateCategory(target.category, context, { correlationId, timeBudgetMs }));
       category.results.forEach(record);
       result = category;
     } else {
@@ -91,7 +118,7 @@ export function createService(options: ServiceOptions) {
         sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
         return;
       }
-      result = engine.evaluateRule(target.rule, context, { correlationId });
+      result = await queue.run(() => engine.evaluateRule(target.rule, context, { correlationId, timeBudgetMs }));
       record(result);
     }
     const invalid = 'results' in result ? result.results.find((r) => r.error?.code === 'invalid-context') : result.error?.code === 'invalid-context' ? result : undefined;
@@ -179,7 +206,7 @@ export function createService(options: ServiceOptions) {
     route(req, res, correlationId).catch((error: unknown) => {
       if (res.headersSent) return;
       if (error instanceof HttpError) {
-        if (error.status === 413) res.setHeader('connection', 'close');
+        if (error.status === 413 || error.status === 503) res.setHeader('connection', 'close');
         sendError(res, error.status, error.code, error.message, 'error', correlationId);
         return;
       }
@@ -188,5 +215,8 @@ export function createService(options: ServiceOptions) {
     });
   }
 
-  return { handle, inFlight: () => inFlight };
+  /** Shutdown: evaluations not started yet are answered 503 instead of run. */
+  const cancelWaiting = (): void => queue.cancelWaiting(new HttpError(503, 'shutting-down', 'the service is shutting down; retry on another instance'));
+
+  return { handle, inFlight: () => inFlight, cancelWaiting };
 }

@@ -56,6 +56,21 @@ export class Gauge implements Metric {
   }
 }
 
+/** A gauge with labels, read when /metrics is rendered. */
+export class LabeledGauge implements Metric {
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly read: () => { labels: Labels; value: number }[],
+  ) {}
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const { labels, value } of this.read()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    return lines.join('\n');
+  }
+}
+
 export class Histogram implements Metric {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number; labels: Labels }>();
 
@@ -103,7 +118,7 @@ export class Registry {
 }
 
 /** The engine service's metrics (docs/serve.md lists them). */
-export function serviceMetrics(uptime: () => number) {
+export function serviceMetrics(uptime: () => number, circuits: () => { name: string; opened: number; open: boolean }[] = () => [], cache: () => { entries: number; bytes: number } = () => ({ entries: 0, bytes: 0 })) {
   const registry = new Registry();
   return {
     registry,
@@ -115,6 +130,11 @@ export function serviceMetrics(uptime: () => number) {
     reloads: registry.add(new Counter('lua_rules_reloads_total', 'Rule versions applied, removed or refused by hot reload.')),
     reloadLag: registry.add(new Histogram('lua_rules_reload_lag_seconds', 'Time from a version going live in the store to this engine serving it.', [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60])),
     uptime: registry.add(new Gauge('lua_rules_uptime_seconds', 'Seconds since the service started.', uptime)),
+    shortCircuits: registry.add(new Counter('lua_rules_circuit_short_circuits_total', 'Evaluations answered by an open circuit breaker without running the rule, by rule.')),
+    circuitOpen: registry.add(new LabeledGauge('lua_rules_circuit_open', 'Rules whose circuit breaker is open now (1) or was opened before and is closed (0).', () => circuits().map((c) => ({ labels: { rule: c.name }, value: c.open ? 1 : 0 })))),
+    circuitOpened: registry.add(new LabeledGauge('lua_rules_circuit_opened_total', 'Times the circuit breaker of each loaded rule version opened.', () => circuits().map((c) => ({ labels: { rule: c.name }, value: c.opened })))),
+    cacheEntries: registry.add(new Gauge('lua_rules_cache_entries', 'Results in the result cache (all rules).', () => cache().entries)),
+    cacheBytes: registry.add(new Gauge('lua_rules_cache_bytes', 'Estimated bytes of the result cache (all rules); bounded by --cache-max-bytes.', () => cache().bytes)),
   };
 }
 export type ServiceMetrics = ReturnType<typeof serviceMetrics>;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { childPath, CONTEXT_LIMITS, describeValue, InvalidContextError } from '../executor/push-context';
 
 /**
@@ -25,12 +25,25 @@ export function contextKey(context: unknown): string {
 }
 
 /**
- * The result cache's key for a context: SHA-256 of its canonical key, 32 bytes kept
- * as 44 characters of base64, so a cached 1 MB context costs 44 characters of key, not
- * 1 MB. The context is still walked whole to compute it (that walk validates it too).
+ * The result cache's key for a context. A canonical key of up to 256 characters is
+ * used as it is (hashing would cost more than the rest of a cache hit: ~4 µs against
+ * ~2 µs); a longer one is replaced by its SHA-256 (44 characters of base64), so a
+ * cached 1 MB context costs 44 characters of key, not 1 MB. The two cannot collide: a
+ * canonical key starts with `{`, base64 never does. The context is still walked whole
+ * to compute it (that walk validates it too). A cryptographic hash, because a
+ * collision would serve one context's cached result for another.
  */
+export const MAX_PLAIN_KEY = 256;
+
 export function contextDigest(context: unknown): string {
-  return createHash('sha256').update(contextKey(context)).digest('base64');
+  const key = contextKey(context);
+  return key.length <= MAX_PLAIN_KEY ? key : hashKey(key);
+}
+
+/** crypto.hash (Node 20.12+) is the one-shot form; createHash is the fallback. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
+function hashKey(key: string): string {
+  return oneShot ? oneShot('sha256', key, 'base64') : crypto.createHash('sha256').update(key).digest('base64');
 }
 
 /** Context keys repeat from call to call: their JSON quoting is kept (bounded) rather than redone. */

@@ -31,7 +31,7 @@ interface Entry {
  * The memory every rule's cache shares: one bound in entries and one in bytes for the
  * whole engine, so no sequence of requests (say, thousands of distinct 1 MB
  * contexts) grows the process past it. Keys are digests of the context (see
- * context-key.ts), so a key costs 44 characters whatever the context's size; results are
+ * context-key.ts), so a key costs at most 256 characters whatever the context's size; results are
  * counted by their strings. A Map keeps insertion order, and a hit re-inserts its
  * entry, so the first key is always the least recently used.
  */

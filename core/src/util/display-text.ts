@@ -33,5 +33,10 @@ export function quotedText(text: string): string {
  * raw; this writes those as \uXXXX too. The result parses to the same data.
  */
 export function safeJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
+  return escapeJsonText(JSON.stringify(value, null, indent));
+}
+
+/** The same for JSON text already written (a log line): still valid JSON, same data. */
+export function escapeJsonText(json: string): string {
+  return json.replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
 }
