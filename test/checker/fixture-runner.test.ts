@@ -57,7 +57,7 @@ test('a rule that loops forever is stopped by the instruction budget', async () 
 test('a broken fixtures file gives findings and no fixtures', () => {
   const { fixtures, findings } = readEditorFixtures('{"fixtures": [{"name": 3}]}');
   assert.deepEqual(fixtures, []);
-  assert.deepEqual(findings.map((f) => f.message), ['fixtures[0] is missing "context"', 'fixtures[0].name must be string']);
+  assert.deepEqual(findings.map((f) => f.message), ['fixtures[0] is missing "context"', 'fixtures[0].name must be string, got 3']);
 });
 
 test('pattern rules run their fixtures with the engine pattern semantics', async () => {

@@ -36,6 +36,7 @@ export function compilePatternRule(rule: PatternRuleDefinition): PatternEvaluato
       confidence,
       reasoning: `Pattern score ${confidence.toFixed(2)}: ${parts.join('; ')}`,
       error: null,
+      line: null,
     };
   };
 }
