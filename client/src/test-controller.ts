@@ -12,8 +12,8 @@ export interface FixturesRunSummary {
 
 /** A readable failure: each mismatching field with expected and actual, or the rule's error. */
 export function failureMessage(outcome: RunOutcome): string {
-  const lines = outcome.mismatches.map((m) => `${m.field}: expected ${m.expected}, got ${m.actual}`);
-  if (outcome.result.error && !outcome.mismatches.some((m) => m.field === 'error')) lines.push(`error ${outcome.result.error.code}: ${outcome.result.error.message}`);
+  const lines = outcome.mismatches.map((m) => m.text);
+  if (outcome.result.error && !outcome.mismatches.some((m) => m.field === 'error')) lines.push(`the rule failed (${outcome.result.error.code}): ${outcome.result.error.message}`);
   return lines.join('\n');
 }
 

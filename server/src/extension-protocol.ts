@@ -31,12 +31,16 @@ export interface ResultSummary {
   confidence: number;
   reasoning: string;
   error: { code: string; message: string } | null;
+  /** The line of the `return` that produced the result (null: a pattern rule, or a failure before a return). */
+  line: number | null;
 }
 
 export interface MismatchSummary {
   field: string;
   expected: string;
   actual: string;
+  /** The mismatch as one sentence in the rule's terms. */
+  text: string;
 }
 
 // ---------------------------------------------------------------- fixtures and runs
@@ -69,6 +73,10 @@ export interface RunRuleParams {
   fixtures?: string[];
   /** A custom context instead of fixtures. */
   context?: unknown;
+  /** Also explain each run: the lines that ran, with the context values read (`lua-rules run --explain`). */
+  explain?: boolean;
+  /** Also return the line coverage of the rule by the fixtures run (Test Explorer's "Run with Coverage"). */
+  coverage?: boolean;
 }
 export interface RunOutcome {
   /** The fixture's name, or "custom context". */
@@ -81,8 +89,14 @@ export interface RunOutcome {
   /** Empty when it passed (or has no expectations). */
   mismatches: MismatchSummary[];
   expected: Record<string, string>;
+  /** With `explain`: the lines that ran, as text (see formatExplain). */
+  explain?: string[];
 }
-export type RunRuleResult = { ok: true; ruleName: string; outcomes: RunOutcome[] } | { ok: false; message: string };
+/** Line coverage of a Lua rule: each line holding code with how often it ran. */
+export interface RuleCoverage {
+  lines: { line: number; hits: number }[];
+}
+export type RunRuleResult = { ok: true; ruleName: string; outcomes: RunOutcome[]; coverage?: RuleCoverage } | { ok: false; message: string };
 
 export const CONVERT_RULE_REQUEST = 'luaRules/convertPatternRule';
 export interface ConvertRuleParams {

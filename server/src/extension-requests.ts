@@ -4,6 +4,8 @@ import { describeConfidence } from '../../core/src/fixtures/check-expectation';
 import type { Fixture, FixtureExpectation } from '../../core/src/fixtures/fixture-file';
 import { parseFixtureFile } from '../../core/src/fixtures/fixture-file';
 import { evaluateDefinition, runFixtures } from '../../core/src/fixtures/run-fixtures';
+import { coverageFor } from '../../core/src/coverage/line-coverage';
+import { explainRun, formatExplain } from '../../core/src/explain/explain-run';
 import type { RuleDefinition } from '../../core/src/model/rule';
 import { NotConvertible } from '../../core/src/patterns/regex-to-lua-pattern';
 import { patternRuleToLua } from '../../core/src/patterns/pattern-to-lua';
@@ -53,7 +55,7 @@ import { pathToUri, uriToPath } from './rule-documents';
 import { StoreConnection } from './store-connection';
 
 function summary(result: RuleResult): ResultSummary {
-  return { decision: result.decision, confidence: result.confidence, reasoning: result.reasoning, error: result.error ? { code: result.error.code, message: result.error.message } : null };
+  return { decision: result.decision, confidence: result.confidence, reasoning: result.reasoning, error: result.error ? { code: result.error.code, message: result.error.message } : null, line: result.line };
 }
 
 function expectedFields(expect: FixtureExpectation): Record<string, string> {
@@ -150,15 +152,18 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     const loaded = loadRule(documents, ruleUri);
     if (!loaded.ok) return loaded;
     if (params.context !== undefined) {
-      const run = evaluateDefinition(executor, loaded.definition, params.context, limits());
-      return { ok: true, ruleName: loaded.definition.name, outcomes: [{ name: 'custom context', result: summary(run.result), durationMs: run.durationMs, instructions: run.instructions, hasExpectations: false, mismatches: [], expected: {} }] };
+      const explained = params.explain ? explainRun(executor, loaded.definition, params.context, limits()) : undefined;
+      const run = explained ?? evaluateDefinition(executor, loaded.definition, params.context, limits());
+      const explain = explained ? { explain: formatExplain(explained, '    ') } : {};
+      return { ok: true, ruleName: loaded.definition.name, outcomes: [{ name: 'custom context', result: summary(run.result), durationMs: run.durationMs, instructions: run.instructions, hasExpectations: false, mismatches: [], expected: {}, ...explain }] };
     }
     const { fixtures, problems, fixturesUri } = loadFixtures(documents, ruleUri);
     if (problems.length > 0) return { ok: false, message: `${uriToPath(fixturesUri) ?? fixturesUri}: ${problems.join('; ')}` };
     const wanted = params.fixtures && params.fixtures.length > 0 ? fixtures.filter((f) => params.fixtures!.includes(f.name)) : fixtures;
     const missing = (params.fixtures ?? []).filter((name) => !fixtures.some((f) => f.name === name));
     if (missing.length > 0) return { ok: false, message: `no fixture named ${missing.map((m) => JSON.stringify(m)).join(', ')} in ${uriToPath(fixturesUri) ?? fixturesUri}` };
-    const outcomes: RunOutcome[] = runFixtures(executor, loaded.definition, wanted, limits()).map((o) => ({
+    const coverage = params.coverage ? coverageFor(executor, loaded.definition) : undefined;
+    const outcomes: RunOutcome[] = runFixtures(executor, loaded.definition, wanted, limits(), coverage).map((o) => ({
       name: o.fixture.name,
       result: summary(o.result),
       durationMs: o.durationMs,
@@ -166,8 +171,10 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
       hasExpectations: Object.keys(o.fixture.expect).length > 0,
       mismatches: o.mismatches.map((m) => ({ ...m })),
       expected: expectedFields(o.fixture.expect),
+      // Explaining runs the fixture once more with the line hook: only when asked (a single run from the editor).
+      ...(params.explain ? { explain: formatExplain(explainRun(executor, loaded.definition, o.fixture.context, limits()), '    ') } : {}),
     }));
-    return { ok: true, ruleName: loaded.definition.name, outcomes };
+    return { ok: true, ruleName: loaded.definition.name, outcomes, ...(coverage ? { coverage: { lines: coverage.lines() } } : {}) };
   });
 
   handle(CONVERT_RULE_REQUEST, (params: ConvertRuleParams): ConvertRuleResult => {

@@ -95,7 +95,7 @@ export const runCommand: Command = {
       ];
       if (explained) lines.push('  lines run, in order (│ context values read):', ...explained.format(explained.run, '    '));
       if (result.error) lines.push(`  error: ${result.error.code}${result.error.line !== undefined ? ` at line ${result.error.line}` : ''}`);
-      if (expectation) lines.push(mismatches.length === 0 ? `  ✓ matches fixture '${fixtureName}'` : `  ✗ fixture '${fixtureName}': ${mismatches.map((m) => `${m.field} expected ${m.expected}, got ${m.actual}`).join('; ')}`);
+      if (expectation) lines.push(mismatches.length === 0 ? `  ✓ matches fixture '${fixtureName}'` : `  ✗ fixture '${fixtureName}': ${mismatches.map((m) => m.text).join('; ')}`);
       io.stdout(lines.join('\n') + '\n');
     }
     return result.error || mismatches.length > 0 ? EXIT.failures : EXIT.ok;
