@@ -27,7 +27,19 @@ export interface LuaRulesApi {
   runAllFixtures(): Promise<FixturesRunSummary>;
   rulesInView(): Promise<{ name: string; category: string; liveVersion: number | null; pending: number }[]>;
   runtime(): string;
+  /** Empty in a trusted workspace; else what Restricted Mode turns off (shown to the user once). */
+  restrictions(): string;
 }
+
+/**
+ * What Restricted Mode (an untrusted workspace) turns off, and why. Checks, completion,
+ * hover and fixture runs stay on: rules run in the Lua sandbox, which is the point of
+ * it. The store stays off: publish, rollback and approve write to a database, and a
+ * store URL, a runtime executable or a schema path in an untrusted folder's settings
+ * are not used (package.json `capabilities.untrustedWorkspaces` lists them).
+ */
+export const RESTRICTED_MODE_MESSAGE =
+  'Lua Rules is in Restricted Mode: checks, completion, fixtures and Run Rule on Fixture work (rules run in the sandbox); the rule store (publish, history, rollback, approve, the Rules view) is off, and this folder\'s luaRules.runtime, luaRules.store.url and luaRules.schemaPath settings are ignored. Trust the folder to turn them on.';
 
 let client: LanguageClient | undefined;
 
@@ -80,12 +92,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       return;
     }
     runtimeDescription = runtime.describe;
-    output.appendLine(`starting the language server on ${runtime.describe}${s.storeUrl ? ` with store ${s.storeUrl}` : ''}`);
+    // Restricted Mode: no store at all (not even one from the user's own settings), see RESTRICTED_MODE_MESSAGE.
+    const storeUrl = restricted() ? '' : s.storeUrl;
+    output.appendLine(`starting the language server on ${runtime.describe}${storeUrl ? ` with store ${storeUrl}` : ''}${restricted() ? ' (Restricted Mode: no store)' : ''}`);
     const next = createLanguageClient({
       serverModule: context.asAbsolutePath('dist/server.js'),
       runtime,
-      storeUrl: s.storeUrl,
-      password: await secrets.get(),
+      storeUrl,
+      password: restricted() ? undefined : await secrets.get(),
       ruleGlobs: s.ruleGlobs,
       outputChannel: output,
     });
@@ -100,6 +114,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       rulesView.refresh();
     });
     await refreshStatus();
+    if (restricted()) statusBar.show(undefined, 'Restricted Mode (no store)', RESTRICTED_MODE_MESSAGE);
     rulesView.refresh();
     void tests.discoverAll(true);
   };
@@ -125,6 +140,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     restartTimer = setTimeout(() => void restart().catch(() => undefined), 300);
   };
 
+  const restricted = (): boolean => !vscode.workspace.isTrusted;
   const author = (): string => settings().author || userInfo().username;
   const storeCtx: StoreCommandContext = { api, output: runs, author };
   const register = (id: string, fn: (...args: unknown[]) => unknown): void => void context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -134,10 +150,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     void vscode.window.showInformationMessage(`Lua Rules fixtures: ${summary.passed} passed, ${summary.failed} failed${summary.errored ? `, ${summary.errored} errored` : ''}`);
     return summary;
   });
-  register('luaRules.publish', (arg) => publishRule(storeCtx, arg));
-  register('luaRules.showHistory', (arg) => showHistory(storeCtx, arg));
-  register('luaRules.rollback', (arg) => rollback(storeCtx, arg));
-  register('luaRules.approve', (arg) => approve(storeCtx, arg));
+  /** Store commands refuse in Restricted Mode with the reason, instead of failing on a missing store. */
+  const trusted = <T>(fn: (arg: unknown) => Promise<T>) => (arg: unknown): Promise<T | undefined> => {
+    if (!restricted()) return fn(arg);
+    void vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return Promise.resolve(undefined);
+  };
+  register('luaRules.publish', trusted((arg) => publishRule(storeCtx, arg)));
+  register('luaRules.showHistory', trusted((arg) => showHistory(storeCtx, arg)));
+  register('luaRules.rollback', trusted((arg) => rollback(storeCtx, arg)));
+  register('luaRules.approve', trusted((arg) => approve(storeCtx, arg)));
   register('luaRules.convertPatternRule', (arg) => convertPatternRule(api, arg));
   register('luaRules.refreshRules', () => rulesView.refresh());
   register('luaRules.restartServer', () => restart());
@@ -160,6 +184,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     { dispose: () => void client?.stop().catch(() => undefined) },
   );
 
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      output.appendLine('the workspace is trusted now: restarting the language server with the store');
+      scheduleRestart();
+    }),
+  );
+  if (restricted()) {
+    output.appendLine(RESTRICTED_MODE_MESSAGE);
+    void vscode.window.showInformationMessage(RESTRICTED_MODE_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+  }
+
   void restart().catch(() => undefined);
 
   return {
@@ -181,6 +218,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       return overview.ok ? overview.rules.map((r) => ({ name: r.name, category: r.category, liveVersion: r.liveVersion, pending: r.pending.length })) : [];
     },
     runtime: () => runtimeDescription,
+    restrictions: () => (restricted() ? RESTRICTED_MODE_MESSAGE : ''),
   };
 }
 

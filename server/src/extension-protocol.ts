@@ -148,6 +148,20 @@ export type PublishResult =
   | { ok: true; rule: string; version: number; state: string; created: boolean; approvalsMissing: number }
   | { ok: false; refused: boolean; message: string; problems: string[] };
 
+/**
+ * Everything publish checks, without publishing: can be stored, passes the gate
+ * (checks and fixtures), and differs from the head version. The editor runs it
+ * before asking for a message, so nobody types one for a rule that is refused or
+ * unchanged.
+ */
+export const PUBLISH_CHECK_REQUEST = 'luaRules/publishCheck';
+export interface PublishCheckParams {
+  uri: string;
+}
+export type PublishCheckResult =
+  | { ok: true; rule: string; unchanged: boolean; headVersion: number | null; headState: string | null }
+  | { ok: false; refused: boolean; message: string; problems: string[] };
+
 export const HISTORY_REQUEST = 'luaRules/history';
 export interface HistoryParams {
   rule: string;

@@ -12,7 +12,7 @@ import { patternRuleToLua } from '../../core/src/patterns/pattern-to-lua';
 import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
 import { defaultRuleName, fixturesPathFor, luaRuleFromSource, ruleFileKind } from '../../core/src/rules-folder/rule-file';
 import type { RuleResult } from '../../core/src/model/result';
-import { ConflictError, GateRefusedError, InvalidRuleError, toStorable } from '../../store/src';
+import { ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError } from '../../store/src';
 import type {
   ApproveParams,
   ConvertRuleParams,
@@ -22,6 +22,8 @@ import type {
   HistoryResult,
   ListFixturesParams,
   ListFixturesResult,
+  PublishCheckParams,
+  PublishCheckResult,
   PublishParams,
   PublishResult,
   ResultSummary,
@@ -40,6 +42,7 @@ import {
   CONVERT_RULE_REQUEST,
   HISTORY_REQUEST,
   LIST_FIXTURES_REQUEST,
+  PUBLISH_CHECK_REQUEST,
   PUBLISH_REQUEST,
   ROLLBACK_REQUEST,
   RUN_RULE_REQUEST,
@@ -243,6 +246,30 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     } catch (e) {
       const refused = e instanceof ConflictError || e instanceof GateRefusedError;
       return { ok: false, refused, message: store.redact(errorMessage(e)), problems: [] };
+    }
+  });
+
+  handle(PUBLISH_CHECK_REQUEST, async (params: PublishCheckParams): Promise<PublishCheckResult> => {
+    const loaded = loadRule(documents, params.uri);
+    if (!loaded.ok) return { ok: false, refused: false, message: loaded.message, problems: [] };
+    let checksum: string;
+    try {
+      checksum = toStorable(loaded.definition).checksum;
+    } catch (e) {
+      if (e instanceof InvalidRuleError) return { ok: false, refused: true, message: `${loaded.definition.name} cannot be stored: ${e.message}`, problems: [e.message] };
+      throw e;
+    }
+    const verdict = publishGate(executor, documents, params.uri, loaded.definition, loaded.text, limits());
+    if (!verdict.ok) return { ok: false, refused: true, message: `${loaded.definition.name} cannot be published: ${verdict.summary}`, problems: verdict.problems };
+    try {
+      const versions = await (await store.open()).history(loaded.definition.name).catch((e: unknown) => {
+        if (e instanceof UnknownRuleError) return [];
+        throw e;
+      });
+      const head = versions.reduce<(typeof versions)[number] | undefined>((best, v) => (!best || v.number > best.number ? v : best), undefined);
+      return { ok: true, rule: loaded.definition.name, unchanged: head?.checksum === checksum, headVersion: head?.number ?? null, headState: head?.state ?? null };
+    } catch (e) {
+      return { ok: false, refused: false, message: store.redact(errorMessage(e)), problems: [] };
     }
   });
 
