@@ -25,6 +25,8 @@ export interface LuaRulesApi {
   storeStatus(): Promise<StoreStatus | undefined>;
   testItems(): Promise<Record<string, string[]>>;
   runAllFixtures(): Promise<FixturesRunSummary>;
+  /** The Run with Coverage profile over every rule: the summary carries each rule's coverage. */
+  runAllFixturesWithCoverage(): Promise<FixturesRunSummary>;
   rulesInView(): Promise<{ name: string; category: string; liveVersion: number | null; pending: number }[]>;
   runtime(): string;
   /** Empty in a trusted workspace; else what Restricted Mode turns off (shown to the user once). */
@@ -212,6 +214,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       return tests.snapshot();
     },
     runAllFixtures: () => tests.runAll(),
+    runAllFixturesWithCoverage: () => tests.runAllWithCoverage(),
     rulesInView: async () => {
       await started;
       const overview = await api.storeOverview();
