@@ -149,7 +149,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   register('luaRules.runOnFixture', (arg) => runOnFixture(api, runs, arg));
   register('luaRules.runAllFixtures', async () => {
     const summary = await tests.runAll();
-    void vscode.window.showInformationMessage(`Lua Rules fixtures: ${summary.passed} passed, ${summary.failed} failed${summary.errored ? `, ${summary.errored} errored` : ''}`);
+    const text = `Lua Rules fixtures: ${summary.passed} passed, ${summary.failed} failed${summary.errored ? `, ${summary.errored} errored` : ''}`;
+    // A failed run is a warning, not an information (issue 15); the Test Explorer has the details.
+    if (summary.failed > 0 || summary.errored > 0) void vscode.window.showWarningMessage(text);
+    else void vscode.window.showInformationMessage(text);
     return summary;
   });
   /** Store commands refuse in Restricted Mode with the reason, instead of failing on a missing store. */

@@ -285,8 +285,10 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     await page.locator('.monaco-list-row', { hasText: 'needs_review' }).first().waitFor({ timeout: 30_000 });
     await palette(page, 'Lua Rules: Run All Fixtures');
     // Only the run's result makes these true: its summary toast, and passed icons in the tree.
-    await toast(page, /Lua Rules fixtures: \d+ passed, 0 failed/);
+    // broken_rule's fixture fails on purpose: a run with a failure is a warning.
+    assert.equal(await toast(page, /Lua Rules fixtures: \d+ passed, 1 failed/), 'warning');
     await page.locator('.test-explorer .monaco-list-row .codicon-testing-passed-icon').first().waitFor({ timeout: 30_000 });
+    await page.locator('.test-explorer .monaco-list-row', { hasText: 'broken_rule' }).locator('.codicon-testing-failed-icon').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, '08-test-explorer.png') });
     await clearToasts(page);
 
@@ -348,7 +350,15 @@ function zipText(path: string, entry: string): string {
 /** Waits for a notification toast with this text; returns its severity from its icon. */
 async function toast(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<'error' | 'warning' | 'info'> {
   const found = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-  await found.waitFor({ timeout: timeoutMs });
+  try {
+    await found.waitFor({ timeout: timeoutMs });
+  } catch (error) {
+    // Say what the page did show instead, with a screenshot of it.
+    await page.screenshot({ path: join(SHOTS, 'failed-toast.png') }).catch(() => undefined);
+    const shown = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+    const input = await page.locator('.quick-input-widget:visible .quick-input-title, .quick-input-widget:visible .quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    throw new Error(`no notification ${String(text)} within ${timeoutMs / 1000} s; notifications: ${JSON.stringify(shown)}; quick input: ${JSON.stringify(input)} (${(error as Error).message.split('\n')[0]})`);
+  }
   const icon = (await found.locator('.notification-list-item-icon').first().getAttribute('class')) ?? '';
   return /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
 }
@@ -363,8 +373,19 @@ async function quickOpen(page: Page, name: string): Promise<void> {
   const box = page.locator('.quick-input-box input');
   await box.waitFor({ timeout: 15_000 });
   await box.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ timeout: 15_000 });
+  // A click opens exactly this row; Enter could land before the file search has listed it.
+  await row.click();
+  // Opened when its tab is the active one: the next command then applies to it.
+  await page
+    .locator('.tabs-container .tab.active', { hasText: name })
+    .first()
+    .waitFor({ timeout: 15_000 })
+    .catch(async (error: unknown) => {
+      await page.screenshot({ path: join(SHOTS, 'failed-quick-open.png') }).catch(() => undefined);
+      throw error;
+    });
 }
 
 /** Run Rule on Fixture from the palette on the active rule, picking a fixture by name. */
@@ -380,6 +401,9 @@ async function palette(page: Page, command: string): Promise<void> {
   const box = page.locator('.quick-input-box input');
   await box.waitFor({ timeout: 15_000 });
   await box.fill(`>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
+  await row.waitFor({ timeout: 15_000 });
+  // A click runs exactly this row; Enter could land while the list is still filtering.
+  await row.click();
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'hidden', timeout: 15_000 });
 }
