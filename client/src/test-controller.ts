@@ -152,7 +152,8 @@ export class FixtureTests implements vscode.Disposable {
           const outcome = result.outcomes.find((o) => o.name === f.label);
           if (!outcome) continue;
           const key = `${ruleItem.label}/${f.label}`;
-          run.appendOutput(`${key}: ${outcome.result.decision} ${outcome.result.confidence} (${outcome.instructions} instructions, ${outcome.durationMs.toFixed(2)} ms)\r\n`, undefined, f);
+          const what = outcome.result.error ? `the rule failed (${outcome.result.error.code})` : `${outcome.result.decision} ${outcome.result.confidence}${outcome.result.line !== null ? ` at line ${outcome.result.line}` : ''}`;
+          run.appendOutput(`${key}: ${what} (${outcome.instructions} instructions, ${outcome.durationMs.toFixed(2)} ms)\r\n`, undefined, f);
           if (outcome.mismatches.length === 0) {
             run.passed(f, outcome.durationMs);
             summary.passed++;
