@@ -35,5 +35,6 @@ export function runJson(result: RuleResult, rule: string, durationMs: number, in
     durationMs: Math.round(durationMs * 1000) / 1000,
     instructions,
     error: result.error ? { code: result.error.code, message: result.error.message } : null,
+    line: result.line,
   });
 }

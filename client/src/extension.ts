@@ -26,9 +26,23 @@ export interface LuaRulesApi {
   storeStatus(): Promise<StoreStatus | undefined>;
   testItems(): Promise<Record<string, string[]>>;
   runAllFixtures(): Promise<FixturesRunSummary>;
+  /** The Run with Coverage profile over every rule: the summary carries each rule's coverage. */
+  runAllFixturesWithCoverage(): Promise<FixturesRunSummary>;
   rulesInView(): Promise<{ name: string; category: string; liveVersion: number | null; pending: number }[]>;
   runtime(): string;
+  /** Empty in a trusted workspace; else what Restricted Mode turns off (shown to the user once). */
+  restrictions(): string;
 }
+
+/**
+ * What Restricted Mode (an untrusted workspace) turns off, and why. Checks, completion,
+ * hover and fixture runs stay on: rules run in the Lua sandbox, which is the point of
+ * it. The store stays off: publish, rollback and approve write to a database, and a
+ * store URL, a runtime executable or a schema path in an untrusted folder's settings
+ * are not used (package.json `capabilities.untrustedWorkspaces` lists them).
+ */
+export const RESTRICTED_MODE_MESSAGE =
+  'Lua Rules is in Restricted Mode: checks, completion, fixtures and Run Rule on Fixture work (rules run in the sandbox); the rule store (publish, history, rollback, approve, the Rules view) is off, and this folder\'s luaRules.runtime, luaRules.store.url and luaRules.schemaPath settings are ignored. Trust the folder to turn them on.';
 
 let client: LanguageClient | undefined;
 
@@ -83,12 +97,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       return;
     }
     runtimeDescription = runtime.describe;
-    output.appendLine(`starting the language server on ${runtime.describe}${s.storeUrl ? ` with store ${s.storeUrl}` : ''}`);
+    // Restricted Mode: no store at all (not even one from the user's own settings), see RESTRICTED_MODE_MESSAGE.
+    const storeUrl = restricted() ? '' : s.storeUrl;
+    output.appendLine(`starting the language server on ${runtime.describe}${storeUrl ? ` with store ${storeUrl}` : ''}${restricted() ? ' (Restricted Mode: no store)' : ''}`);
     const next = createLanguageClient({
       serverModule: context.asAbsolutePath('dist/server.js'),
       runtime,
-      storeUrl: s.storeUrl,
-      password: await secrets.get(),
+      storeUrl,
+      password: restricted() ? undefined : await secrets.get(),
       ruleGlobs: s.ruleGlobs,
       outputChannel: output,
     });
@@ -103,6 +119,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       rulesView.refresh();
     });
     await refreshStatus();
+    if (restricted()) statusBar.show(undefined, 'Restricted Mode (no store)', RESTRICTED_MODE_MESSAGE);
     rulesView.refresh();
     void tests.discoverAll(true);
   };
@@ -128,19 +145,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     restartTimer = setTimeout(() => void restart().catch(() => undefined), 300);
   };
 
+  const restricted = (): boolean => !vscode.workspace.isTrusted;
   const author = (): string => settings().author || userInfo().username;
   const storeCtx: StoreCommandContext = { api, output: runs, author };
   const register = (id: string, fn: (...args: unknown[]) => unknown): void => void context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   register('luaRules.runOnFixture', (arg) => runOnFixture(api, runs, arg));
   register('luaRules.runAllFixtures', async () => {
     const summary = await tests.runAll();
-    void vscode.window.showInformationMessage(`Lua Rules fixtures: ${summary.passed} passed, ${summary.failed} failed${summary.errored ? `, ${summary.errored} errored` : ''}`);
+    const text = `Lua Rules fixtures: ${summary.passed} passed, ${summary.failed} failed${summary.errored ? `, ${summary.errored} errored` : ''}`;
+    // A failed run is a warning, not an information (issue 15); the Test Explorer has the details.
+    if (summary.failed > 0 || summary.errored > 0) void vscode.window.showWarningMessage(text);
+    else void vscode.window.showInformationMessage(text);
     return summary;
   });
-  register('luaRules.publish', (arg) => publishRule(storeCtx, arg));
-  register('luaRules.showHistory', (arg) => showHistory(storeCtx, arg));
-  register('luaRules.rollback', (arg) => rollback(storeCtx, arg));
-  register('luaRules.approve', (arg) => approve(storeCtx, arg));
+  /** Store commands refuse in Restricted Mode with the reason, instead of failing on a missing store. */
+  const trusted = <T>(fn: (arg: unknown) => Promise<T>) => (arg: unknown): Promise<T | undefined> => {
+    if (!restricted()) return fn(arg);
+    void vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return Promise.resolve(undefined);
+  };
+  register('luaRules.publish', trusted((arg) => publishRule(storeCtx, arg)));
+  register('luaRules.showHistory', trusted((arg) => showHistory(storeCtx, arg)));
+  register('luaRules.rollback', trusted((arg) => rollback(storeCtx, arg)));
+  register('luaRules.approve', trusted((arg) => approve(storeCtx, arg)));
   register('luaRules.convertPatternRule', (arg) => convertPatternRule(api, arg));
   register('luaRules.refreshRules', () => rulesView.refresh());
   register('luaRules.restartServer', () => restart());
@@ -164,6 +193,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     { dispose: () => void client?.stop().catch(() => undefined) },
   );
 
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      output.appendLine('the workspace is trusted now: restarting the language server with the store');
+      scheduleRestart();
+    }),
+  );
+  if (restricted()) {
+    output.appendLine(RESTRICTED_MODE_MESSAGE);
+    void vscode.window.showInformationMessage(RESTRICTED_MODE_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+  }
+
   void restart().catch(() => undefined);
 
   return {
@@ -179,12 +221,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       return tests.snapshot();
     },
     runAllFixtures: () => tests.runAll(),
+    runAllFixturesWithCoverage: () => tests.runAllWithCoverage(),
     rulesInView: async () => {
       await started;
       const overview = await api.storeOverview();
       return overview.ok ? overview.rules.map((r) => ({ name: r.name, category: r.category, liveVersion: r.liveVersion, pending: r.pending.length })) : [];
     },
     runtime: () => runtimeDescription,
+    restrictions: () => (restricted() ? RESTRICTED_MODE_MESSAGE : ''),
   };
 }
 

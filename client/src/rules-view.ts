@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { readableTime } from './format-time';
 import type { StoreRuleSummary } from '../../server/src/extension-protocol';
 import type { ServerApi } from './server-api';
 
@@ -95,7 +96,7 @@ export class RulesView implements vscode.TreeDataProvider<Node>, vscode.Disposab
         const item = new vscode.TreeItem(`${e.host}: v${e.version}`);
         item.description = e.status;
         item.iconPath = new vscode.ThemeIcon(e.status === 'running' ? 'server-process' : 'debug-stop');
-        item.tooltip = `engine ${e.engineId} on ${e.host} serves v${e.version}; ${e.status}, last heartbeat ${e.lastSeen}`;
+        item.tooltip = `engine ${e.engineId} on ${e.host} serves v${e.version}; ${e.status}, last heartbeat ${readableTime(e.lastSeen)} (${e.lastSeen})`;
         return item;
       }
     }

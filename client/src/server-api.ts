@@ -4,6 +4,7 @@ import type {
   ConvertRuleResult,
   HistoryResult,
   ListFixturesResult,
+  PublishCheckResult,
   PublishParams,
   PublishResult,
   RollbackParams,
@@ -19,6 +20,7 @@ import {
   CONVERT_RULE_REQUEST,
   HISTORY_REQUEST,
   LIST_FIXTURES_REQUEST,
+  PUBLISH_CHECK_REQUEST,
   PUBLISH_REQUEST,
   ROLLBACK_REQUEST,
   RUN_RULE_REQUEST,
@@ -51,6 +53,9 @@ export class ServerApi {
   }
   storeOverview(): Promise<StoreOverviewResult> {
     return this.request(STORE_OVERVIEW_REQUEST, {});
+  }
+  publishCheck(uri: string): Promise<PublishCheckResult> {
+    return this.request(PUBLISH_CHECK_REQUEST, { uri });
   }
   publish(params: PublishParams): Promise<PublishResult> {
     return this.request(PUBLISH_REQUEST, params);

@@ -12,11 +12,11 @@ export class StoreStatusBar implements vscode.Disposable {
     this.show(undefined, 'starting…');
   }
 
-  show(status: StoreStatus | undefined, note?: string): void {
+  show(status: StoreStatus | undefined, note?: string, tooltip?: string): void {
     this.status = status;
     if (!status) {
-      this.item.text = `$(database) Lua Rules: ${note ?? 'server not running'}`;
-      this.item.tooltip = note;
+      this.item.text = `$(${tooltip ? 'shield' : 'database'}) Lua Rules: ${note ?? 'server not running'}`;
+      this.item.tooltip = tooltip ?? note;
       this.item.backgroundColor = undefined;
     } else if (status.state === 'connected') {
       this.item.text = `$(database) ${status.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'} store`;

@@ -8,12 +8,14 @@ export interface FixturesRunSummary {
   errored: number;
   /** `<rule>/<fixture>` → passed or the failure message. */
   results: Record<string, string>;
+  /** With coverage: rule name → lines holding code, lines run, and the lines no fixture ran. */
+  coverage?: Record<string, { lines: number; covered: number; uncovered: number[] }>;
 }
 
 /** A readable failure: each mismatching field with expected and actual, or the rule's error. */
 export function failureMessage(outcome: RunOutcome): string {
-  const lines = outcome.mismatches.map((m) => `${m.field}: expected ${m.expected}, got ${m.actual}`);
-  if (outcome.result.error && !outcome.mismatches.some((m) => m.field === 'error')) lines.push(`error ${outcome.result.error.code}: ${outcome.result.error.message}`);
+  const lines = outcome.mismatches.map((m) => m.text);
+  if (outcome.result.error && !outcome.mismatches.some((m) => m.field === 'error')) lines.push(`the rule failed (${outcome.result.error.code}): ${outcome.result.error.message}`);
   return lines.join('\n');
 }
 
@@ -26,6 +28,9 @@ export class FixtureTests implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController('luaRules.fixtures', 'Lua Rules fixtures');
   private readonly disposables: vscode.Disposable[] = [];
   private discovered: Promise<void> | undefined;
+  /** Line details of each file coverage a run reported, for loadDetailedCoverage. */
+  private readonly details = new WeakMap<vscode.FileCoverage, vscode.StatementCoverage[]>();
+  private coverageProfile: vscode.TestRunProfile | undefined;
 
   constructor(private readonly api: ServerApi) {
     this.controller.resolveHandler = async (item) => {
@@ -35,6 +40,12 @@ export class FixtureTests implements vscode.Disposable {
     this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, async (request, token) => {
       await this.run(request, token);
     }, true);
+    // VS Code's test coverage API: covered and uncovered lines of each rule in the
+    // gutter and the Test Coverage view, from the server's line hook (lua-rules test --coverage).
+    const coverage = (this.coverageProfile = this.controller.createRunProfile('Run with Coverage', vscode.TestRunProfileKind.Coverage, async (request, token) => {
+      await this.run(request, token, true);
+    }, true));
+    coverage.loadDetailedCoverage = async (_run, fileCoverage) => this.details.get(fileCoverage) ?? [];
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.fixtures.json');
     watcher.onDidCreate((uri) => void this.discoverFile(uri));
     watcher.onDidChange((uri) => void this.discoverFile(uri));
@@ -96,9 +107,15 @@ export class FixtureTests implements vscode.Disposable {
     return this.run(new vscode.TestRunRequest(), new vscode.CancellationTokenSource().token);
   }
 
-  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<FixturesRunSummary> {
-    const run = this.controller.createTestRun(request, 'Lua Rules fixtures', true);
-    const summary: FixturesRunSummary = { passed: 0, failed: 0, errored: 0, results: {} };
+  /** Runs all fixtures with line coverage (the Run with Coverage profile, for every rule). */
+  async runAllWithCoverage(): Promise<FixturesRunSummary> {
+    await this.discoverAll(true);
+    return this.run(new vscode.TestRunRequest(undefined, undefined, this.coverageProfile), new vscode.CancellationTokenSource().token, true);
+  }
+
+  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, withCoverage = false): Promise<FixturesRunSummary> {
+    const run = this.controller.createTestRun(request, withCoverage ? 'Lua Rules fixtures with coverage' : 'Lua Rules fixtures', true);
+    const summary: FixturesRunSummary = { passed: 0, failed: 0, errored: 0, results: {}, ...(withCoverage ? { coverage: {} } : {}) };
     // Group what was asked for by rule: one server request per rule.
     const byRule = new Map<vscode.TestItem, vscode.TestItem[]>();
     const add = (item: vscode.TestItem): void => {
@@ -118,7 +135,7 @@ export class FixtureTests implements vscode.Disposable {
         for (const f of fixtures) run.started(f);
         let result;
         try {
-          result = await this.api.runRule({ uri: ruleItem.uri!.toString(), fixtures: fixtures.map((f) => f.label) });
+          result = await this.api.runRule({ uri: ruleItem.uri!.toString(), fixtures: fixtures.map((f) => f.label), ...(withCoverage ? { coverage: true } : {}) });
         } catch (e) {
           result = { ok: false as const, message: (e as Error).message };
         }
@@ -130,11 +147,13 @@ export class FixtureTests implements vscode.Disposable {
           }
           continue;
         }
+        if (result.coverage && ruleItem.uri) await this.addCoverage(run, ruleItem.uri, ruleItem.label, result.coverage.lines, summary);
         for (const f of fixtures) {
           const outcome = result.outcomes.find((o) => o.name === f.label);
           if (!outcome) continue;
           const key = `${ruleItem.label}/${f.label}`;
-          run.appendOutput(`${key}: ${outcome.result.decision} ${outcome.result.confidence} (${outcome.instructions} instructions, ${outcome.durationMs.toFixed(2)} ms)\r\n`, undefined, f);
+          const what = outcome.result.error ? `the rule failed (${outcome.result.error.code})` : `${outcome.result.decision} ${outcome.result.confidence}${outcome.result.line !== null ? ` at line ${outcome.result.line}` : ''}`;
+          run.appendOutput(`${key}: ${what} (${outcome.instructions} instructions, ${outcome.durationMs.toFixed(2)} ms)\r\n`, undefined, f);
           if (outcome.mismatches.length === 0) {
             run.passed(f, outcome.durationMs);
             summary.passed++;
@@ -158,6 +177,25 @@ export class FixtureTests implements vscode.Disposable {
       run.end();
     }
     return summary;
+  }
+
+  /** One rule's line coverage into the run: a statement per line holding code, spanning the line's text. */
+  private async addCoverage(run: vscode.TestRun, uri: vscode.Uri, rule: string, lines: { line: number; hits: number }[], summary: FixturesRunSummary): Promise<void> {
+    const text = await vscode.workspace.openTextDocument(uri).then(
+      (d) => d,
+      () => undefined,
+    );
+    const details = lines.map(({ line, hits }) => {
+      const row = line - 1;
+      const lineText = text && row < text.lineCount ? text.lineAt(row) : undefined;
+      const start = lineText ? lineText.firstNonWhitespaceCharacterIndex : 0;
+      const end = lineText ? lineText.text.length : 0;
+      return new vscode.StatementCoverage(hits, new vscode.Range(row, start, row, end));
+    });
+    const fileCoverage = vscode.FileCoverage.fromDetails(uri, details);
+    this.details.set(fileCoverage, details);
+    run.addCoverage(fileCoverage);
+    if (summary.coverage) summary.coverage[rule] = { lines: lines.length, covered: lines.filter((l) => l.hits > 0).length, uncovered: lines.filter((l) => l.hits === 0).map((l) => l.line) };
   }
 
   dispose(): void {

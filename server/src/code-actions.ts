@@ -22,16 +22,22 @@ export function quickFixes(params: CodeActionParams, findings: Finding[]): CodeA
   const actions: CodeAction[] = [];
   for (const diagnostic of params.context.diagnostics) {
     if (diagnostic.source !== 'lua-rules') continue;
-    const data = diagnostic.data as { fix?: unknown } | undefined;
-    const fix = isFix(data?.fix) ? data.fix : findings.find((f) => f.code === diagnostic.code && sameRange(f.range, diagnostic.range))?.fix;
-    if (!fix) continue;
-    actions.push({
-      title: fix.title,
-      kind: CodeActionKind.QuickFix,
-      diagnostics: [diagnostic],
-      isPreferred: true,
-      edit: { changes: { [params.textDocument.uri]: [{ range: fix.range, newText: fix.newText }] } },
-    });
+    const data = diagnostic.data as { fix?: unknown; moreFixes?: unknown } | undefined;
+    const inData = isFix(data?.fix) || Array.isArray(data?.moreFixes);
+    const found = inData ? undefined : findings.find((f) => f.code === diagnostic.code && sameRange(f.range, diagnostic.range));
+    const fix = inData ? (isFix(data?.fix) ? data.fix : undefined) : found?.fix;
+    const more = inData ? (Array.isArray(data?.moreFixes) ? (data.moreFixes as unknown[]).filter(isFix) : []) : (found?.moreFixes ?? []);
+    // The preferred fix first ("auto fix" applies it); the alternatives are offered beside it.
+    const offered = [...(fix ? [{ fix, preferred: true }] : []), ...more.map((f) => ({ fix: f, preferred: false }))];
+    for (const { fix: f, preferred } of offered) {
+      actions.push({
+        title: f.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: preferred,
+        edit: { changes: { [params.textDocument.uri]: [{ range: f.range, newText: f.newText }] } },
+      });
+    }
   }
   return actions;
 }

@@ -19,7 +19,7 @@ export function toDiagnostic(finding: Finding): Diagnostic {
     code: finding.code,
     source: 'lua-rules',
     message: finding.message,
-    ...(finding.fix ? { data: { fix: finding.fix } } : {}),
+    ...(finding.fix || finding.moreFixes ? { data: { ...(finding.fix ? { fix: finding.fix } : {}), ...(finding.moreFixes ? { moreFixes: finding.moreFixes } : {}) } } : {}),
   };
 }
 

@@ -31,12 +31,16 @@ export interface ResultSummary {
   confidence: number;
   reasoning: string;
   error: { code: string; message: string } | null;
+  /** The line of the `return` that produced the result (null: a pattern rule, or a failure before a return). */
+  line: number | null;
 }
 
 export interface MismatchSummary {
   field: string;
   expected: string;
   actual: string;
+  /** The mismatch as one sentence in the rule's terms. */
+  text: string;
 }
 
 // ---------------------------------------------------------------- fixtures and runs
@@ -69,6 +73,10 @@ export interface RunRuleParams {
   fixtures?: string[];
   /** A custom context instead of fixtures. */
   context?: unknown;
+  /** Also explain each run: the lines that ran, with the context values read (`lua-rules run --explain`). */
+  explain?: boolean;
+  /** Also return the line coverage of the rule by the fixtures run (Test Explorer's "Run with Coverage"). */
+  coverage?: boolean;
 }
 export interface RunOutcome {
   /** The fixture's name, or "custom context". */
@@ -81,8 +89,14 @@ export interface RunOutcome {
   /** Empty when it passed (or has no expectations). */
   mismatches: MismatchSummary[];
   expected: Record<string, string>;
+  /** With `explain`: the lines that ran, as text (see formatExplain). */
+  explain?: string[];
 }
-export type RunRuleResult = { ok: true; ruleName: string; outcomes: RunOutcome[] } | { ok: false; message: string };
+/** Line coverage of a Lua rule: each line holding code with how often it ran. */
+export interface RuleCoverage {
+  lines: { line: number; hits: number }[];
+}
+export type RunRuleResult = { ok: true; ruleName: string; outcomes: RunOutcome[]; coverage?: RuleCoverage } | { ok: false; message: string };
 
 export const CONVERT_RULE_REQUEST = 'luaRules/convertPatternRule';
 export interface ConvertRuleParams {
@@ -132,6 +146,20 @@ export interface PublishParams {
 }
 export type PublishResult =
   | { ok: true; rule: string; version: number; state: string; created: boolean; approvalsMissing: number }
+  | { ok: false; refused: boolean; message: string; problems: string[] };
+
+/**
+ * Everything publish checks, without publishing: can be stored, passes the gate
+ * (checks and fixtures), and differs from the head version. The editor runs it
+ * before asking for a message, so nobody types one for a rule that is refused or
+ * unchanged.
+ */
+export const PUBLISH_CHECK_REQUEST = 'luaRules/publishCheck';
+export interface PublishCheckParams {
+  uri: string;
+}
+export type PublishCheckResult =
+  | { ok: true; rule: string; unchanged: boolean; headVersion: number | null; headState: string | null }
   | { ok: false; refused: boolean; message: string; problems: string[] };
 
 export const HISTORY_REQUEST = 'luaRules/history';

@@ -4,13 +4,15 @@ import { describeConfidence } from '../../core/src/fixtures/check-expectation';
 import type { Fixture, FixtureExpectation } from '../../core/src/fixtures/fixture-file';
 import { parseFixtureFile } from '../../core/src/fixtures/fixture-file';
 import { evaluateDefinition, runFixtures } from '../../core/src/fixtures/run-fixtures';
+import { coverageFor } from '../../core/src/coverage/line-coverage';
+import { explainRun, formatExplain } from '../../core/src/explain/explain-run';
 import type { RuleDefinition } from '../../core/src/model/rule';
 import { NotConvertible } from '../../core/src/patterns/regex-to-lua-pattern';
 import { patternRuleToLua } from '../../core/src/patterns/pattern-to-lua';
 import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
 import { defaultRuleName, fixturesPathFor, luaRuleFromSource, ruleFileKind } from '../../core/src/rules-folder/rule-file';
 import type { RuleResult } from '../../core/src/model/result';
-import { ConflictError, GateRefusedError, InvalidRuleError, toStorable } from '../../store/src';
+import { ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError } from '../../store/src';
 import type {
   ApproveParams,
   ConvertRuleParams,
@@ -20,6 +22,8 @@ import type {
   HistoryResult,
   ListFixturesParams,
   ListFixturesResult,
+  PublishCheckParams,
+  PublishCheckResult,
   PublishParams,
   PublishResult,
   ResultSummary,
@@ -38,6 +42,7 @@ import {
   CONVERT_RULE_REQUEST,
   HISTORY_REQUEST,
   LIST_FIXTURES_REQUEST,
+  PUBLISH_CHECK_REQUEST,
   PUBLISH_REQUEST,
   ROLLBACK_REQUEST,
   RUN_RULE_REQUEST,
@@ -53,7 +58,7 @@ import { pathToUri, uriToPath } from './rule-documents';
 import { StoreConnection } from './store-connection';
 
 function summary(result: RuleResult): ResultSummary {
-  return { decision: result.decision, confidence: result.confidence, reasoning: result.reasoning, error: result.error ? { code: result.error.code, message: result.error.message } : null };
+  return { decision: result.decision, confidence: result.confidence, reasoning: result.reasoning, error: result.error ? { code: result.error.code, message: result.error.message } : null, line: result.line };
 }
 
 function expectedFields(expect: FixtureExpectation): Record<string, string> {
@@ -150,15 +155,18 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     const loaded = loadRule(documents, ruleUri);
     if (!loaded.ok) return loaded;
     if (params.context !== undefined) {
-      const run = evaluateDefinition(executor, loaded.definition, params.context, limits());
-      return { ok: true, ruleName: loaded.definition.name, outcomes: [{ name: 'custom context', result: summary(run.result), durationMs: run.durationMs, instructions: run.instructions, hasExpectations: false, mismatches: [], expected: {} }] };
+      const explained = params.explain ? explainRun(executor, loaded.definition, params.context, limits()) : undefined;
+      const run = explained ?? evaluateDefinition(executor, loaded.definition, params.context, limits());
+      const explain = explained ? { explain: formatExplain(explained, '    ') } : {};
+      return { ok: true, ruleName: loaded.definition.name, outcomes: [{ name: 'custom context', result: summary(run.result), durationMs: run.durationMs, instructions: run.instructions, hasExpectations: false, mismatches: [], expected: {}, ...explain }] };
     }
     const { fixtures, problems, fixturesUri } = loadFixtures(documents, ruleUri);
     if (problems.length > 0) return { ok: false, message: `${uriToPath(fixturesUri) ?? fixturesUri}: ${problems.join('; ')}` };
     const wanted = params.fixtures && params.fixtures.length > 0 ? fixtures.filter((f) => params.fixtures!.includes(f.name)) : fixtures;
     const missing = (params.fixtures ?? []).filter((name) => !fixtures.some((f) => f.name === name));
     if (missing.length > 0) return { ok: false, message: `no fixture named ${missing.map((m) => JSON.stringify(m)).join(', ')} in ${uriToPath(fixturesUri) ?? fixturesUri}` };
-    const outcomes: RunOutcome[] = runFixtures(executor, loaded.definition, wanted, limits()).map((o) => ({
+    const coverage = params.coverage ? coverageFor(executor, loaded.definition) : undefined;
+    const outcomes: RunOutcome[] = runFixtures(executor, loaded.definition, wanted, limits(), coverage).map((o) => ({
       name: o.fixture.name,
       result: summary(o.result),
       durationMs: o.durationMs,
@@ -166,8 +174,10 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
       hasExpectations: Object.keys(o.fixture.expect).length > 0,
       mismatches: o.mismatches.map((m) => ({ ...m })),
       expected: expectedFields(o.fixture.expect),
+      // Explaining runs the fixture once more with the line hook: only when asked (a single run from the editor).
+      ...(params.explain ? { explain: formatExplain(explainRun(executor, loaded.definition, o.fixture.context, limits()), '    ') } : {}),
     }));
-    return { ok: true, ruleName: loaded.definition.name, outcomes };
+    return { ok: true, ruleName: loaded.definition.name, outcomes, ...(coverage ? { coverage: { lines: coverage.lines() } } : {}) };
   });
 
   handle(CONVERT_RULE_REQUEST, (params: ConvertRuleParams): ConvertRuleResult => {
@@ -236,6 +246,30 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     } catch (e) {
       const refused = e instanceof ConflictError || e instanceof GateRefusedError;
       return { ok: false, refused, message: store.redact(errorMessage(e)), problems: [] };
+    }
+  });
+
+  handle(PUBLISH_CHECK_REQUEST, async (params: PublishCheckParams): Promise<PublishCheckResult> => {
+    const loaded = loadRule(documents, params.uri);
+    if (!loaded.ok) return { ok: false, refused: false, message: loaded.message, problems: [] };
+    let checksum: string;
+    try {
+      checksum = toStorable(loaded.definition).checksum;
+    } catch (e) {
+      if (e instanceof InvalidRuleError) return { ok: false, refused: true, message: `${loaded.definition.name} cannot be stored: ${e.message}`, problems: [e.message] };
+      throw e;
+    }
+    const verdict = publishGate(executor, documents, params.uri, loaded.definition, loaded.text, limits());
+    if (!verdict.ok) return { ok: false, refused: true, message: `${loaded.definition.name} cannot be published: ${verdict.summary}`, problems: verdict.problems };
+    try {
+      const versions = await (await store.open()).history(loaded.definition.name).catch((e: unknown) => {
+        if (e instanceof UnknownRuleError) return [];
+        throw e;
+      });
+      const head = versions.reduce<(typeof versions)[number] | undefined>((best, v) => (!best || v.number > best.number ? v : best), undefined);
+      return { ok: true, rule: loaded.definition.name, unchanged: head?.checksum === checksum, headVersion: head?.number ?? null, headState: head?.state ?? null };
+    } catch (e) {
+      return { ok: false, refused: false, message: store.redact(errorMessage(e)), problems: [] };
     }
   });
 

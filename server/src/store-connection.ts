@@ -2,6 +2,13 @@ import { StoreUnavailableError, StoreUrlError, openStore, parseStoreUrl, redactS
 import type { ChangeWatcher, SqlRuleStore } from '../../store/src';
 import type { StoreStatus } from './extension-protocol';
 import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from './extension-protocol';
+import { explainNativeFailure as explainNative } from './native-failure';
+
+/** A native module built for another Node ABI or platform fails to load: say why and what to do (native-failure.ts). */
+function explainNativeFailure(message: string): string {
+  const explained = explainNative(message, runtimeDescription());
+  return explained === message ? (message.split('\n')[0] ?? message) : explained;
+}
 
 /** The runtime the server runs on, shown in the status bar so a wrong runtime is visible. */
 export function runtimeDescription(): string {
@@ -9,16 +16,6 @@ export function runtimeDescription(): string {
   return `${electron ? `Electron ${electron}, ` : ''}node ${process.version} (modules ${process.versions.modules})`;
 }
 
-/**
- * A native module built for another Node ABI fails to load with this message
- * (desktop VS Code runs on Electron, whose ABI differs from Node's).
- */
-function explainNativeFailure(message: string): string {
-  if (/NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|was compiled against a different Node\.js version|invalid ELF header|better_sqlite3\.node/i.test(message)) {
-    return `${message} — better-sqlite3 does not load under this runtime (${runtimeDescription()}); set "luaRules.runtime" to a Node executable (e.g. /usr/bin/node) and reload`;
-  }
-  return message;
-}
 
 /** Puts the SecretStorage password into a postgres URL that has none. */
 export function withPassword(url: string, password: string | undefined): string {
@@ -103,7 +100,7 @@ export class StoreConnection {
     } catch (e) {
       await store?.close().catch(() => undefined);
       const raw = e instanceof StoreUrlError || e instanceof StoreUnavailableError || e instanceof Error ? e.message : String(e);
-      const message = this.redact(explainNativeFailure(raw.split('\n')[0] ?? raw));
+      const message = this.redact(explainNativeFailure(raw));
       this.setStatus({ state: 'unavailable', display, runtime: runtimeDescription(), message });
       throw new Error(`store ${display} unavailable: ${message}`);
     }

@@ -30,11 +30,11 @@ test('fixtures run on the shared executor: lenses, failures and errors', async (
   assert.deepEqual(findings, []);
   const run = await runEditorFixtures(new LuaExecutor(), RULE, 'epic.lua', fixtures);
   assert.ok(run);
-  assert.deepEqual(run.outcomes.map(fixtureLensTitle), ['✓ high-wsjf → autonomous 0.95', '✗ wrong → escalated 0.5', '✗ no-metrics → runtime-error', '✓ expected-failure → runtime-error']);
+  assert.deepEqual(run.outcomes.map(fixtureLensTitle), ['✓ high-wsjf → autonomous 0.95 (line 3)', '✗ wrong → escalated 0.5 (line 5)', '✗ no-metrics → runtime-error (line 1)', '✓ expected-failure → runtime-error (line 1)']);
   assert.deepEqual(
     run.ruleFindings.map((f) => [f.code, f.range, f.message.replace(/epic\.lua:1: .*/, 'epic.lua:1: …')]),
     [
-      ['fixture-failed', range(0, 0, 0, 39), 'fixture "wrong" failed: decision: expected collaborative, got escalated'],
+      ['fixture-failed', range(0, 0, 0, 39), 'fixture "wrong" failed: decision is escalated, expected collaborative'],
       ['fixture-error', range(0, 0, 0, 39), 'fixture "no-metrics" fails: runtime-error: epic.lua:1: …'],
     ],
   );
@@ -51,13 +51,13 @@ test('a run is abandoned when it is cancelled', async () => {
 test('a rule that loops forever is stopped by the instruction budget', async () => {
   const { fixtures } = readEditorFixtures(JSON.stringify({ fixtures: [{ name: 'loop', context: {} }] }));
   const run = await runEditorFixtures(new LuaExecutor(), 'while true do end', 'loop.lua', fixtures, { limits: { instructions: 10_000 } });
-  assert.deepEqual(run?.outcomes.map(fixtureLensTitle), ['✗ loop → instruction-limit']);
+  assert.deepEqual(run?.outcomes.map(fixtureLensTitle), ['✗ loop → instruction-limit (line 1)']);
 });
 
 test('a broken fixtures file gives findings and no fixtures', () => {
   const { fixtures, findings } = readEditorFixtures('{"fixtures": [{"name": 3}]}');
   assert.deepEqual(fixtures, []);
-  assert.deepEqual(findings.map((f) => f.message), ['fixtures[0] is missing "context"', 'fixtures[0].name must be string']);
+  assert.deepEqual(findings.map((f) => f.message), ['fixtures[0] is missing "context"', 'fixtures[0].name must be string, got 3']);
 });
 
 test('pattern rules run their fixtures with the engine pattern semantics', async () => {

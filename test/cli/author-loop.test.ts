@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from '../../cli/src/commands/index';
@@ -141,3 +141,25 @@ function binaryNode(args: string[]): string {
   const out = spawnSync(process.execPath, args, { encoding: 'utf8' });
   return out.stderr;
 }
+
+describe('run --explain, test --coverage', () => {
+  it('run --explain prints the lines that ran with the context values read, and the returning line', async () => {
+    const run = await cli(['run', 'rules/epic_wsjf_validation.lua', '--fixture', 'high-wsjf', '--explain']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /→ autonomous \(confidence 0\.95\), returned at line 17/);
+    assert.match(run.stdout, /12 +local wsjf = metrics\.wsjf_score or 0 +│ context\.metrics\.wsjf_score = 60/);
+    assert.match(run.stdout, /17 +return \{ +│ ← returned the result/);
+    const json = JSON.parse((await cli(['run', 'rules/epic_wsjf_validation.lua', '--fixture', 'high-wsjf', '--explain', '--json'])).stdout) as { line: number; explain: { line: number; reads: unknown[] }[] };
+    assert.equal(json.line, 17);
+    assert.ok(json.explain.some((s) => s.line === 12 && s.reads.length === 1));
+  });
+  it('test --coverage writes coverage/lcov.info and prints a percentage per rule with the lines not run', async () => {
+    file('cov/rules/loop_rule.lua', RULE);
+    file('cov/rules/loop_rule.fixtures.json', JSON.stringify({ fixtures: [{ name: 'high', context: { score: 9 }, expect: { decision: 'autonomous' } }] }));
+    const run = await cli(['test', '--coverage'], { cwd: join(dir, 'cov') });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stdout, /coverage \(lines of each Lua rule run by its fixtures; coverage\/lcov\.info\):\n {2}rules\/loop_rule\.lua +67% +2\/3 +not run: 6\n/);
+    const lcov = readFileSync(join(dir, 'cov', 'coverage', 'lcov.info'), 'utf8');
+    assert.match(lcov, /^TN:\nSF:rules\/loop_rule\.lua\n(DA:\d+,\d+\n)+LF:3\nLH:2\nend_of_record\n$/);
+  });
+});

@@ -34,8 +34,9 @@ describe('lua-rules (the binary)', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stderr, '');
     const json = JSON.parse(run.stdout) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(json), ['decision', 'confidence', 'reasoning', 'rule', 'durationMs', 'instructions', 'error']);
+    assert.deepEqual(Object.keys(json), ['decision', 'confidence', 'reasoning', 'rule', 'durationMs', 'instructions', 'error', 'line']);
     assert.deepEqual([json['decision'], json['confidence'], json['rule'], json['error']], ['autonomous', 0.95, 'epic_wsjf_validation', null]);
+    assert.equal(typeof json['line'], 'number', 'the line of the return that produced the result');
   });
   it('run reads the context from stdin with -', () => {
     const run = binary(['run', 'rules/epic_wsjf_validation.lua', '--context', '-', '--json'], { stdin: '{"metrics": {"wsjf_score": 10}}' });

@@ -123,7 +123,7 @@ describe('executor sandbox: escape and exhaustion attempts', () => {
       }
       // The executor answers the next evaluation correctly.
       const next = subject.evaluateSource(EPIC, 'epic.lua', EPIC_CONTEXT).result;
-      assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null });
+      assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null, line: 5 });
     });
   }
 });

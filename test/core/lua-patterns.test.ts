@@ -407,7 +407,7 @@ describe('lua patterns: limits in the executor', () => {
       // Reported, not asserted: timing on a shared machine is no test.
       if (process.env.LUA_PATTERNS_TIMING) console.log(`${c.name}: ${stats.durationMs.toFixed(0)} ms`);
       const next = executor.evaluateSource(EPIC, 'epic.lua', { metrics: { wsjf_score: 60 } }).result;
-      assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null });
+      assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null, line: 4 });
     });
   }
 

@@ -77,6 +77,7 @@ describe('pattern rules: the seed metric semantics', () => {
       confidence: 0.7,
       reasoning: 'Pattern score 0.70: wsjf_score 60 >= 50 scores 0.90; business_value 35 < 70 scores 0.50',
       error: null,
+      line: null,
     });
   });
 });

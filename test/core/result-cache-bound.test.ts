@@ -61,7 +61,7 @@ describe('result cache: bounded in bytes and entries across every rule, keyed by
   it('a hit keeps an entry (least recently used eviction)', () => {
     const memory = new CacheMemory({ ...DEFAULT_CACHE, maxEntries: 2 });
     const cache = new ResultCache(memory);
-    const ok = { decision: 'autonomous' as const, confidence: 0.95, reasoning: 'ok', error: null };
+    const ok = { decision: 'autonomous' as const, confidence: 0.95, reasoning: 'ok', error: null, line: null };
     cache.offer('k1', ok, 0);
     cache.offer('k2', ok, 0);
     assert.ok(cache.get('k1', 1));
@@ -74,9 +74,9 @@ describe('result cache: bounded in bytes and entries across every rule, keyed by
   it('a result too large for a sixteenth of the bound is not cached; a failed or unconfident result never is', () => {
     const memory = new CacheMemory({ ...DEFAULT_CACHE, maxBytes: 16 * 1024 });
     const cache = new ResultCache(memory);
-    cache.offer('big', { decision: 'autonomous', confidence: 1, reasoning: 'r'.repeat(2000), error: null }, 0);
-    cache.offer('low', { decision: 'escalated', confidence: 0.5, reasoning: 'r', error: null }, 0);
-    cache.offer('err', { decision: 'escalated', confidence: 1, reasoning: 'r', error: { code: 'runtime-error', message: 'x' } }, 0);
+    cache.offer('big', { decision: 'autonomous', confidence: 1, reasoning: 'r'.repeat(2000), error: null, line: null }, 0);
+    cache.offer('low', { decision: 'escalated', confidence: 0.5, reasoning: 'r', error: null, line: null }, 0);
+    cache.offer('err', { decision: 'escalated', confidence: 1, reasoning: 'r', error: { code: 'runtime-error', message: 'x' }, line: null }, 0);
     assert.equal(memory.size, 0);
     assert.equal(memory.bytes, 0);
   });

@@ -67,8 +67,11 @@ export function listExtensions(home: string, extensionsDir: string): string[] {
   return out.stdout.split('\n').filter((l) => l.includes('@'));
 }
 
-/** Starts code-server in its own process group and waits for /healthz. */
-export async function startCodeServer(home: string, env: NodeJS.ProcessEnv = {}): Promise<CodeServer> {
+/**
+ * Starts code-server in its own process group and waits for /healthz. With
+ * `workspaceTrust`, folders open in Restricted Mode (trust on, no start-up prompt).
+ */
+export async function startCodeServer(home: string, env: NodeJS.ProcessEnv = {}, options: { workspaceTrust?: boolean } = {}): Promise<CodeServer> {
   requireE2eTools();
   const port = await freePort();
   const userData = join(home, 'user-data');
@@ -76,10 +79,11 @@ export async function startCodeServer(home: string, env: NodeJS.ProcessEnv = {})
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   // The welcome page would steal focus from the editors the page checks type into.
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'extensions.autoCheckUpdates': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'extensions.ignoreRecommendations': true }, null, 2));
+  const trust = options.workspaceTrust === true ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' } : { 'security.workspace.trust.enabled': false };
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, ...trust, 'extensions.autoCheckUpdates': false, 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'extensions.ignoreRecommendations': true }, null, 2));
   const config = join(home, 'config.yaml');
   writeFileSync(config, 'auth: none\n');
-  const args = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--config', config];
+  const args = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check', ...(options.workspaceTrust === true ? [] : ['--disable-workspace-trust']), '--config', config];
   // setsid: its file watchers and extension hosts are children; the whole group is stopped.
   const child: ChildProcess = spawn('setsid', [CODE_SERVER, ...args], { env: scratchEnv(home, env), stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   let log = '';

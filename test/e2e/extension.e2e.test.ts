@@ -83,6 +83,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
       'dist/extension.js',
       'dist/server.js',
       'dist/fixture-worker.js',
+      'dist/native-target.json',
       'dist/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
       'dist/node_modules/better-sqlite3/lib/index.js',
       'dist/node_modules/bindings/bindings.js',
@@ -98,8 +99,14 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
       'readme.md',
     ];
     for (const f of expected) assert.ok(files.some((x) => x.toLowerCase() === f.toLowerCase()), `${f} is in the .vsix:\n${files.join('\n')}`);
-    const unexpected = files.filter((f) => !/^(dist\/(extension|server|fixture-worker)\.js|dist\/node_modules\/(better-sqlite3|bindings|file-uri-to-path)\/|package\.json$|schemas\/[\w.-]+\.schema\.json$|syntaxes\/|snippets\/|docs\/extension\.md$|media\/lua-rules\.svg$|readme\.md$|license(\.txt|\.md)?$|changelog\.md$)/i.test(f));
+    const unexpected = files.filter((f) => !/^(dist\/(extension|server|fixture-worker)\.js|dist\/native-target\.json$|dist\/node_modules\/(better-sqlite3|bindings|file-uri-to-path)\/|package\.json$|schemas\/[\w.-]+\.schema\.json$|syntaxes\/|snippets\/|docs\/extension\.md$|media\/lua-rules\.svg$|readme\.md$|license(\.txt|\.md)?$|changelog\.md$)/i.test(f));
     assert.deepEqual(unexpected, [], 'nothing else is shipped (no sources, tests, maps, root node_modules)');
+    // One .vsix per platform: it carries a native addon built here, so it says which platform it is for.
+    const manifest = zipText(VSIX, 'extension.vsixmanifest');
+    const target = `${process.platform}-${process.arch}`;
+    assert.match(manifest, new RegExp(`TargetPlatform="${target}"`), 'vsce package --target');
+    const built = JSON.parse(zipText(VSIX, 'extension/dist/native-target.json')) as { target: string; modules: string };
+    assert.deepEqual([built.target, built.modules], [target, process.versions.modules]);
     const size = statSync(VSIX).size;
     assert.ok(size < MAX_VSIX_BYTES, `.vsix is ${size} bytes, limit ${MAX_VSIX_BYTES}`);
     console.log(`# .vsix: ${files.length} files, ${(size / 1024).toFixed(0)} KiB`);
@@ -135,7 +142,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     server.stop();
   });
 
-  test('the .vsix installs into code-server; the page shows the squiggle, the Problems panel, a palette command and the rules view', async () => {
+  test('the .vsix installs into code-server; the page shows the squiggle, the Problems panel, runs explained and notified by severity, publish checks first, history times, the rules view, fixtures and coverage', async () => {
     requireE2eTools();
     const home = join(SCRATCH, 'page-home');
     const extensionsDir = join(home, 'extensions');
@@ -147,7 +154,24 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     const workspace = join(SCRATCH, 'page-workspace');
     cpSync(join(REPO, 'test/e2e/workspace'), workspace, { recursive: true });
     writeFileSync(join(workspace, 'rules', 'broken_rule.lua'), '---@rule broken_rule\n---@category epic\nreturn { decision = "maybe", confidence = 0.5, reasoning = "x" }\n');
-    // A published rule for the rules view, through the CLI on the same SQLite store.
+    writeFileSync(join(workspace, 'rules', 'broken_rule.fixtures.json'), JSON.stringify({ fixtures: [{ name: 'must-escalate', context: {}, expect: { decision: 'escalated' } }] }, null, 2));
+    // A rule whose fixture fails (a warning) and whose middle tier no fixture reaches (coverage).
+    writeFileSync(
+      join(workspace, 'rules', 'tiered_rule.lua'),
+      [
+        '---@rule tiered_rule',
+        '---@category epic',
+        'local score = context.score or 0',
+        'if score > 80 then',
+        '  return { decision = "autonomous", confidence = 0.95, reasoning = "score " .. score }',
+        'elseif score > 40 then',
+        '  return { decision = "collaborative", confidence = 0.8, reasoning = "middle" }',
+        'end',
+        'return { decision = "escalated", confidence = 0.4, reasoning = "low score " .. score }',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(workspace, 'rules', 'tiered_rule.fixtures.json'), JSON.stringify({ fixtures: [{ name: 'high', context: { score: 90 }, expect: { decision: 'autonomous' } }, { name: 'low-wrongly-expected', context: { score: 10 }, expect: { decision: 'collaborative' } }] }, null, 2));
     // Published rules for the rules view, through the CLI on the same SQLite store: one
     // live, one waiting for an approval; and an engine's heartbeat serving the live one.
     const storeUrl = `sqlite:${join(workspace, '.lua-rules', 'e2e.db')}`;
@@ -158,6 +182,8 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     const now = new Date().toISOString();
     await store.heartbeat({ engineId: 'e2e-engine-1', host: 'e2e-host', pid: process.pid, startedAt: now, lastSeen: now, status: 'running', rules: { epic_wsjf_validation: 1 } });
     await store.close();
+    mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'luaRules.store.url': 'sqlite:.lua-rules/e2e.db', 'luaRules.author': 'e2e-page', 'files.autoSave': 'off' }, null, 2));
 
     step('page: starting code-server');
     const server = await startCodeServer(home);
@@ -165,7 +191,8 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     const page = await (await browserContext()).newPage();
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(1500);
+    // Ready when the extension's server has opened the store: its status bar item says so.
+    await page.locator('.statusbar-item', { hasText: 'SQLite store' }).first().waitFor({ timeout: 60_000 });
 
     step('page: squiggle');
     await quickOpen(page, 'broken_rule.lua');
@@ -179,16 +206,70 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     await page.screenshot({ path: join(SHOTS, '02-problems-panel.png') });
     assert.match((await page.locator('.markers-panel').innerText()) ?? '', /invalid-decision|decision/);
 
-    step('page: run on fixture');
+    step('page: a failed rule is an error notification, and its fields are not ticked');
+    await runOnFixtureFromPalette(page, 'must-escalate');
+    assert.equal(await toast(page, 'the rule failed (invalid-result)'), 'error');
+    const failedRun = page.locator('.output-view, .panel .monaco-editor', { hasText: 'fixture "must-escalate"' }).first();
+    await failedRun.waitFor({ timeout: 30_000 });
+    const failedText = plain(await failedRun.innerText());
+    assert.match(failedText, /decision:.*the rule failed\).*expected escalated ✗/);
+    assert.doesNotMatch(failedText, /✓/);
+    await page.screenshot({ path: join(SHOTS, '03-failed-run-error.png') });
+    await clearToasts(page);
+
+    step('page: a failed fixture is a warning notification');
+    await quickOpen(page, 'tiered_rule.lua');
+    await page.locator('.monaco-editor .view-line', { hasText: 'tiered_rule' }).first().waitFor({ timeout: 30_000 });
+    await runOnFixtureFromPalette(page, 'low-wrongly-expected');
+    assert.equal(await toast(page, 'decision is escalated, expected collaborative'), 'warning');
+    await clearToasts(page);
+
+    step('page: run on fixture, explained');
+    // Only this run in the output, so the page shows all of it.
+    await palette(page, 'Clear Output');
+    await page.locator('.panel .monaco-editor .view-line', { hasText: 'low-wrongly-expected' }).first().waitFor({ state: 'detached', timeout: 10_000 });
+    await runOnFixtureFromPalette(page, 'high');
+    assert.equal(await toast(page, /tiered_rule: autonomous \(0\.95\) at line 5 passed/), 'info');
+    const explained = page.locator('.output-view, .panel .monaco-editor', { hasText: '← returned the result' }).first();
+    await explained.waitFor({ timeout: 30_000 });
+    const explainedText = plain(await explained.innerText());
+    assert.match(explainedText, /4 +if score > 80 then +│ .*context\.score = 90|3 +local score = context\.score or 0 +│ context\.score = 90/);
+    assert.match(explainedText, /5 +return \{ decision = "autonomous".*│ ← returned the result/);
+    await page.screenshot({ path: join(SHOTS, '04-explained-run.png') });
+    await clearToasts(page);
+
+    step('page: publish checks first, then asks for the message naming the rule');
+    await quickOpen(page, 'broken_rule.lua');
+    await palette(page, 'Lua Rules: Publish Rule…');
+    assert.equal(await toast(page, 'broken_rule cannot be published'), 'error');
+    assert.equal(await page.locator('.quick-input-widget', { hasText: 'Publish broken_rule' }).count(), 0, 'no message asked for a refused rule');
+    await clearToasts(page);
     await quickOpen(page, 'epic_wsjf_validation.lua');
-    await page.locator('.monaco-editor .view-line', { hasText: 'validate_epic' }).first().waitFor({ timeout: 30_000 });
-    await palette(page, 'Lua Rules: Run Rule on Fixture');
-    const fixtureRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'high-wsjf' }).first();
-    await fixtureRow.waitFor({ timeout: 30_000 });
-    await fixtureRow.click();
-    const outputText = page.locator('.output-view, .panel .monaco-editor', { hasText: 'expected autonomous' }).first();
-    await outputText.waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(SHOTS, '03-run-on-fixture.png') });
+    await palette(page, 'Lua Rules: Publish Rule…');
+    assert.equal(await toast(page, 'epic_wsjf_validation is unchanged since version 1'), 'info');
+    await clearToasts(page);
+    await quickOpen(page, 'tiered_rule.lua');
+    await page.locator('.monaco-editor .view-line', { hasText: 'tiered_rule' }).first().waitFor({ timeout: 30_000 });
+    writeFileSync(join(workspace, 'rules', 'tiered_rule.fixtures.json'), JSON.stringify({ fixtures: [{ name: 'high', context: { score: 90 }, expect: { decision: 'autonomous' } }, { name: 'low', context: { score: 10 }, expect: { decision: 'escalated' } }] }, null, 2));
+    await palette(page, 'Lua Rules: Publish Rule…');
+    const prompt = page.locator('.quick-input-widget', { hasText: 'Publish tiered_rule as version 1' });
+    await prompt.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, '05-publish-prompt.png') });
+    await page.keyboard.type('first tiers');
+    await page.keyboard.press('Enter');
+    assert.equal(await toast(page, 'Published tiered_rule version 1'), 'info');
+    await clearToasts(page);
+
+    step('page: history in local readable times');
+    await palette(page, 'Lua Rules: Show History…');
+    const historyRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'e2e-page' }).first();
+    await historyRow.waitFor({ timeout: 30_000 });
+    const historyText = plain(await historyRow.innerText());
+    assert.match(historyText, /\d{1,2}:\d{2}/);
+    assert.match(historyText, /just now|min ago/);
+    assert.doesNotMatch(historyText, /\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    await page.screenshot({ path: join(SHOTS, '06-history-times.png') });
+    await page.keyboard.press('Escape');
 
     step('page: rules view');
     await palette(page, 'View: Hide Panel');
@@ -197,27 +278,122 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     await ruleInView.waitFor({ timeout: 30_000 });
     await page.locator('.monaco-list-row', { hasText: 'e2e-host: v1' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.monaco-list-row', { hasText: 'v1 pending' }).first().waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(SHOTS, '04-rules-view.png') });
+    await page.screenshot({ path: join(SHOTS, '07-rules-view.png') });
 
     step('page: test explorer');
     await palette(page, 'Testing: Focus on Test Explorer View');
     await page.locator('.monaco-list-row', { hasText: 'needs_review' }).first().waitFor({ timeout: 30_000 });
     await palette(page, 'Lua Rules: Run All Fixtures');
-    await page.locator('.monaco-list-row', { hasText: 'needs_review' }).first().waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(1000);
-    await page.screenshot({ path: join(SHOTS, '05-test-explorer.png') });
+    // Only the run's result makes these true: its summary toast, and passed icons in the tree.
+    // broken_rule's fixture fails on purpose: a run with a failure is a warning.
+    assert.equal(await toast(page, /Lua Rules fixtures: \d+ passed, 1 failed/), 'warning');
+    await page.locator('.test-explorer .monaco-list-row .codicon-testing-passed-icon').first().waitFor({ timeout: 30_000 });
+    await page.locator('.test-explorer .monaco-list-row', { hasText: 'broken_rule' }).locator('.codicon-testing-failed-icon').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, '08-test-explorer.png') });
+    await clearToasts(page);
+
+    step('page: run with coverage, the gutter');
+    await palette(page, 'Test: Run All Tests with Coverage');
+    await page.locator('.monaco-list-row', { hasText: 'tiered_rule' }).first().waitFor({ timeout: 30_000 });
+    await quickOpen(page, 'tiered_rule.lua');
+    await page.locator('.monaco-editor .view-line', { hasText: 'tiered_rule' }).first().waitFor({ timeout: 30_000 });
+    // Covered and uncovered lines are marked in the editor's gutter (VS Code's coverage decorations).
+    await page.locator('.monaco-editor .coverage-deco-gutter.coverage-deco-miss').first().waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-editor .coverage-deco-gutter.coverage-deco-hit').first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, '09-coverage-gutter.png') });
+    await page.close();
+    server.stop();
+  });
+
+  test('Restricted Mode: the extension says what it limits, and store commands refuse with the reason', async () => {
+    requireE2eTools();
+    const home = join(SCRATCH, 'restricted-home');
+    const extensionsDir = join(home, 'extensions');
+    mkdirSync(extensionsDir, { recursive: true });
+    installExtension(home, extensionsDir, VSIX);
+    const workspace = join(SCRATCH, 'restricted-workspace');
+    cpSync(join(REPO, 'test/e2e/workspace'), workspace, { recursive: true });
+    step('restricted: starting code-server with workspace trust on');
+    const server = await startCodeServer(home, {}, { workspaceTrust: true });
+    servers.push(server);
+    const page = await (await browserContext()).newPage();
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 60_000 });
+    assert.equal(await toast(page, 'Lua Rules is in Restricted Mode'), 'info');
+    // What still works: checks (a squiggle) in the sandboxed, store-less server.
+    writeFileSync(join(workspace, 'rules', 'broken_rule.lua'), '---@rule broken_rule\n---@category epic\nreturn { decision = "maybe", confidence = 0.5, reasoning = "x" }\n');
+    await quickOpen(page, 'broken_rule.lua');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+    await clearToasts(page);
+    await quickOpen(page, 'epic_wsjf_validation.lua');
+    await palette(page, 'Lua Rules: Publish Rule…');
+    assert.equal(await toast(page, /Restricted Mode: .*the rule store \(publish/), 'warning');
+    await page.screenshot({ path: join(SHOTS, '10-restricted-mode.png') });
     await page.close();
     server.stop();
   });
 });
+
+/** Text as the page renders it, with the editor's non-breaking spaces as spaces. */
+function plain(text: string): string {
+  return text.replace(/\u00a0/g, ' ');
+}
+
+/** One file of a zip (a .vsix) as text, read with Python's zipfile. */
+function zipText(path: string, entry: string): string {
+  const out = spawnSync('python3', ['-c', 'import sys,zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())', path, entry], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  return out.stdout;
+}
+
+/** Waits for a notification toast with this text; returns its severity from its icon. */
+async function toast(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<'error' | 'warning' | 'info'> {
+  const found = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  try {
+    await found.waitFor({ timeout: timeoutMs });
+  } catch (error) {
+    // Say what the page did show instead, with a screenshot of it.
+    await page.screenshot({ path: join(SHOTS, 'failed-toast.png') }).catch(() => undefined);
+    const shown = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+    const input = await page.locator('.quick-input-widget:visible .quick-input-title, .quick-input-widget:visible .quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    throw new Error(`no notification ${String(text)} within ${timeoutMs / 1000} s; notifications: ${JSON.stringify(shown)}; quick input: ${JSON.stringify(input)} (${(error as Error).message.split('\n')[0]})`);
+  }
+  const icon = (await found.locator('.notification-list-item-icon').first().getAttribute('class')) ?? '';
+  return /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
+}
+
+async function clearToasts(page: Page): Promise<void> {
+  await palette(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+}
 
 async function quickOpen(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   const box = page.locator('.quick-input-box input');
   await box.waitFor({ timeout: 15_000 });
   await box.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ timeout: 15_000 });
+  // A click opens exactly this row; Enter could land before the file search has listed it.
+  await row.click();
+  // Opened when its tab is the active one: the next command then applies to it.
+  await page
+    .locator('.tabs-container .tab.active', { hasText: name })
+    .first()
+    .waitFor({ timeout: 15_000 })
+    .catch(async (error: unknown) => {
+      await page.screenshot({ path: join(SHOTS, 'failed-quick-open.png') }).catch(() => undefined);
+      throw error;
+    });
+}
+
+/** Run Rule on Fixture from the palette on the active rule, picking a fixture by name. */
+async function runOnFixtureFromPalette(page: Page, fixture: string): Promise<void> {
+  await palette(page, 'Lua Rules: Run Rule on Fixture');
+  const fixtureRow = page.locator('.quick-input-list .monaco-list-row', { hasText: fixture }).first();
+  await fixtureRow.waitFor({ timeout: 30_000 });
+  await fixtureRow.click();
 }
 
 async function palette(page: Page, command: string): Promise<void> {
@@ -225,6 +401,9 @@ async function palette(page: Page, command: string): Promise<void> {
   const box = page.locator('.quick-input-box input');
   await box.waitFor({ timeout: 15_000 });
   await box.fill(`>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
+  await row.waitFor({ timeout: 15_000 });
+  // A click runs exactly this row; Enter could land while the list is still filtering.
+  await row.click();
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'hidden', timeout: 15_000 });
 }

@@ -164,7 +164,7 @@ describe('extension requests of the language server', { timeout: 120_000 }, () =
 
     writeFileSync(join(rules, 'needs_review.fixtures.json'), JSON.stringify({ fixtures: [{ name: 'wrong', context: { story_points: 1 }, expect: { decision: 'escalated' } }] }));
     const failing = await server.request<PublishResult>('luaRules/publish', { uri: uri(join(rules, 'needs_review.lua')), author: 'ann' });
-    assert.ok(!failing.ok && failing.refused && /fixture "wrong" failed: decision: expected escalated, got autonomous/.test(failing.problems.join('\n')));
+    assert.ok(!failing.ok && failing.refused && /fixture "wrong" failed: decision is autonomous, expected escalated/.test(failing.problems.join('\n')));
 
     const noCategory = join(rules, 'no_category.lua');
     writeFileSync(noCategory, 'return { decision = "escalated", confidence = 0.5, reasoning = "x" }\n');

@@ -136,11 +136,11 @@ test('fixtures run after the edit: code lenses show what each returned', async (
   await client.waitFor<FixturesRanParams>(FIXTURES_RAN_NOTIFICATION, (p) => p.uri === ruleUri);
   const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: ruleUri } })) as CodeLens[];
   // The typo makes wsjf 0 for every context, so high-wsjf fails.
-  assert.deepEqual(lenses.map((l) => l.command?.title), ['✗ high-wsjf → escalated 0.5', '✓ low-wsjf → escalated 0.5']);
+  assert.deepEqual(lenses.map((l) => l.command?.title), ['✗ high-wsjf → escalated 0.5 (line 8)', '✓ low-wsjf → escalated 0.5 (line 8)']);
   const published = await diagnosticsFor(ruleUri, (d) => d.some((x) => x.code === 'fixture-failed'));
   assert.deepEqual(
     published.diagnostics.filter((d) => d.code === 'fixture-failed').map((d) => d.message),
-    ['fixture "high-wsjf" failed: decision: expected autonomous, got escalated; confidence: expected 0.95, got 0.5'],
+    ['fixture "high-wsjf" failed: decision is escalated, expected autonomous; confidence is 0.5, expected 0.95'],
   );
 });
 
@@ -152,7 +152,7 @@ test('didChange: fixing the typo updates diagnostics and fixture results', async
   const published = await diagnosticsFor(ruleUri, (d) => d.length === 0, mark);
   assert.deepEqual(published.diagnostics, []);
   const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: ruleUri } })) as CodeLens[];
-  assert.deepEqual(lenses.map((l) => l.command?.title), ['✓ high-wsjf → autonomous 0.95', '✓ low-wsjf → escalated 0.5']);
+  assert.deepEqual(lenses.map((l) => l.command?.title), ['✓ high-wsjf → autonomous 0.95 (line 6)', '✓ low-wsjf → escalated 0.5 (line 8)']);
 });
 
 test('completion: context paths through the parameter alias, and decision values', async () => {

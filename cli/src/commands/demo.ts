@@ -51,7 +51,7 @@ export const demoCommand: Command = {
         if (outcome.mismatches.length === 0) passed++;
         else {
           failed++;
-          out.push(`  ✗ fixture ${info.name} › ${outcome.fixture.name}: ${outcome.mismatches.map((m) => `${m.field} expected ${m.expected}, got ${m.actual}`).join('; ')}`);
+          out.push(`  ✗ fixture ${info.name} › ${outcome.fixture.name}: ${outcome.mismatches.map((m) => m.text).join('; ')}`);
         }
       }
     }

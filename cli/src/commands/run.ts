@@ -13,7 +13,7 @@ import { LuaExecutor } from '../../../core/src/executor/lua-executor';
 import { didYouMeanSuffix } from '../../../core/src/util/did-you-mean';
 import { displayText } from '../../../core/src/util/display-text';
 
-const HELP = `Usage: lua-rules run <rule-file> (--context <file.json | -> | --fixture <name>) [--json] [--instructions N]
+const HELP = `Usage: lua-rules run <rule-file> (--context <file.json | -> | --fixture <name>) [--json] [--explain] [--instructions N]
 
 Evaluates one rule (a .lua or .rule.json file) once, in the same sandbox and with
 the same limits as the engine, and prints its decision, confidence and reasoning.
@@ -23,7 +23,12 @@ Options:
   --fixture <name>    use the context of a fixture from <rule>.fixtures.json instead,
                       and compare the result with its expectation
   --json              print the contract JSON on stdout: {"decision", "confidence",
-                      "reasoning", "rule", "durationMs", "instructions", "error"}
+                      "reasoning", "rule", "durationMs", "instructions", "error",
+                      "line"} (line: of the return that produced the result)
+  --explain           also print the lines that ran, in order, with the values of
+                      the context fields each one reads, and the line that returned
+                      the result (with --json: an "explain" array of
+                      {"line", "times", "text", "reads": [{"path", "value"}]})
   --instructions N    the instruction budget (default 1,000,000)
 
 Exit codes: 0 the rule returned a valid result; 1 the rule failed (error, limit,
@@ -38,6 +43,7 @@ export const runCommand: Command = {
       context: { type: 'string', short: 'c' },
       fixture: { type: 'string', short: 'f' },
       json: { type: 'boolean' },
+      explain: { type: 'boolean' },
       instructions: { type: 'string' },
     });
     const [file, ...extra] = args.positionals;
@@ -75,17 +81,22 @@ export const runCommand: Command = {
     }
 
     const executor = new LuaExecutor(instructions ? { instructions } : {});
-    const { result, durationMs, instructions: used } = evaluateDefinition(executor, loaded.definition, context);
+    // The explainer (and the checker's parser it uses) loads only when asked for: plain `run` stays quick to start.
+    const explained = booleanFlag(args, 'explain') ? await import('../../../core/src/explain/explain-run.js').then((m) => ({ run: m.explainRun(executor, loaded.definition, context), format: m.formatExplain })) : undefined;
+    const { result, durationMs, instructions: used } = explained?.run ?? evaluateDefinition(executor, loaded.definition, context);
     const mismatches = expectation ? checkExpectation(expectation, result) : [];
-    if (booleanFlag(args, 'json')) io.stdout(runJson(result, loaded.definition.name, durationMs, used) + '\n');
-    else {
+    if (booleanFlag(args, 'json')) {
+      const json = runJson(result, loaded.definition.name, durationMs, used);
+      io.stdout((explained ? JSON.stringify({ ...(JSON.parse(json) as object), explain: explained.run.steps, ...(explained.run.omitted > 0 ? { explainOmitted: explained.run.omitted } : {}) }) : json) + '\n');
+    } else {
       const lines = [
-        `${displayText(loaded.definition.name)} → ${result.decision} (confidence ${formatConfidence(result.confidence)})`,
+        `${displayText(loaded.definition.name)} → ${result.decision} (confidence ${formatConfidence(result.confidence)})${result.line !== null ? `, returned at line ${result.line}` : ''}`,
         `  ${displayText(result.reasoning)}`,
         `  ${formatDuration(durationMs)}${loaded.definition.kind === 'lua' ? `, ${used.toLocaleString('en-US')} instructions` : ''}`,
       ];
+      if (explained) lines.push('  lines run, in order (│ context values read):', ...explained.format(explained.run, '    '));
       if (result.error) lines.push(`  error: ${result.error.code}${result.error.line !== undefined ? ` at line ${result.error.line}` : ''}`);
-      if (expectation) lines.push(mismatches.length === 0 ? `  ✓ matches fixture '${displayText(fixtureName ?? '')}'` : `  ✗ fixture '${displayText(fixtureName ?? '')}': ${mismatches.map((m) => `${m.field} expected ${displayText(m.expected)}, got ${displayText(m.actual)}`).join('; ')}`);
+      if (expectation) lines.push(mismatches.length === 0 ? `  ✓ matches fixture '${displayText(fixtureName ?? '')}'` : `  ✗ fixture '${displayText(fixtureName ?? '')}': ${mismatches.map((m) => displayText(m.text)).join('; ')}`);
       io.stdout(lines.join('\n') + '\n');
     }
     return result.error || mismatches.length > 0 ? EXIT.failures : EXIT.ok;

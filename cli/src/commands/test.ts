@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
@@ -10,8 +10,10 @@ import type { FixtureOutcome } from '../../../core/src/fixtures/run-fixtures';
 import { loadFixtureFile, runFixtures } from '../../../core/src/fixtures/run-fixtures';
 import { LuaExecutor } from '../../../core/src/executor/lua-executor';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
+import type { LineCoverage } from '../../../core/src/coverage/line-coverage';
+import { coverageFor, lcovRecord, lineRanges } from '../../../core/src/coverage/line-coverage';
 
-const HELP = `Usage: lua-rules test [paths...] [--json] [--filter TEXT] [--instructions N]
+const HELP = `Usage: lua-rules test [paths...] [--json] [--filter TEXT] [--coverage] [--instructions N]
 
 Runs every fixture of every rule under the given files and folders (default: ./rules
 when it exists, else the current folder). A rule's fixtures live beside it in
@@ -22,6 +24,8 @@ Options:
   --json              print a JSON report on stdout (the summary line goes to stderr)
   --filter TEXT       only fixtures whose rule or fixture name contains TEXT (files
                       with none are left out; none at all is exit 2)
+  --coverage          line coverage of each Lua rule by its fixtures: a percentage
+                      per rule (with the lines never run) and coverage/lcov.info
   --instructions N    the instruction budget per evaluation (default 1,000,000)
 
 Exit codes: 0 every fixture passed; 1 a fixture failed; 2 bad usage, a path that
@@ -36,6 +40,8 @@ interface FileReport {
   hasFixtureFile: boolean;
   /** --filter selected none of its fixtures: the file is left out of the report. */
   filteredOut?: boolean;
+  /** With --coverage, for a Lua rule that compiles. */
+  coverage?: LineCoverage;
 }
 
 export const testCommand: Command = {
@@ -43,7 +49,8 @@ export const testCommand: Command = {
   summary: 'run every fixture of the rules under the given paths',
   help: HELP,
   async run(argv, io) {
-    const args = parseCommandArgs('test', argv, { json: { type: 'boolean' }, filter: { type: 'string' }, instructions: { type: 'string' } });
+    const args = parseCommandArgs('test', argv, { json: { type: 'boolean' }, filter: { type: 'string' }, coverage: { type: 'boolean' }, instructions: { type: 'string' } });
+    const withCoverage = booleanFlag(args, 'coverage');
     const instructions = numberFlag('test', args, 'instructions', { min: 1000, max: 1e10, integer: true });
     const filter = stringFlag(args, 'filter');
     const json = booleanFlag(args, 'json');
@@ -58,7 +65,7 @@ export const testCommand: Command = {
     const progress = io.isTTY && !json && collected.rules.length > 20;
     collected.rules.forEach((path, index) => {
       if (progress) io.stderr(`\rtesting ${index + 1}/${collected.rules.length}…`);
-      reports.push(testOneRule(executor, path, relative(io.cwd, path) || path, filter));
+      reports.push(testOneRule(executor, path, relative(io.cwd, path) || path, filter, withCoverage));
     });
     if (progress) io.stderr('\r\x1b[K');
 
@@ -77,18 +84,20 @@ export const testCommand: Command = {
     }
     const shownReports = reports.filter((r) => r.filteredOut !== true);
     const summary = `${passed} passed, ${failed} failed` + (inputErrors > 0 ? ` (${inputErrors} file${inputErrors === 1 ? '' : 's'} could not be loaded)` : '');
+    const coverageText = withCoverage ? writeCoverage(shownReports, io.cwd) : '';
     if (json) {
       io.stdout(safeJson({ passed, failed, files: shownReports.map(reportJson) }, 2) + '\n');
+      if (coverageText) io.stderr(coverageText);
       io.stderr(summary + '\n');
     } else {
-      io.stdout(shownReports.map(reportText).join('') + '\n' + summary + '\n');
+      io.stdout(shownReports.map(reportText).join('') + '\n' + coverageText + summary + '\n');
     }
     if (inputErrors > 0) return EXIT.usage;
     return failed > 0 ? EXIT.failures : EXIT.ok;
   },
 };
 
-function testOneRule(executor: LuaExecutor, path: string, shown: string, filter: string | undefined): FileReport {
+function testOneRule(executor: LuaExecutor, path: string, shown: string, filter: string | undefined, withCoverage: boolean): FileReport {
   const loaded = loadRuleFile(path);
   if (!loaded.ok) return { file: shown, rule: null, errors: loaded.errors, fixtures: [], hasFixtureFile: false };
   const fixtureFile = loadFixtureFile(fixturesPathFor(path));
@@ -98,7 +107,8 @@ function testOneRule(executor: LuaExecutor, path: string, shown: string, filter:
   if (fixtureFile.status === 'invalid') return { ...base, errors: fixtureFile.errors.map((e) => `${fixturesPathFor(shown)}: ${e}`) };
   const selected = filter === undefined ? fixtureFile.fixtures : fixtureFile.fixtures.filter((f) => f.name.includes(filter) || loaded.definition.name.includes(filter));
   if (selected.length === 0 && !ruleMatches) return { ...base, filteredOut: true };
-  return { ...base, fixtures: runFixtures(executor, loaded.definition, selected) };
+  const coverage = withCoverage ? coverageFor(executor, loaded.definition) : undefined;
+  return { ...base, fixtures: runFixtures(executor, loaded.definition, selected, undefined, coverage), ...(coverage ? { coverage } : {}) };
 }
 
 function reportText(report: FileReport): string {
@@ -131,11 +141,39 @@ function reportJson(report: FileReport): unknown {
     fixtures: report.fixtures.map((o) => ({
       name: o.fixture.name,
       passed: o.mismatches.length === 0,
-      result: { decision: o.result.decision, confidence: o.result.confidence, reasoning: o.result.reasoning, error: o.result.error },
+      result: { decision: o.result.decision, confidence: o.result.confidence, reasoning: o.result.reasoning, error: o.result.error, line: o.result.line },
       mismatches: o.mismatches,
       durationMs: o.durationMs,
       instructions: o.instructions,
     })),
+    ...(report.coverage ? { coverage: { percent: Math.round(report.coverage.percent * 10) / 10, covered: report.coverage.covered, lines: report.coverage.executable.size, uncovered: report.coverage.uncovered() } } : {}),
   };
+}
+
+/**
+ * Writes coverage/lcov.info (under the current folder) for the Lua rules tested and
+ * returns the per-rule table: percentage, lines covered of lines holding code, and
+ * the lines no fixture ran. Rules without fixtures count as 0 %: nothing tests them.
+ */
+function writeCoverage(reports: readonly FileReport[], cwd: string): string {
+  const covered = reports.filter((r): r is FileReport & { coverage: LineCoverage } => r.coverage !== undefined);
+  const dir = join(cwd, 'coverage');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'lcov.info'), covered.map((r) => lcovRecord(r.file, r.coverage)).join(''));
+  const width = Math.max(4, ...covered.map((r) => r.file.length));
+  const lines = [`coverage (lines of each Lua rule run by its fixtures; ${relative(cwd, join(dir, 'lcov.info'))}):`];
+  for (const r of covered) {
+    const c = r.coverage;
+    const missing = c.uncovered();
+    lines.push(`  ${r.file.padEnd(width)}  ${c.percent.toFixed(0).padStart(3)}%  ${String(c.covered).padStart(3)}/${c.executable.size}${missing.length > 0 ? `  not run: ${lineRanges(missing)}` : ''}`);
+  }
+  let all = 0;
+  let run = 0;
+  for (const r of covered) {
+    all += r.coverage.executable.size;
+    run += r.coverage.covered;
+  }
+  if (covered.length > 1) lines.push(`  ${'all'.padEnd(width)}  ${(all === 0 ? 100 : (100 * run) / all).toFixed(0).padStart(3)}%  ${String(run).padStart(3)}/${all}`);
+  return lines.join('\n') + '\n\n';
 }
 

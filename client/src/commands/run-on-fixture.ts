@@ -5,7 +5,12 @@ import { argProperty, isRuleUri, targetUri } from './targets';
 
 const CUSTOM = 'Custom context from a JSON file…';
 
-/** One run as text: the result, the expected values when the fixture has them, instructions and duration. */
+/**
+ * One run as text: the result (a failed rule shows its failure, not its fallback
+ * decision), the expected values when the fixture has them, the line that returned
+ * the result, instructions and duration, what failed in the rule's terms, and the
+ * explanation (the lines that ran with the context values read) when there is one.
+ */
 export function formatOutcome(ruleName: string, outcome: RunOutcome): string {
   const lines = [`▶ ${ruleName} — ${outcome.name === 'custom context' ? 'custom context' : `fixture "${outcome.name}"`}`];
   const field = (name: string, actual: string): void => {
@@ -13,13 +18,35 @@ export function formatOutcome(ruleName: string, outcome: RunOutcome): string {
     const mismatch = outcome.mismatches.find((m) => m.field === name);
     lines.push(`  ${(name + ':').padEnd(13)} ${actual}${expected !== undefined ? `   (expected ${expected} ${mismatch ? '✗' : '✓'})` : ''}`);
   };
-  field('decision', outcome.result.decision);
-  field('confidence', String(outcome.result.confidence));
-  field('reasoning', outcome.result.reasoning);
-  if (outcome.result.error || outcome.expected['error'] !== undefined) field('error', outcome.result.error ? `${outcome.result.error.code}: ${outcome.result.error.message}` : 'none');
+  const failed = outcome.result.error;
+  if (failed) field('error', `${failed.code}: ${failed.message}`);
+  field('decision', failed ? '— (the rule failed)' : outcome.result.decision);
+  field('confidence', failed ? '—' : String(outcome.result.confidence));
+  field('reasoning', failed ? '—' : outcome.result.reasoning);
+  if (!failed && outcome.expected['error'] !== undefined) field('error', 'none');
+  if (outcome.result.line !== null) lines.push(`  ${'returned at:'.padEnd(13)} line ${outcome.result.line}`);
   lines.push(`  ${'instructions:'.padEnd(13)} ${outcome.instructions}`, `  ${'duration:'.padEnd(13)} ${outcome.durationMs.toFixed(3)} ms`);
-  if (outcome.hasExpectations) lines.push(outcome.mismatches.length === 0 ? '  PASSED' : `  FAILED: ${outcome.mismatches.map((m) => `${m.field} expected ${m.expected}, got ${m.actual}`).join('; ')}`);
+  if (outcome.hasExpectations) lines.push(outcome.mismatches.length === 0 ? '  PASSED' : `  FAILED: ${outcome.mismatches.map((m) => m.text).join('; ')}`);
+  else if (failed) lines.push(`  FAILED: the rule failed (${failed.code}): ${failed.message}`);
+  if (outcome.explain) lines.push('  lines run, in order (│ context values read):', ...outcome.explain);
   return lines.join('\n');
+}
+
+/** The notification for a run: information when it passed, a warning when a fixture's expectation was not met, an error when the rule failed. */
+export function notifyOutcome(ruleName: string, outcome: RunOutcome): void {
+  const stats = `${outcome.instructions} instructions, ${outcome.durationMs.toFixed(2)} ms`;
+  const error = outcome.result.error;
+  // A failure the fixture asked for (`"error": "<code>"`) is a pass.
+  const unexpected = error !== null && (!outcome.hasExpectations || outcome.mismatches.some((m) => m.field === 'error'));
+  if (error && unexpected) {
+    void vscode.window.showErrorMessage(`${ruleName}: the rule failed (${error.code}): ${error.message}`);
+  } else if (outcome.hasExpectations && outcome.mismatches.length > 0) {
+    void vscode.window.showWarningMessage(`${ruleName}: fixture "${outcome.name}" FAILED: ${outcome.mismatches.map((m) => m.text).join('; ')}`);
+  } else {
+    const verdict = outcome.hasExpectations ? ' passed' : '';
+    const where = outcome.result.line !== null ? ` at line ${outcome.result.line}` : '';
+    void vscode.window.showInformationMessage(`${ruleName}: ${outcome.result.decision} (${outcome.result.confidence})${where}${verdict} — ${stats}`);
+  }
 }
 
 /**
@@ -69,7 +96,7 @@ export async function runOnFixture(api: ServerApi, output: vscode.OutputChannel,
       return { ok: false, message: `${contextFile} is not a JSON object` };
     }
   }
-  const result = await api.runRule({ uri: uri.toString(), ...(context !== undefined ? { context } : { fixtures: fixture ? [fixture] : [] }) });
+  const result = await api.runRule({ uri: uri.toString(), explain: true, ...(context !== undefined ? { context } : { fixtures: fixture ? [fixture] : [] }) });
   if (!result.ok) {
     void vscode.window.showErrorMessage(`Lua Rules: ${result.message}`);
     return result;
@@ -77,9 +104,6 @@ export async function runOnFixture(api: ServerApi, output: vscode.OutputChannel,
   for (const outcome of result.outcomes) output.appendLine(formatOutcome(result.ruleName, outcome) + '\n');
   output.show(true);
   const first = result.outcomes[0];
-  if (first) {
-    const verdict = first.hasExpectations ? (first.mismatches.length === 0 ? 'passed' : 'FAILED') : '';
-    void vscode.window.showInformationMessage(`${result.ruleName}: ${first.result.decision} (${first.result.confidence}) ${verdict} — ${first.instructions} instructions, ${first.durationMs.toFixed(2)} ms`);
-  }
+  if (first) notifyOutcome(result.ruleName, first);
   return result;
 }

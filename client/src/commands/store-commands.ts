@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import type { HistoryResult, PublishResult, VersionChangeResult, VersionSummary } from '../../../server/src/extension-protocol';
+import type { HistoryResult, PublishCheckResult, PublishResult, VersionChangeResult, VersionSummary } from '../../../server/src/extension-protocol';
 import type { ServerApi } from '../server-api';
+import { readableTime } from '../format-time';
 import { versionUri } from '../version-documents';
 import { argProperty, findRuleFile, isRuleUri, targetUri } from './targets';
 
@@ -34,12 +35,14 @@ async function ruleName(ctx: StoreCommandContext, arg: unknown): Promise<string 
 }
 
 /**
- * Publish Rule: saves the file, runs the gate (checks + fixtures) in the server, asks
- * for a message, publishes with progress, and shows the new version or the pending
- * approval. Refused: the findings go to the output and an error message.
- * `{uri, message}` skips the prompts.
+ * Publish Rule: saves the file, then checks first (can be stored, the gate's checks
+ * and fixtures, changed since the head version), so nobody types a message for a
+ * rule that is refused or unchanged; then asks for the message naming the rule,
+ * publishes with progress, and shows the new version or the pending approval.
+ * Refused: the findings go to the output and an error message. `{uri, message}`
+ * skips the prompt.
  */
-export async function publishRule(ctx: StoreCommandContext, arg: unknown): Promise<PublishResult | undefined> {
+export async function publishRule(ctx: StoreCommandContext, arg: unknown): Promise<PublishResult | PublishCheckResult | undefined> {
   const uri = targetUri(arg);
   if (!uri || !isRuleUri(uri)) {
     void vscode.window.showErrorMessage('Lua Rules: open a rule (*.lua or *.rule.json) to publish it');
@@ -50,25 +53,43 @@ export async function publishRule(ctx: StoreCommandContext, arg: unknown): Promi
     void vscode.window.showErrorMessage('Lua Rules: save the rule before publishing it');
     return undefined;
   }
+  const checked = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Lua Rules: checking and testing before publishing…' }, () => ctx.api.publishCheck(uri.toString()));
+  if (!checked.ok) {
+    reportRefusal(ctx, checked);
+    return checked;
+  }
+  if (checked.unchanged && checked.headVersion !== null) {
+    const result: PublishResult = { ok: true, rule: checked.rule, version: checked.headVersion, state: checked.headState ?? 'live', created: false, approvalsMissing: 0 };
+    void vscode.window.showInformationMessage(`${checked.rule} is unchanged since version ${checked.headVersion} (${checked.headState ?? 'live'}): nothing to publish`);
+    return result;
+  }
   let message = argProperty<string>(arg, 'message', 'string');
   if (message === undefined) {
-    message = await vscode.window.showInputBox({ title: 'Publish rule', prompt: 'What changed and why (stored with the version)', ignoreFocusOut: true });
+    const next = (checked.headVersion ?? 0) + 1;
+    message = await vscode.window.showInputBox({
+      title: `Publish ${checked.rule} as version ${next}`,
+      prompt: `Checks and fixtures pass. What changed in ${checked.rule} and why? (stored with version ${next})`,
+      placeHolder: `${checked.rule}: what changed and why`,
+      ignoreFocusOut: true,
+    });
     if (message === undefined) return undefined;
   }
   const author = ctx.author();
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Lua Rules: checking, testing and publishing…' }, () =>
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Lua Rules: publishing ${checked.rule}…` }, () =>
     ctx.api.publish({ uri: uri.toString(), author, ...(message ? { message } : {}) }),
   );
   if (result.ok) {
     const state = result.state === 'pending' ? `pending: ${result.approvalsMissing} approval${result.approvalsMissing === 1 ? '' : 's'} needed` : result.state;
     void vscode.window.showInformationMessage(result.created ? `Published ${result.rule} version ${result.version} (${state})` : `${result.rule} unchanged: version ${result.version} (${state})`);
-  } else {
-    ctx.output.appendLine(`✗ publish refused: ${result.message}`);
-    for (const p of result.problems) ctx.output.appendLine(`    ${p}`);
-    if (result.problems.length > 0) ctx.output.show(true);
-    void vscode.window.showErrorMessage(`Lua Rules: ${result.message}${result.problems[0] ? ` — ${result.problems[0]}` : ''}`);
-  }
+  } else reportRefusal(ctx, result);
   return result;
+}
+
+function reportRefusal(ctx: StoreCommandContext, result: { message: string; problems: string[] }): void {
+  ctx.output.appendLine(`✗ publish refused: ${result.message}`);
+  for (const p of result.problems) ctx.output.appendLine(`    ${p}`);
+  if (result.problems.length > 0) ctx.output.show(true);
+  void vscode.window.showErrorMessage(`Lua Rules: ${result.message}${result.problems[0] ? ` — ${result.problems[0]}` : ''}`);
 }
 
 /**
@@ -88,7 +109,7 @@ export async function showHistory(ctx: StoreCommandContext, arg: unknown): Promi
   let action = argProperty<string>(arg, 'action', 'string');
   if (version === undefined) {
     const picked = await vscode.window.showQuickPick(
-      history.versions.map((v) => ({ label: versionLabel(v), description: `${v.author} · ${v.createdAt}`, detail: v.message ?? '(no message)', version: v.number })),
+      history.versions.map((v) => ({ label: versionLabel(v), description: `${v.author} · ${readableTime(v.createdAt)}`, detail: v.message ?? '(no message)', version: v.number })),
       { title: `History of ${rule}`, placeHolder: 'a version to open, diff or roll back to' },
     );
     if (!picked) return history;
@@ -124,7 +145,7 @@ export async function rollback(ctx: StoreCommandContext, arg: unknown): Promise<
       return history;
     }
     const picked = await vscode.window.showQuickPick(
-      history.versions.map((v) => ({ label: versionLabel(v), description: `${v.author} · ${v.createdAt}`, detail: v.message ?? '', version: v.number })),
+      history.versions.map((v) => ({ label: versionLabel(v), description: `${v.author} · ${readableTime(v.createdAt)}`, detail: v.message ?? '', version: v.number })),
       { title: `Roll ${rule} back to…` },
     );
     if (!picked) return undefined;

@@ -53,7 +53,7 @@ export interface FixtureRun {
 export function expectationProblems(expect: FixtureExpect, result: RuleResult): string[] {
   const { error, ...rest } = expect;
   const normalized: FixtureExpectation = { ...(rest as FixtureExpectation), ...(typeof error === 'string' ? { error } : {}) };
-  return checkExpectation(normalized, result).map((m) => `${m.field}: expected ${m.expected}, got ${m.actual}`);
+  return checkExpectation(normalized, result).map((m) => m.text);
 }
 
 /** True when the rule failed and the fixture did not ask for that failure. */
@@ -139,5 +139,6 @@ function fixtureFindings(outcomes: FixtureOutcome[], ruleSource: string): Pick<F
 export function fixtureLensTitle(outcome: FixtureOutcome): string {
   const { fixture, result, status } = outcome;
   const mark = status === 'passed' ? '✓' : '✗';
-  return result.error ? `${mark} ${fixture.name} → ${result.error.code}` : `${mark} ${fixture.name} → ${result.decision} ${result.confidence}`;
+  const returned = result.line !== null ? ` (line ${result.line})` : result.error?.line !== undefined ? ` (line ${result.error.line})` : '';
+  return result.error ? `${mark} ${fixture.name} → ${result.error.code}${returned}` : `${mark} ${fixture.name} → ${result.decision} ${result.confidence}${returned}`;
 }

@@ -159,7 +159,8 @@ function describeSchemaError(error: ErrorObject): string {
     case 'const':
       return `${where} must be ${JSON.stringify(error.params.allowedValue)}${got(error.data)}`;
     default:
-      return `${where} ${error.message ?? 'is invalid'}${got(error.data)}`;
+      // "must be object, got an array" says something; "must NOT have fewer than 1 items, got an array" does not.
+      return `${where} ${error.message ?? 'is invalid'}${error.keyword === 'type' || error.data === null || typeof error.data !== 'object' ? got(error.data) : ''}`;
   }
 }
 

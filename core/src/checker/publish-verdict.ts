@@ -34,7 +34,7 @@ export function judgeForPublish(executor: LuaExecutor, rulePath: string, shown: 
   const fixtureFileErrors = fixtureFile.status === 'invalid' ? fixtureFile.errors.map((e) => `${fixturesPathFor(shown)}: ${e}`) : [];
   const outcomes: FixtureOutcome[] = fixtureFile.status === 'ok' ? runFixtures(executor, definition, fixtureFile.fixtures, limits) : [];
   const failing = outcomes.filter((o) => o.mismatches.length > 0);
-  for (const o of failing) problems.push(`${shown}: fixture "${o.fixture.name}" failed: ${o.mismatches.map((m) => `${m.field}: expected ${m.expected}, got ${m.actual}`).join('; ')}`);
+  for (const o of failing) problems.push(`${shown}: fixture "${o.fixture.name}" failed: ${o.mismatches.map((m) => m.text).join('; ')}`);
   const parts: string[] = [];
   if (errors.length > 0) parts.push(`${errors.length} check error${errors.length === 1 ? '' : 's'}`);
   if (failing.length > 0) parts.push(`${failing.length} failing fixture${failing.length === 1 ? '' : 's'}`);

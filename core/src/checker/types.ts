@@ -27,7 +27,10 @@ export interface Finding {
   severity: Severity;
   range: Range;
   message: string;
+  /** The preferred quick fix. */
   fix?: FindingFix;
+  /** Other quick fixes offered beside it (e.g. each valid decision). */
+  moreFixes?: FindingFix[];
 }
 
 export function rangeOf(startLine: number, startCharacter: number, endLine: number, endCharacter: number): Range {

@@ -96,7 +96,7 @@ interface LoadedRule {
  * against 20 ns for the explicit literal, which was most of a cache hit.
  */
 function engineResult(result: RuleResult, rule: string, version: number, durationMs: number, instructions: number, cached: boolean, shortCircuited = false): EngineResult {
-  return { decision: result.decision, confidence: result.confidence, reasoning: result.reasoning, error: result.error, rule, version, durationMs, instructions, cached, shortCircuited };
+  return { decision: result.decision, confidence: result.confidence, reasoning: result.reasoning, error: result.error, line: result.line, rule, version, durationMs, instructions, cached, shortCircuited };
 }
 
 export class RuleEngineError extends Error {
@@ -241,7 +241,7 @@ export class RuleEngine {
     const started = performance.now();
     const rules = this.byCategory.get(category) ?? [];
     if (rules.length === 0) {
-      return { decision: 'escalated', confidence: 0, reasoning: 'No rules available for category', error: null, category, rule: null, version: null, durationMs: performance.now() - started, results: [] };
+      return { decision: 'escalated', confidence: 0, reasoning: 'No rules available for category', error: null, line: null, category, rule: null, version: null, durationMs: performance.now() - started, results: [] };
     }
     const correlationId = options.correlationId ?? (this.options.sink ? randomUUID() : '');
     const deadline = options.timeBudgetMs === undefined ? undefined : started + options.timeBudgetMs;
@@ -259,6 +259,7 @@ export class RuleEngine {
       confidence: winner.confidence,
       reasoning: winner.reasoning,
       error: winner.error,
+      line: winner.line,
       category,
       rule: winner.rule,
       version: winner.version,

@@ -4,6 +4,8 @@ import type { EvaluationError, EvaluationErrorCode } from '../model/error-codes'
 import type { EvaluationStats, RuleResult } from '../model/result';
 import { failedResult } from '../model/result';
 import { EvaluationBudget, HOOK_PERIOD } from './evaluation-budget';
+import type { LineObserver } from './execution-trace';
+import { indexLines, LineTrace, returnLine } from './execution-trace';
 import type { LuaCFunction, LuaState } from './fengari-runtime';
 import { lauxlib, lua, lstr, setMeter, to_luastring } from './fengari-runtime';
 import type { ExecutorLimits } from './limits';
@@ -108,6 +110,7 @@ export class LuaExecutor {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.budget = new EvaluationBudget(this.limits);
     this.hook = (L, ar) => {
+      if ((ar as { event: number }).event !== lua.LUA_HOOKCOUNT) return this.trace.onEvent(L, ar as Parameters<LineTrace['onEvent']>[1]);
       try {
         this.budget.onHookTick();
       } catch (error) {
@@ -121,6 +124,8 @@ export class LuaExecutor {
   }
 
   private errorLine: number | undefined;
+  /** The line hook of traced runs (explain, coverage). */
+  private readonly trace = new LineTrace();
 
   /** Number of distinct compiled rules held by the state. */
   get compiledCount(): number {
@@ -158,7 +163,8 @@ export class LuaExecutor {
     return this.run(compiled.rule, context, limits);
   }
 
-  run(rule: CompiledLuaRule, context: unknown, limits?: Partial<ExecutorLimits>): LuaRunOutcome {
+  /** `observer` (explain, coverage) sees every line of the rule that runs; it slows the run down. */
+  run(rule: CompiledLuaRule, context: unknown, limits?: Partial<ExecutorLimits>, observer?: LineObserver): LuaRunOutcome {
     const entry = rule as CompiledEntry;
     if (entry.generation !== this.world.generation) {
       const error = this.load(entry);
@@ -196,13 +202,14 @@ export class LuaExecutor {
       lua.lua_setupvalue(T, -2, 1);
 
       budget.reset();
-      lua.lua_sethook(T, this.hook, lua.LUA_MASKCOUNT, HOOK_PERIOD);
+      lua.lua_sethook(T, this.hook, lua.LUA_MASKCOUNT | this.trace.begin(entry, observer ?? null), HOOK_PERIOD);
       setMeter(budget);
       let status: number;
       try {
         status = lua.lua_pcall(T, 0, 1, 0);
       } finally {
         setMeter(null);
+        this.trace.end();
       }
       const instructions = budget.ticks * HOOK_PERIOD + (HOOK_PERIOD - (T.hookcount as number));
       const outcome = this.finish(T, entry, status, started, instructions);
@@ -247,9 +254,10 @@ export class LuaExecutor {
       return { result: failedResult({ code: 'runtime-error', message, ...(line ? { line } : {}) }), stats, output };
     }
     const read = readResult(T, -1, this.world.keys);
-    if (!read.ok) return { result: failedResult({ code: 'invalid-result', message: `invalid result: ${read.message}` }), stats, output };
+    const line = returnLine(T, entry);
+    if (!read.ok) return { result: { ...failedResult({ code: 'invalid-result', message: `invalid result: ${read.message}` }), line }, stats, output };
     const { decision, confidence, reasoning } = read.result;
-    return { result: { decision, confidence, reasoning, error: null }, stats, output };
+    return { result: { decision, confidence, reasoning, error: null, line }, stats, output };
   }
 
   /** The error value as text, without running any of its metamethods (a looping __tostring must not hang us). */
@@ -288,6 +296,7 @@ export class LuaExecutor {
       const line = lineOf(message, entry.chunkName);
       return { code: 'syntax-error', message, ...(line ? { line } : {}) };
     }
+    indexLines(L, entry);
     // Until an evaluation sets it, the chunk's _ENV must not be the state's real globals.
     lua.lua_createtable(L, 0, 0);
     lua.lua_setupvalue(L, -2, 1);

@@ -13,7 +13,7 @@ const MAX_REASONING = 10_000;
  * saying what is wrong with it. With `keys` (of L's state) the field names are pushed
  * as interned strings, which spares fengari re-hashing them on every read.
  */
-export function readResult(L: LuaState, index: number, keys?: InternedKeys): { ok: true; result: Omit<RuleResult, 'error'> } | { ok: false; message: string } {
+export function readResult(L: LuaState, index: number, keys?: InternedKeys): { ok: true; result: Omit<RuleResult, 'error' | 'line'> } | { ok: false; message: string } {
   const type: number = lua.lua_type(L, index);
   if (type === lua.LUA_TNONE || type === lua.LUA_TNIL) {
     return { ok: false, message: `the rule returned nothing; it must return ${RESULT_SHAPE}` };

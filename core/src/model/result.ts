@@ -8,6 +8,11 @@ export interface RuleResult {
   reasoning: string;
   /** Null when the rule ran and returned a valid contract table. */
   error: EvaluationError | null;
+  /**
+   * The line of the `return` that produced the result (a Lua rule's return, also for
+   * an invalid result); null for pattern rules and for failures before a return.
+   */
+  line: number | null;
 }
 
 /** Measurements of one evaluation, reported by `lua-rules run` and the decision log. */
@@ -19,5 +24,5 @@ export interface EvaluationStats {
 
 /** The contract's answer for a rule that failed: escalated, confidence 0, the reason. */
 export function failedResult(error: EvaluationError): RuleResult {
-  return { decision: 'escalated', confidence: 0, reasoning: error.message, error };
+  return { decision: 'escalated', confidence: 0, reasoning: error.message, error, line: null };
 }

@@ -52,6 +52,7 @@ export function compilePatternRule(rule: PatternRuleDefinition): PatternEvaluato
       confidence,
       reasoning: `Pattern score ${luaFixed(confidence, 2)}: ${parts.join('; ')}`,
       error: null,
+      line: null,
     };
   };
 }

@@ -10,13 +10,23 @@ test('a misspelt decision, with did-you-mean and a fix', () => {
       range: range(0, 20, 0, 31),
       message: 'decision "autonomus" is not one of autonomous, collaborative, escalated; did you mean "autonomous"?',
       fix: { title: 'Change to "autonomous"', range: range(0, 20, 0, 31), newText: '"autonomous"' },
+      moreFixes: [
+        { title: 'Change to "collaborative"', range: range(0, 20, 0, 31), newText: '"collaborative"' },
+        { title: 'Change to "escalated"', range: range(0, 20, 0, 31), newText: '"escalated"' },
+      ],
     },
   ]);
 });
 
 test('a decision with no near miss lists the valid ones', () => {
   assert.deepEqual(check('return { decision = "approve", confidence = 0.95, reasoning = "x" }', 'invalid-decision'), [
-    { code: 'invalid-decision', severity: 'error', range: range(0, 20, 0, 29), message: 'decision "approve" is not one of autonomous, collaborative, escalated' },
+    {
+      code: 'invalid-decision',
+      severity: 'error',
+      range: range(0, 20, 0, 29),
+      message: 'decision "approve" is not one of autonomous, collaborative, escalated',
+      moreFixes: ['autonomous', 'collaborative', 'escalated'].map((d) => ({ title: `Change to "${d}"`, range: range(0, 20, 0, 29), newText: `"${d}"` })),
+    },
   ]);
 });
 

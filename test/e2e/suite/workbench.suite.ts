@@ -186,10 +186,96 @@ describe('Lua Rules extension in a VS Code workbench', function () {
       try {
         const red = await vscode.commands.executeCommand<FixturesRunSummary>('luaRules.runAllFixtures');
         assert.equal(red.failed, 1, JSON.stringify(red.results));
-        assert.match(red.results['needs_review/small'] ?? '', /decision: expected escalated, got autonomous/);
+        assert.match(red.results['needs_review/small'] ?? '', /decision is autonomous, expected escalated/);
       } finally {
         await write(fixtures, original);
       }
+    });
+  });
+
+  describe('issue 15: the author\'s loop in the editor', function () {
+    it('a rule that fails meets none of the fixture\'s expectations, said in the rule\'s terms', async function () {
+      const rule = file('rules', 'fails_rule.lua');
+      await write(rule, '---@rule fails_rule\n---@category epic\nlocal m = context.metrics\nreturn { decision = m.kind, confidence = 0.5, reasoning = "x" }\n');
+      await write(file('rules', 'fails_rule.fixtures.json'), JSON.stringify({ fixtures: [{ name: 'escalates', context: { metrics: { kind: 'maybe' } }, expect: { decision: 'escalated', confidence: 0 } }] }));
+      const result = await vscode.commands.executeCommand<RunRuleResult>('luaRules.runOnFixture', { uri: rule, fixture: 'escalates' });
+      assert.ok(result?.ok, JSON.stringify(result));
+      const outcome = result.outcomes[0]!;
+      // The failure's fallback is "escalated, 0": it must not tick the expected escalated/0 as met.
+      assert.deepEqual(outcome.mismatches.map((m) => m.field), ['error', 'decision', 'confidence']);
+      assert.match(outcome.mismatches[0]!.text, /^the rule failed \(invalid-result\): invalid result: /);
+      assert.equal(outcome.mismatches[1]!.text, 'no decision (expected escalated): the rule failed');
+      assert.equal(outcome.result.line, 4, 'an invalid result still says which return produced it');
+      await vscode.workspace.fs.delete(rule);
+      await vscode.workspace.fs.delete(file('rules', 'fails_rule.fixtures.json'));
+    });
+
+    it('Run Rule on Fixture explains the run: lines in order, context values read, the returning line', async function () {
+      const result = await vscode.commands.executeCommand<RunRuleResult>('luaRules.runOnFixture', { uri: wsjf(), fixture: 'high-wsjf' });
+      assert.ok(result?.ok);
+      const outcome = result.outcomes[0]!;
+      assert.equal(typeof outcome.result.line, 'number');
+      const explain = (outcome.explain ?? []).join('\n');
+      assert.match(explain, /context\.metrics\.wsjf_score = 60/);
+      assert.match(explain, new RegExp(`${outcome.result.line} +return \\{.*← returned the result`));
+    });
+
+    it('the fixture lens shows the line that returned each result', async function () {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(wsjf()));
+      const lenses = await waitFor('fixture lenses with lines', async () => {
+        const found = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', wsjf());
+        return found?.some((l) => /\(line \d+\)$/.test(l.command?.title ?? '')) ? found : undefined;
+      });
+      assert.ok(lenses.some((l) => /✓ high-wsjf → autonomous 0\.95 \(line \d+\)/.test(l.command?.title ?? '')), lenses.map((l) => l.command?.title).join(' | '));
+    });
+
+    it('quick fixes: 1.5 clamps to 1, 95 becomes 0.95; a bad decision offers the near miss and the three values', async function () {
+      const rule = file('rules', 'fixable_rule.lua');
+      await write(rule, '---@rule fixable_rule\n---@category epic\nif context.x then return { decision = "autonomus", confidence = 1.5, reasoning = "a" } end\nreturn { decision = "approve", confidence = 95, reasoning = "b" }\n');
+      const document = await vscode.workspace.openTextDocument(rule);
+      await vscode.window.showTextDocument(document);
+      const diagnostics = await waitFor('four diagnostics', () => {
+        const e = errors(rule);
+        return e.length >= 4 ? e : undefined;
+      });
+      // The quick fixes offered at each diagnostic's range (the actions VS Code's light bulb lists there).
+      const titles = async (code: string, line: number, pattern: RegExp): Promise<string[]> => {
+        const d = diagnostics.find((x) => codeOf(x) === code && x.range.start.line === line);
+        assert.ok(d, `${code} on line ${line + 1}: ${diagnostics.map((x) => `${codeOf(x)}@${x.range.start.line}`).join(', ')}`);
+        const actions = await waitFor(`quick fixes for ${code}`, async () => {
+          const found = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', rule, d.range);
+          return found && found.length > 0 ? found : undefined;
+        });
+        return actions.map((a) => a.title).filter((t) => pattern.test(t));
+      };
+      assert.deepEqual(await titles('confidence-out-of-range', 2, /^(Clamp|Change to \d)/), ['Clamp to 1']);
+      assert.deepEqual(await titles('confidence-out-of-range', 3, /^(Clamp|Change to \d)/), ['Change to 0.95 (95 %)']);
+      assert.deepEqual(await titles('invalid-decision', 2, /^Change to "/), ['Change to "autonomous"', 'Change to "collaborative"', 'Change to "escalated"']);
+      assert.deepEqual(await titles('invalid-decision', 3, /^Change to "/), ['Change to "autonomous"', 'Change to "collaborative"', 'Change to "escalated"']);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await vscode.workspace.fs.delete(rule);
+    });
+
+    it('Run with Coverage: each rule\'s lines run by its fixtures', async function () {
+      const summary = await api.runAllFixturesWithCoverage();
+      assert.equal(summary.failed, 0, JSON.stringify(summary.results));
+      const wsjfCoverage = summary.coverage?.['epic_wsjf_validation'];
+      assert.ok(wsjfCoverage && wsjfCoverage.lines > 10 && wsjfCoverage.covered > 10, JSON.stringify(summary.coverage));
+      assert.ok(summary.coverage?.['needs_review'], 'every Lua rule with fixtures');
+    });
+
+    it('a fixtures file copied elsewhere validates against the mapped schema, with no relative $schema to break', async function () {
+      const copy = file('elsewhere', 'deep', 'copied.fixtures.json');
+      const original = new TextDecoder().decode(await vscode.workspace.fs.readFile(file('rules', 'epic_wsjf_validation.fixtures.json')));
+      assert.ok(!original.includes('"$schema"'));
+      await write(copy, original.replace('"decision": "autonomous"', '"decision": 7'));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(copy));
+      const found = await waitFor('a schema diagnostic on the copy', () => {
+        const all = vscode.languages.getDiagnostics(copy);
+        return all.some((d) => /decision/.test(d.message) || /string/.test(d.message)) ? all : undefined;
+      });
+      assert.ok(!found.some((d) => /Unable to load schema/i.test(d.message)), found.map((d) => d.message).join(' | '));
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
   });
 
@@ -201,7 +287,7 @@ describe('Lua Rules extension in a VS Code workbench', function () {
       const result = await vscode.commands.executeCommand<PublishResult>('luaRules.publish', { uri: rule, message: 'should not land' });
       assert.equal(result?.ok, false);
       assert.ok(!result.ok && result.refused);
-      assert.match(result.ok ? '' : result.problems.join('\n'), /fixture "must-escalate" failed: decision: expected escalated, got autonomous/);
+      assert.match(result.ok ? '' : result.problems.join('\n'), /fixture "must-escalate" failed: decision is autonomous, expected escalated/);
       const history = await vscode.commands.executeCommand<HistoryResult>('luaRules.showHistory', { rule: 'refused_rule', version: 1, action: 'none' });
       assert.equal(history?.ok, false, 'nothing was written');
     });

@@ -3,7 +3,7 @@ import { finding } from '../check';
 import { DECISIONS, isDecision } from '../../model/decision';
 import { didYouMean } from '../did-you-mean';
 import { nodeRange } from '../parse';
-import type { Finding } from '../types';
+import type { Finding, Range } from '../types';
 import { fieldValues, returnedTables } from './contract-tables';
 
 export const invalidDecision: Check = {
@@ -12,7 +12,7 @@ export const invalidDecision: Check = {
   stage: 'ast',
   docs: {
     summary: 'The `decision` a rule returns is a string that is not one of `autonomous`, `collaborative`, `escalated`; the rule would fail with `invalid-result`.',
-    fix: 'Use one of the three decisions, spelled exactly (they are lower case). The quick fix replaces a near miss with the closest decision.',
+    fix: 'Use one of the three decisions, spelled exactly (they are lower case). The quick fixes offer the closest decision to a near miss first, then each of the three.',
     example: 'return { decision = "autonomus", confidence = 0.95, reasoning = "high WSJF" }',
   },
   run(ctx) {
@@ -26,7 +26,7 @@ export const invalidDecision: Check = {
           finding(invalidDecision, {
             range,
             message: `decision ${JSON.stringify(value.value)} is not one of ${DECISIONS.join(', ')}${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
-            ...(suggestion ? { fix: { title: `Change to "${suggestion}"`, range, newText: `"${suggestion}"` } } : {}),
+            ...decisionFixes(range, suggestion),
           }),
         );
       }
@@ -34,3 +34,9 @@ export const invalidDecision: Check = {
     return findings;
   },
 };
+
+/** The did-you-mean as the preferred fix, and each other valid decision beside it (none preferred without a near miss). */
+function decisionFixes(range: Range, suggestion: string | undefined): Pick<Finding, 'fix' | 'moreFixes'> {
+  const change = (d: string): { title: string; range: Range; newText: string } => ({ title: `Change to "${d}"`, range, newText: `"${d}"` });
+  return { ...(suggestion ? { fix: change(suggestion) } : {}), moreFixes: DECISIONS.filter((d) => d !== suggestion).map(change) };
+}
