@@ -23,8 +23,8 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
-import { WORKSPACE_CHECKED_NOTIFICATION } from '../server/src/protocol';
-import type { WorkspaceCheckedParams } from '../server/src/protocol';
+import { WorkspaceCheckedNotification } from '../protocol/src/custom-messages';
+import type { WorkspaceCheckedParams } from '../protocol/src/custom-messages';
 
 const root = join(__dirname, '..');
 const corpusDir = join(root, 'test', 'checker', 'corpus');
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
     if (p.version !== undefined) versionWaiters.get(p.version)?.();
   });
-  connection.onNotification(WORKSPACE_CHECKED_NOTIFICATION, (p: WorkspaceCheckedParams) => checked(p));
+  connection.onNotification(WorkspaceCheckedNotification, (p) => checked(p));
   connection.onRequest(() => null);
   connection.listen();
   try {

@@ -2,9 +2,9 @@ import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { State } from 'vscode-languageclient/node';
-import type { StoreStatus } from '../../server/src/extension-protocol';
-import { STORE_CHANGED_NOTIFICATION, STORE_STATUS_NOTIFICATION } from '../../server/src/extension-protocol';
-import { DEFAULT_SETTINGS } from '../../server/src/protocol';
+import type { StoreStatus } from '../../protocol/src/custom-messages';
+import { StoreChangedNotification, StoreStatusNotification } from '../../protocol/src/custom-messages';
+import { SETTINGS_SECTION } from '../../protocol/src/settings';
 import { runOnFixture } from './commands/run-on-fixture';
 import { approve, convertPatternRule, publishRule, rollback, showHistory } from './commands/store-commands';
 import type { StoreCommandContext } from './commands/store-commands';
@@ -13,7 +13,7 @@ import { LualsIntegration } from './luals-offer';
 import { RulesView } from './rules-view';
 import { StoreSecrets } from './secrets';
 import { ServerApi } from './server-api';
-import { chooseRuntime, parseClientSettings } from './settings';
+import { chooseRuntime, parseClientSettings, parseRuleGlobs } from './settings';
 import { StoreStatusBar } from './status-bar';
 import { FixtureTests } from './test-controller';
 import type { FixturesRunSummary } from './test-controller';
@@ -63,11 +63,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   let runtimeDescription = '';
   let started: Promise<void> = Promise.resolve();
 
+  /**
+   * The folder whose settings apply: the first workspace folder, the same one the
+   * server reads its settings for and resolves a relative sqlite: path against (one
+   * server serves the whole window).
+   */
+  const settingsFolder = (): vscode.WorkspaceFolder | undefined => vscode.workspace.workspaceFolders?.[0];
   const settings = () => {
-    const config = vscode.workspace.getConfiguration('luaRules');
-    const parsed = parseClientSettings((key) => config.get(key));
-    for (const p of parsed.problems) output.appendLine(`settings: ${p}`);
-    return { ...parsed.settings, ruleGlobs: config.get<string[]>('ruleGlobs') ?? DEFAULT_SETTINGS.ruleGlobs };
+    const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, settingsFolder());
+    const get = (key: string): unknown => config.get(key);
+    const parsed = parseClientSettings(get);
+    const globs = parseRuleGlobs(get);
+    for (const p of [...parsed.problems, ...globs.problems]) output.appendLine(`settings: ${p}`);
+    return { ...parsed.settings, ruleGlobs: globs.ruleGlobs };
   };
 
   const refreshStatus = async (): Promise<void> => {
@@ -85,7 +93,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     if (client) {
       const old = client;
       client = undefined;
-      await old.stop().catch(() => undefined);
+      // dispose, not only stop: the client's listeners and the watchers the server registered go with it.
+      await old.dispose().catch(() => undefined);
     }
     if (await secrets.moveFromSettings()) void vscode.window.showInformationMessage('Lua Rules: the store password was moved from settings.json to VS Code\'s secret storage.');
     const s = settings();
@@ -106,6 +115,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       storeUrl,
       password: restricted() ? undefined : await secrets.get(),
       ruleGlobs: s.ruleGlobs,
+      folder: settingsFolder(),
       outputChannel: output,
     });
     next.onDidChangeState((e) => {
@@ -113,8 +123,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
     });
     client = next;
     await next.start();
-    next.onNotification(STORE_CHANGED_NOTIFICATION, () => rulesView.refresh());
-    next.onNotification(STORE_STATUS_NOTIFICATION, (status: StoreStatus) => {
+    next.onNotification(StoreChangedNotification, () => rulesView.refresh());
+    next.onNotification(StoreStatusNotification, (status: StoreStatus) => {
       statusBar.show(status);
       rulesView.refresh();
     });
@@ -186,11 +196,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('luaRules.runtime') || e.affectsConfiguration('luaRules.store.url') || e.affectsConfiguration('luaRules.ruleGlobs')) scheduleRestart();
+      const folder = settingsFolder();
+      // What the server process is started with; the server follows the rest (workspace/configuration) itself.
+      if (['runtime', 'store.url', 'ruleGlobs'].some((key) => e.affectsConfiguration(`${SETTINGS_SECTION}.${key}`, folder))) scheduleRestart();
+    }),
+    // The first folder holds the settings and the sqlite: path's base; when it changes, so may both.
+    vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+      if (e.added.some((f) => f.index === 0) || e.removed.length > 0) scheduleRestart();
     }),
     secrets.onDidChange(() => scheduleRestart()),
     { dispose: () => clearTimeout(restartTimer) },
-    { dispose: () => void client?.stop().catch(() => undefined) },
+    { dispose: () => void client?.dispose().catch(() => undefined) },
   );
 
   context.subscriptions.push(
@@ -233,6 +249,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop().catch(() => undefined);
+  const last = client;
   client = undefined;
+  await last?.dispose().catch(() => undefined);
 }

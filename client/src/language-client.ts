@@ -1,8 +1,7 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from '../../server/src/extension-protocol';
-import { SETTINGS_SECTION } from '../../server/src/protocol';
+import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from '../../protocol/src/server-environment';
 import type { RuntimeChoice } from './settings';
 
 export interface ServerLaunch {
@@ -12,6 +11,8 @@ export interface ServerLaunch {
   storeUrl: string;
   password: string | undefined;
   ruleGlobs: string[];
+  /** The folder whose settings are used and against which a relative sqlite: path resolves (the first workspace folder). */
+  folder: vscode.WorkspaceFolder | undefined;
   outputChannel: vscode.LogOutputChannel;
 }
 
@@ -19,9 +20,16 @@ export interface ServerLaunch {
  * The language client. The server runs as a separate Node process on the chosen
  * runtime; the store URL and password reach it through its environment, so the
  * password is never in settings.json, an LSP message or a trace.
+ *
+ * Nothing here outlives the client: the server registers the file watchers it needs
+ * (`workspace/didChangeWatchedFiles`, dynamically) and the `luaRules` section it
+ * listens to, and the client library disposes both when the client stops. (Passing a
+ * watcher in `synchronize.fileEvents` would leave it to us to dispose on every
+ * restart, and overlap the server's own registration; `configurationSection` is
+ * deprecated in favour of the server pulling `workspace/configuration`.)
  */
 export function createLanguageClient(launch: ServerLaunch): LanguageClient {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const folder = launch.folder?.uri.fsPath;
   const env: NodeJS.ProcessEnv = { ...process.env, [STORE_URL_ENV]: launch.storeUrl, [STORE_PASSWORD_ENV]: launch.password ?? '', ...(folder ? { [STORE_CWD_ENV]: folder } : {}) };
   const run = { module: launch.serverModule, transport: TransportKind.stdio, ...(launch.runtime.runtime ? { runtime: launch.runtime.runtime } : {}), options: { env, ...(folder ? { cwd: folder } : {}) } };
   const serverOptions: ServerOptions = { run, debug: run };
@@ -31,10 +39,6 @@ export function createLanguageClient(launch: ServerLaunch): LanguageClient {
       { scheme: 'untitled', language: 'lua' },
       { scheme: 'file', pattern: '**/context*.schema.json' },
     ],
-    synchronize: {
-      configurationSection: SETTINGS_SECTION,
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.lua,*.rule.json,*.fixtures.json,context*.schema.json}'),
-    },
     outputChannel: launch.outputChannel,
     middleware: {
       // The server's fixture lenses only show a result (no command); clicking one

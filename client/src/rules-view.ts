@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { readableTime } from './format-time';
-import type { StoreRuleSummary } from '../../server/src/extension-protocol';
+import type { StoreRuleSummary } from '../../protocol/src/custom-messages';
 import type { ServerApi } from './server-api';
 
 type Node =

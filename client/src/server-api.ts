@@ -1,6 +1,5 @@
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type {
-  ApproveParams,
   ConvertRuleResult,
   HistoryResult,
   ListFixturesResult,
@@ -8,68 +7,70 @@ import type {
   PublishParams,
   PublishResult,
   RollbackParams,
+  ApproveParams,
   RunRuleParams,
   RunRuleResult,
   StoreOverviewResult,
   StoreStatus,
   VersionChangeResult,
   VersionContentResult,
-} from '../../server/src/extension-protocol';
+} from '../../protocol/src/custom-messages';
 import {
-  APPROVE_REQUEST,
-  CONVERT_RULE_REQUEST,
-  HISTORY_REQUEST,
-  LIST_FIXTURES_REQUEST,
-  PUBLISH_CHECK_REQUEST,
-  PUBLISH_REQUEST,
-  ROLLBACK_REQUEST,
-  RUN_RULE_REQUEST,
-  STORE_OVERVIEW_REQUEST,
-  STORE_STATUS_REQUEST,
-  VERSION_CONTENT_REQUEST,
-} from '../../server/src/extension-protocol';
+  ApproveRequest,
+  ConvertRuleRequest,
+  HistoryRequest,
+  ListFixturesRequest,
+  PublishCheckRequest,
+  PublishRequest,
+  RollbackRequest,
+  RunRuleRequest,
+  StoreOverviewRequest,
+  StoreStatusRequest,
+  VersionContentRequest,
+} from '../../protocol/src/custom-messages';
 
-/** Typed calls to the server's custom requests (`extension-protocol.ts`). */
+/** The server's custom requests (protocol/src/custom-messages.ts) as methods, refusing clearly when the server is not running. */
 export class ServerApi {
   constructor(private readonly client: () => LanguageClient | undefined) {}
 
-  private async request<R>(method: string, params: unknown): Promise<R> {
+  /** Throws when there is no running server; every method is async, so callers get a rejected promise. */
+  private running(): LanguageClient {
     const client = this.client();
     if (!client || !client.isRunning()) throw new Error('the Lua Rules language server is not running (see the "Lua Rules" output)');
-    return client.sendRequest<R>(method, params);
+    return client;
   }
 
-  listFixtures(uri: string): Promise<ListFixturesResult> {
-    return this.request(LIST_FIXTURES_REQUEST, { uri });
+  async listFixtures(uri: string): Promise<ListFixturesResult> {
+    return this.running().sendRequest(ListFixturesRequest, { uri });
   }
-  runRule(params: RunRuleParams): Promise<RunRuleResult> {
-    return this.request(RUN_RULE_REQUEST, params);
+  async runRule(params: RunRuleParams): Promise<RunRuleResult> {
+    return this.running().sendRequest(RunRuleRequest, params);
   }
-  convert(uri: string): Promise<ConvertRuleResult> {
-    return this.request(CONVERT_RULE_REQUEST, { uri });
+  async convert(uri: string): Promise<ConvertRuleResult> {
+    return this.running().sendRequest(ConvertRuleRequest, { uri });
   }
-  storeStatus(): Promise<StoreStatus> {
-    return this.request(STORE_STATUS_REQUEST, {});
+  async storeStatus(): Promise<StoreStatus> {
+    return this.running().sendRequest(StoreStatusRequest);
   }
-  storeOverview(): Promise<StoreOverviewResult> {
-    return this.request(STORE_OVERVIEW_REQUEST, {});
+  async storeOverview(): Promise<StoreOverviewResult> {
+    return this.running().sendRequest(StoreOverviewRequest);
   }
-  publishCheck(uri: string): Promise<PublishCheckResult> {
-    return this.request(PUBLISH_CHECK_REQUEST, { uri });
+  async publishCheck(uri: string): Promise<PublishCheckResult> {
+    return this.running().sendRequest(PublishCheckRequest, { uri });
   }
-  publish(params: PublishParams): Promise<PublishResult> {
-    return this.request(PUBLISH_REQUEST, params);
+  async publish(params: PublishParams): Promise<PublishResult> {
+    return this.running().sendRequest(PublishRequest, params);
   }
-  history(rule: string): Promise<HistoryResult> {
-    return this.request(HISTORY_REQUEST, { rule });
+  async history(rule: string): Promise<HistoryResult> {
+    return this.running().sendRequest(HistoryRequest, { rule });
   }
-  versionContent(rule: string, version: number): Promise<VersionContentResult> {
-    return this.request(VERSION_CONTENT_REQUEST, { rule, version });
+  async versionContent(rule: string, version: number): Promise<VersionContentResult> {
+    return this.running().sendRequest(VersionContentRequest, { rule, version });
   }
-  rollback(params: RollbackParams): Promise<VersionChangeResult> {
-    return this.request(ROLLBACK_REQUEST, params);
+  async rollback(params: RollbackParams): Promise<VersionChangeResult> {
+    return this.running().sendRequest(RollbackRequest, params);
   }
-  approve(params: ApproveParams): Promise<VersionChangeResult> {
-    return this.request(APPROVE_REQUEST, params);
+  async approve(params: ApproveParams): Promise<VersionChangeResult> {
+    return this.running().sendRequest(ApproveRequest, params);
   }
 }

@@ -1,20 +1,44 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import type { ClientSettings } from '../../server/src/extension-protocol';
+import type { Setting, SettingsTable } from '../../protocol/src/settings';
+import { choiceSetting, readSettings, RULE_GLOBS_SETTING, textSetting } from '../../protocol/src/settings';
+
+/**
+ * The extension's own settings, in one place (the server's are in
+ * server/src/settings.ts): each one's default and manifest schema, and the defensive
+ * reader. The manifest test checks package.json `contributes.configuration` against
+ * `CLIENT_MANIFEST_SETTINGS` and the server's table.
+ */
+export interface ClientSettings {
+  /** Node executable that runs the server; empty: `node` from PATH, else the extension host's own runtime. */
+  runtime: string;
+  /** `sqlite:<path>` (relative to the first workspace folder) or `postgres://user@host/db` without a password. */
+  storeUrl: string;
+  /** Author recorded with publish, rollback and approve; empty: the OS user name. */
+  author: string;
+}
+
+export const CLIENT_SETTINGS: SettingsTable<ClientSettings> = {
+  runtime: textSetting('runtime', { scope: 'machine-overridable' }),
+  storeUrl: textSetting('store.url', { scope: 'machine-overridable' }),
+  author: textSetting('author'),
+};
+
+/** Read by vscode-languageclient itself (`<client id>.trace.server`); declared here so the manifest is checked. */
+export const TRACE_SETTING = choiceSetting('trace.server', ['off', 'messages', 'verbose'], 'off');
+
+/** Every setting the client side declares in the manifest (ruleGlobs is shared with the server). */
+export const CLIENT_MANIFEST_SETTINGS: readonly Setting<unknown>[] = [...Object.values<Setting<unknown>>(CLIENT_SETTINGS), RULE_GLOBS_SETTING, TRACE_SETTING];
 
 /** Reads the client-only settings from `luaRules.*`, never trusting their shape. */
 export function parseClientSettings(get: (key: string) => unknown): { settings: ClientSettings; problems: string[] } {
-  const problems: string[] = [];
-  const text = (key: string): string => {
-    const value = get(key);
-    if (value === undefined || value === null) return '';
-    if (typeof value !== 'string') {
-      problems.push(`luaRules.${key} must be a string; ignored`);
-      return '';
-    }
-    return value.trim();
-  };
-  return { settings: { runtime: text('runtime'), storeUrl: text('store.url'), author: text('author') }, problems };
+  return readSettings(CLIENT_SETTINGS, get);
+}
+
+/** The rule-file globs the client selects and syncs (the server reads the same setting through its own table). */
+export function parseRuleGlobs(get: (key: string) => unknown): { ruleGlobs: string[]; problems: string[] } {
+  const { settings, problems } = readSettings({ ruleGlobs: RULE_GLOBS_SETTING }, get);
+  return { ruleGlobs: settings.ruleGlobs, problems };
 }
 
 function isExecutable(path: string): boolean {

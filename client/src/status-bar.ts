@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { StoreStatus } from '../../server/src/extension-protocol';
+import type { StoreStatus } from '../../protocol/src/custom-messages';
 
 /** The store's state in the status bar: connected, unavailable (with why), or not configured. */
 export class StoreStatusBar implements vscode.Disposable {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { RunOutcome } from '../../server/src/extension-protocol';
+import type { RunOutcome } from '../../protocol/src/custom-messages';
 import type { ServerApi } from './server-api';
 
 export interface FixturesRunSummary {

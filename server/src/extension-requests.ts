@@ -36,22 +36,22 @@ import type {
   VersionChangeResult,
   VersionContentParams,
   VersionContentResult,
-} from './extension-protocol';
+} from '../../protocol/src/custom-messages';
 import {
-  APPROVE_REQUEST,
-  CONVERT_RULE_REQUEST,
-  HISTORY_REQUEST,
-  LIST_FIXTURES_REQUEST,
-  PUBLISH_CHECK_REQUEST,
-  PUBLISH_REQUEST,
-  ROLLBACK_REQUEST,
-  RUN_RULE_REQUEST,
-  STORE_CHANGED_NOTIFICATION,
-  STORE_OVERVIEW_REQUEST,
-  STORE_STATUS_NOTIFICATION,
-  STORE_STATUS_REQUEST,
-  VERSION_CONTENT_REQUEST,
-} from './extension-protocol';
+  ApproveRequest,
+  ConvertRuleRequest,
+  HistoryRequest,
+  ListFixturesRequest,
+  PublishCheckRequest,
+  PublishRequest,
+  RollbackRequest,
+  RunRuleRequest,
+  StoreChangedNotification,
+  StoreOverviewRequest,
+  StoreStatusNotification,
+  StoreStatusRequest,
+  VersionContentRequest,
+} from '../../protocol/src/custom-messages';
 import { publishGate } from './publish-gate';
 import type { RuleDocuments } from './rule-documents';
 import { pathToUri, uriToPath } from './rule-documents';
@@ -122,7 +122,7 @@ function loadFixtures(documents: RuleDocuments, ruleUri: string): { fixturesUri:
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
- * Registers the requests of `extension-protocol.ts` on the connection. Every handler
+ * Registers the requests of protocol/src/custom-messages.ts on the connection. Every handler
  * answers `{ok: false, message}` instead of throwing, so the client always has a
  * one-line reason to show.
  */
@@ -131,16 +131,11 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
   const limits = (): { instructions: number } => ({ instructions: documents.settings.instructionBudget });
   const store = new StoreConnection(
     env,
-    () => void connection.sendNotification(STORE_CHANGED_NOTIFICATION, {}),
-    (status: StoreStatus) => void connection.sendNotification(STORE_STATUS_NOTIFICATION, status),
+    () => void connection.sendNotification(StoreChangedNotification),
+    (status: StoreStatus) => void connection.sendNotification(StoreStatusNotification, status),
   );
 
-  // One typed entry point: lets a handler return a union (ok / not ok) without overload trouble.
-  const handle = <P, R>(method: string, handler: (params: P) => R | Promise<R>): void => {
-    connection.onRequest(method, (params: P) => handler(params) as unknown);
-  };
-
-  handle(LIST_FIXTURES_REQUEST, (params: ListFixturesParams): ListFixturesResult => {
+  connection.onRequest(ListFixturesRequest, (params: ListFixturesParams): ListFixturesResult => {
     const ruleUri = ruleUriFor(documents, params.uri);
     const path = uriToPath(ruleUri) ?? ruleUri;
     const loaded = loadRule(documents, ruleUri);
@@ -150,7 +145,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     return { ruleUri, fixturesUri, ruleName: loaded.ok ? loaded.definition.name : defaultRuleName(path), fixtures: list, problems };
   });
 
-  handle(RUN_RULE_REQUEST, (params: RunRuleParams): RunRuleResult => {
+  connection.onRequest(RunRuleRequest, (params: RunRuleParams): RunRuleResult => {
     const ruleUri = ruleUriFor(documents, params.uri);
     const loaded = loadRule(documents, ruleUri);
     if (!loaded.ok) return loaded;
@@ -180,7 +175,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     return { ok: true, ruleName: loaded.definition.name, outcomes, ...(coverage ? { coverage: { lines: coverage.lines() } } : {}) };
   });
 
-  handle(CONVERT_RULE_REQUEST, (params: ConvertRuleParams): ConvertRuleResult => {
+  connection.onRequest(ConvertRuleRequest, (params: ConvertRuleParams): ConvertRuleResult => {
     const loaded = loadRule(documents, params.uri);
     if (!loaded.ok) return loaded;
     if (loaded.definition.kind !== 'pattern') return { ok: false, message: `${loaded.path} is already a Lua rule; convert works on *.rule.json pattern rules` };
@@ -192,9 +187,9 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     }
   });
 
-  handle(STORE_STATUS_REQUEST, (): Promise<StoreStatus> => store.refreshStatus());
+  connection.onRequest(StoreStatusRequest, (): Promise<StoreStatus> => store.refreshStatus());
 
-  handle(STORE_OVERVIEW_REQUEST, async (): Promise<StoreOverviewResult> => {
+  connection.onRequest(StoreOverviewRequest, async (): Promise<StoreOverviewResult> => {
     try {
       const open = await store.open();
       const [rules, engines] = await Promise.all([open.listRules(), open.engines()]);
@@ -221,7 +216,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     }
   });
 
-  handle(PUBLISH_REQUEST, async (params: PublishParams): Promise<PublishResult> => {
+  connection.onRequest(PublishRequest, async (params: PublishParams): Promise<PublishResult> => {
     const loaded = loadRule(documents, params.uri);
     if (!loaded.ok) return { ok: false, refused: false, message: loaded.message, problems: [] };
     if (!params.author || params.author.trim() === '') return { ok: false, refused: false, message: 'no author: set "luaRules.author"', problems: [] };
@@ -249,7 +244,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     }
   });
 
-  handle(PUBLISH_CHECK_REQUEST, async (params: PublishCheckParams): Promise<PublishCheckResult> => {
+  connection.onRequest(PublishCheckRequest, async (params: PublishCheckParams): Promise<PublishCheckResult> => {
     const loaded = loadRule(documents, params.uri);
     if (!loaded.ok) return { ok: false, refused: false, message: loaded.message, problems: [] };
     let checksum: string;
@@ -273,7 +268,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     }
   });
 
-  handle(HISTORY_REQUEST, async (params: HistoryParams): Promise<HistoryResult> => {
+  connection.onRequest(HistoryRequest, async (params: HistoryParams): Promise<HistoryResult> => {
     try {
       const versions = await (await store.open()).history(params.rule);
       return {
@@ -286,7 +281,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     }
   });
 
-  handle(VERSION_CONTENT_REQUEST, async (params: VersionContentParams): Promise<VersionContentResult> => {
+  connection.onRequest(VersionContentRequest, async (params: VersionContentParams): Promise<VersionContentResult> => {
     try {
       const version = (await (await store.open()).history(params.rule)).find((v) => v.number === params.version);
       if (!version) return { ok: false, message: `${params.rule} has no version ${params.version}` };
@@ -296,7 +291,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     }
   });
 
-  handle(ROLLBACK_REQUEST, async (params: RollbackParams): Promise<VersionChangeResult> => {
+  connection.onRequest(RollbackRequest, async (params: RollbackParams): Promise<VersionChangeResult> => {
     try {
       const out = await (await store.open()).rollback(params.rule, params.toVersion, { author: params.author, ...(params.message ? { message: params.message } : {}) });
       return { ok: true, rule: out.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };
@@ -305,7 +300,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     }
   });
 
-  handle(APPROVE_REQUEST, async (params: ApproveParams): Promise<VersionChangeResult> => {
+  connection.onRequest(ApproveRequest, async (params: ApproveParams): Promise<VersionChangeResult> => {
     try {
       const out = await (await store.open()).approve(params.rule, params.version, params.author);
       return { ok: true, rule: params.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };

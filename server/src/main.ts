@@ -17,8 +17,9 @@ import { registerExtensionRequests } from './extension-requests';
 import { FixtureScheduler, fixturesUriOf, ruleUrisOf } from './fixture-scheduler';
 import type { FixtureRunReport } from './fixture-scheduler';
 import { completionItems, fixtureLenses, hover, symbols } from './language-features';
-import type { FixturesRanParams } from './protocol';
-import { FIXTURES_RAN_NOTIFICATION, SETTINGS_SECTION } from './protocol';
+import type { FixturesRanParams } from '../../protocol/src/custom-messages';
+import { FixturesRanNotification } from '../../protocol/src/custom-messages';
+import { SETTINGS_SECTION } from '../../protocol/src/settings';
 import { RuleDocuments, uriToPath } from './rule-documents';
 import { parseSettings } from './settings';
 import { checkWorkspace } from './workspace-check';
@@ -50,7 +51,7 @@ export function startServer(connection: Connection): void {
       failed: report.run.outcomes.filter((o) => o.status === 'failed').length,
       errors: report.run.outcomes.filter((o) => o.status === 'error').length,
     };
-    void connection.sendNotification(FIXTURES_RAN_NOTIFICATION, counts);
+    void connection.sendNotification(FixturesRanNotification, counts);
     if (clientCapabilities.workspace?.codeLens?.refreshSupport) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   });
 
@@ -81,7 +82,8 @@ export function startServer(connection: Connection): void {
     let raw: unknown;
     if (clientCapabilities.workspace?.configuration) {
       try {
-        raw = await connection.workspace.getConfiguration(SETTINGS_SECTION);
+        // The first folder's settings, as the extension reads its own (client/src/extension.ts): one server serves the window.
+        raw = await connection.workspace.getConfiguration({ section: SETTINGS_SECTION, ...(settingsScope ? { scopeUri: settingsScope } : {}) });
       } catch {
         raw = undefined;
       }
@@ -93,6 +95,7 @@ export function startServer(connection: Connection): void {
   };
 
   let initializationSettings: unknown;
+  let settingsScope: string | undefined;
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     clientCapabilities = params.capabilities;
@@ -104,6 +107,7 @@ export function startServer(connection: Connection): void {
       if (root) roots.push(root);
     }
     documents.workspaceRoots = roots;
+    settingsScope = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
     documents.settings = parseSettings(initializationSettings).settings;
     return {
       capabilities: {

@@ -5,8 +5,8 @@ import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { checkLuaRule, checkRulesFile, loadContextSchema, rulesFileKind, SchemaCache } from '../../core/src/checker';
 import type { ContextSchema, ContractAnalysis, Finding, FixtureRun } from '../../core/src/checker';
-import type { LuaRulesSettings } from './protocol';
-import { DEFAULT_SETTINGS } from './protocol';
+import type { LuaRulesSettings } from './settings';
+import { DEFAULT_SETTINGS } from './settings';
 
 /** The file path of a `file:` URI; undefined for other schemes (untitled documents). */
 export function uriToPath(uri: string): string | undefined {

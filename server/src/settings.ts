@@ -1,5 +1,38 @@
-import type { LuaRulesSettings } from './protocol';
-import { DEFAULT_SETTINGS } from './protocol';
+import type { SettingsTable } from '../../protocol/src/settings';
+import { booleanSetting, defaultsOf, lookup, numberSetting, optionalPathSetting, readSettings, RULE_GLOBS_SETTING } from '../../protocol/src/settings';
+
+/**
+ * The language server's settings, in one place: each one's default, bounds and
+ * manifest schema (`SERVER_SETTINGS`), the settings object the server works with, and
+ * the defensive reader. The client's settings are in client/src/settings.ts; the
+ * manifest test checks package.json against both.
+ */
+export interface LuaRulesSettings {
+  /** Globs (relative to the workspace folder) of the files the startup check covers. */
+  ruleGlobs: string[];
+  /** Lua instruction budget per fixture run in the editor. */
+  instructionBudget: number;
+  /** A context schema to use for every rule instead of the nearest `context.schema.json`; relative to the workspace folder. */
+  schemaPath: string | null;
+  /** Run fixtures after edits and show code lenses. */
+  runFixtures: boolean;
+  /** Milliseconds to wait after an edit before checking a document. */
+  diagnosticsDelayMs: number;
+  /** Milliseconds to wait after an edit before running fixtures. */
+  fixturesDelayMs: number;
+}
+
+/** In the order problems are reported. The two delays are internal (tests shorten them), not in the manifest. */
+export const SERVER_SETTINGS: SettingsTable<LuaRulesSettings> = {
+  ruleGlobs: RULE_GLOBS_SETTING,
+  instructionBudget: numberSetting('instructionBudget', 1_000_000, { minimum: 1_000, maximum: 100_000_000 }),
+  diagnosticsDelayMs: numberSetting('diagnosticsDelayMs', 150, { minimum: 0, maximum: 5_000 }, { internal: true }),
+  fixturesDelayMs: numberSetting('fixturesDelayMs', 400, { minimum: 0, maximum: 10_000 }, { internal: true }),
+  schemaPath: optionalPathSetting('schemaPath', 'the nearest context.schema.json'),
+  runFixtures: booleanSetting('runFixtures', true),
+};
+
+export const DEFAULT_SETTINGS: Readonly<LuaRulesSettings> = Object.freeze(defaultsOf(SERVER_SETTINGS));
 
 export interface ParsedSettings {
   settings: LuaRulesSettings;
@@ -12,40 +45,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Reads settings from whatever the client sends, never trusting its shape: a
+ * Reads settings from whatever the client sends (`workspace/configuration`, or the
+ * initialization options of a client without it), never trusting its shape: a
  * setting of the wrong type keeps its default and is reported, unknown keys are
- * ignored, numbers are kept within sane bounds.
+ * ignored, numbers are kept within their bounds.
  */
 export function parseSettings(raw: unknown): ParsedSettings {
-  const settings: LuaRulesSettings = { ...DEFAULT_SETTINGS, ruleGlobs: [...DEFAULT_SETTINGS.ruleGlobs] };
-  const problems: string[] = [];
-  if (raw === undefined || raw === null) return { settings, problems };
-  if (!isRecord(raw)) return { settings, problems: [`luaRules settings must be an object, got ${typeof raw}; using defaults`] };
-
-  const number = (key: keyof LuaRulesSettings, min: number, max: number): void => {
-    const value = raw[key];
-    if (value === undefined) return;
-    if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`luaRules.${key} must be a number; using ${String(settings[key])}`);
-    else (settings[key] as number) = Math.min(max, Math.max(min, Math.round(value)));
-  };
-
-  if (raw.ruleGlobs !== undefined) {
-    if (Array.isArray(raw.ruleGlobs) && raw.ruleGlobs.every((g) => typeof g === 'string' && g.trim() !== '')) settings.ruleGlobs = raw.ruleGlobs as string[];
-    else problems.push('luaRules.ruleGlobs must be a list of glob strings; using the defaults');
-  }
-  number('instructionBudget', 1_000, 100_000_000);
-  number('diagnosticsDelayMs', 0, 5_000);
-  number('fixturesDelayMs', 0, 10_000);
-  if (raw.schemaPath !== undefined) {
-    if (raw.schemaPath === null || (typeof raw.schemaPath === 'string' && raw.schemaPath.trim() === '')) settings.schemaPath = null;
-    else if (typeof raw.schemaPath === 'string') settings.schemaPath = raw.schemaPath;
-    else problems.push('luaRules.schemaPath must be a path string; using the nearest context.schema.json');
-  }
-  if (raw.runFixtures !== undefined) {
-    if (typeof raw.runFixtures === 'boolean') settings.runFixtures = raw.runFixtures;
-    else problems.push('luaRules.runFixtures must be true or false; using true');
-  }
-  return { settings, problems };
+  if (raw === undefined || raw === null) return { settings: defaultsOf(SERVER_SETTINGS), problems: [] };
+  if (!isRecord(raw)) return { settings: defaultsOf(SERVER_SETTINGS), problems: [`luaRules settings must be an object, got ${typeof raw}; using defaults`] };
+  return readSettings(SERVER_SETTINGS, (key) => lookup(raw, key));
 }
 
 /** A glob (`**`, `*`, `?`, `{a,b}`) as a regular expression over `/`-separated relative paths. */

@@ -1,7 +1,7 @@
 import { StoreUnavailableError, StoreUrlError, openStore, parseStoreUrl, redactSecret, redactStoreUrl } from '../../store/src';
 import type { ChangeWatcher, SqlRuleStore } from '../../store/src';
-import type { StoreStatus } from './extension-protocol';
-import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from './extension-protocol';
+import type { StoreStatus } from '../../protocol/src/custom-messages';
+import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from '../../protocol/src/server-environment';
 import { explainNativeFailure as explainNative } from './native-failure';
 
 /** A native module built for another Node ABI or platform fails to load: say why and what to do (native-failure.ts). */

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { DiagnosticsPublisher } from './diagnostics';
-import type { LuaRulesSettings, WorkspaceCheckedParams } from './protocol';
-import { WORKSPACE_CHECKED_NOTIFICATION } from './protocol';
+import type { WorkspaceCheckedParams } from '../../protocol/src/custom-messages';
+import { WorkspaceCheckedNotification } from '../../protocol/src/custom-messages';
+import type { LuaRulesSettings } from './settings';
 import type { RuleDocuments } from './rule-documents';
 import { pathToUri } from './rule-documents';
 import { globToRegExp } from './settings';
@@ -95,6 +96,6 @@ export async function checkWorkspace(
   }
   progress?.done();
   const result: WorkspaceCheckedParams = { files: files.length, errors, warnings, durationMs: Date.now() - started };
-  void connection.sendNotification(WORKSPACE_CHECKED_NOTIFICATION, result);
+  void connection.sendNotification(WorkspaceCheckedNotification, result);
   return result;
 }

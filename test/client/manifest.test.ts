@@ -8,10 +8,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Setting, SettingSchema } from '../../protocol/src/settings';
+import { CLIENT_MANIFEST_SETTINGS } from '../../client/src/settings';
+import { SERVER_SETTINGS } from '../../server/src/settings';
 
 const REPO = join(__dirname, '..', '..');
 interface Manifest {
   main: string;
+  activationEvents: string[];
   contributes: {
     commands: { command: string; title: string }[];
     menus: Record<string, { command: string }[]>;
@@ -20,7 +24,7 @@ interface Manifest {
     jsonValidation: { fileMatch: string; url: string }[];
     viewsContainers: { activitybar: { icon: string }[] };
     views: Record<string, { id: string }[]>;
-    configuration: { properties: Record<string, unknown> };
+    configuration: { properties: Record<string, Record<string, unknown>> };
   };
 }
 const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Manifest;
@@ -43,6 +47,34 @@ test('menus name contributed commands, and the client registers every command', 
 
 test('the settings the server reads are all contributed', () => {
   for (const key of ['ruleGlobs', 'instructionBudget', 'schemaPath', 'runFixtures', 'runtime', 'store.url', 'author']) assert.ok(`luaRules.${key}` in c.configuration.properties, `luaRules.${key}`);
+});
+
+test('the manifest declares exactly the settings of the two settings modules, with their defaults, bounds and types', () => {
+  // server/src/settings.ts and client/src/settings.ts own the settings; package.json only repeats them for VS Code.
+  const declared = new Map<string, SettingSchema>();
+  const tables: Setting<unknown>[] = [...Object.values<Setting<unknown>>(SERVER_SETTINGS), ...CLIENT_MANIFEST_SETTINGS];
+  for (const setting of tables) {
+    if (!setting.schema) continue;
+    const key = `luaRules.${setting.key}`;
+    const earlier = declared.get(key);
+    if (earlier) assert.deepEqual(setting.schema, earlier, `${key} is declared the same way on both sides`);
+    declared.set(key, setting.schema);
+  }
+  assert.deepEqual(Object.keys(c.configuration.properties).sort(), [...declared.keys()].sort());
+  for (const [key, schema] of declared) {
+    const { markdownDescription, description, ...contributed } = c.configuration.properties[key]!;
+    assert.ok(typeof (markdownDescription ?? description) === 'string', `${key} is described`);
+    assert.deepEqual(contributed, schema, key);
+  }
+  // Internal settings (tuning for tests) are read by the server but not offered to users.
+  for (const setting of Object.values<Setting<unknown>>(SERVER_SETTINGS)) if (!setting.schema) assert.ok(!(`luaRules.${setting.key}` in c.configuration.properties));
+});
+
+test('the extension activates for workspaces that hold rules, not for every Lua file', () => {
+  // docs/decisions.md "Activation: workspaces that hold rules".
+  assert.ok(!manifest.activationEvents.includes('onLanguage:lua'));
+  assert.ok(!manifest.activationEvents.includes('workspaceContains:**/*.lua'));
+  for (const glob of ['**/*.rule.json', '**/*.fixtures.json']) assert.ok(manifest.activationEvents.includes(`workspaceContains:${glob}`), glob);
 });
 
 test('the grammar injects into Lua and marks context, decisions, annotations and result fields', () => {

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { build } from 'esbuild';
 import type { MessageConnection } from 'vscode-languageserver-protocol/node';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
-import type { HistoryResult, ListFixturesResult, PublishResult, RunRuleResult, StoreOverviewResult, StoreStatus, VersionChangeResult, VersionContentResult } from '../../server/src/extension-protocol';
+import type { HistoryResult, ListFixturesResult, PublishResult, RunRuleResult, StoreOverviewResult, StoreStatus, VersionChangeResult, VersionContentResult } from '../../protocol/src/custom-messages';
 import { withPassword } from '../../server/src/store-connection';
 
 const REPO = join(__dirname, '..', '..');

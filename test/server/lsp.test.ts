@@ -20,8 +20,8 @@ import {
   InitializeRequest,
   ShutdownRequest,
 } from 'vscode-languageserver-protocol/node';
-import { FIXTURES_RAN_NOTIFICATION, WORKSPACE_CHECKED_NOTIFICATION } from '../../server/src/protocol';
-import type { FixturesRanParams, WorkspaceCheckedParams } from '../../server/src/protocol';
+import { FixturesRanNotification, WorkspaceCheckedNotification } from '../../protocol/src/custom-messages';
+import type { FixturesRanParams, WorkspaceCheckedParams } from '../../protocol/src/custom-messages';
 import { LspTestClient, REPO_ROOT } from './lsp-client';
 
 const SCHEMA = {
@@ -94,7 +94,7 @@ after(() => {
 });
 
 test('initialize: the workspace is checked at startup with progress, closed files get diagnostics', async () => {
-  const checked = await client.waitFor<WorkspaceCheckedParams>(WORKSPACE_CHECKED_NOTIFICATION);
+  const checked = await client.waitFor<WorkspaceCheckedParams>(WorkspaceCheckedNotification.method);
   assert.equal(checked.files, 3);
   const broken = await diagnosticsFor(pathToFileURL(join(workspace, 'broken.lua')).href);
   assert.deepEqual(
@@ -133,7 +133,7 @@ test('code action: the did-you-mean replacement', async () => {
 });
 
 test('fixtures run after the edit: code lenses show what each returned', async () => {
-  await client.waitFor<FixturesRanParams>(FIXTURES_RAN_NOTIFICATION, (p) => p.uri === ruleUri);
+  await client.waitFor<FixturesRanParams>(FixturesRanNotification.method, (p) => p.uri === ruleUri);
   const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: ruleUri } })) as CodeLens[];
   // The typo makes wsjf 0 for every context, so high-wsjf fails.
   assert.deepEqual(lenses.map((l) => l.command?.title), ['✗ high-wsjf → escalated 0.5 (line 8)', '✓ low-wsjf → escalated 0.5 (line 8)']);
@@ -148,7 +148,7 @@ test('didChange: fixing the typo updates diagnostics and fixture results', async
   const mark = client.notifications.length;
   const fixed = RULE.replace('wsjf_scor ', 'wsjf_score ');
   await client.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: ruleUri, version: 2 }, contentChanges: [{ text: fixed }] });
-  await client.waitFor<FixturesRanParams>(FIXTURES_RAN_NOTIFICATION, (p) => p.uri === ruleUri && p.version === 2 && p.passed === 2, mark);
+  await client.waitFor<FixturesRanParams>(FixturesRanNotification.method, (p) => p.uri === ruleUri && p.version === 2 && p.passed === 2, mark);
   const published = await diagnosticsFor(ruleUri, (d) => d.length === 0, mark);
   assert.deepEqual(published.diagnostics, []);
   const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: ruleUri } })) as CodeLens[];
@@ -214,7 +214,7 @@ test('a pattern rule with fixtures gets lenses too', async () => {
   writeFileSync(path, text);
   const uri = pathToFileURL(path).href;
   await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'json', version: 1, text } });
-  await client.waitFor<FixturesRanParams>(FIXTURES_RAN_NOTIFICATION, (p) => p.uri === uri);
+  await client.waitFor<FixturesRanParams>(FixturesRanNotification.method, (p) => p.uri === uri);
   const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
   assert.deepEqual(lenses.map((l) => l.command?.title), ['✓ high → autonomous 0.9']);
 });

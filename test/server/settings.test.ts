@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { globToRegExp, parseSettings } from '../../server/src/settings';
-import { DEFAULT_SETTINGS } from '../../server/src/protocol';
+import { DEFAULT_SETTINGS, globToRegExp, parseSettings } from '../../server/src/settings';
 
 test('settings: defaults for nothing, values kept when well-typed, numbers clamped', () => {
   assert.deepEqual(parseSettings(undefined), { settings: DEFAULT_SETTINGS, problems: [] });

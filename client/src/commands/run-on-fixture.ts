@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { RunOutcome, RunRuleResult } from '../../../server/src/extension-protocol';
+import type { RunOutcome, RunRuleResult } from '../../../protocol/src/custom-messages';
 import type { ServerApi } from '../server-api';
 import { argProperty, isRuleUri, targetUri } from './targets';
 

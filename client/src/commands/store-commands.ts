@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { HistoryResult, PublishCheckResult, PublishResult, VersionChangeResult, VersionSummary } from '../../../server/src/extension-protocol';
+import type { HistoryResult, PublishCheckResult, PublishResult, VersionChangeResult, VersionSummary } from '../../../protocol/src/custom-messages';
 import type { ServerApi } from '../server-api';
 import { readableTime } from '../format-time';
 import { versionUri } from '../version-documents';

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import type { HistoryResult, PublishResult, RunRuleResult, StoreStatus, VersionChangeResult } from '../../../server/src/extension-protocol';
+import type { HistoryResult, PublishResult, RunRuleResult, StoreStatus, VersionChangeResult } from '../../../protocol/src/custom-messages';
 import type { LuaRulesApi } from '../../../client/src/extension';
 import type { FixturesRunSummary } from '../../../client/src/test-controller';
 

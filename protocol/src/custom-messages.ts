@@ -1,30 +1,21 @@
 /**
- * The custom requests the VS Code extension sends to the Lua Rules language server:
- * running a rule, the store (status, rules, publish, history, rollback, approve) and
- * conversion. Types and names only, no runtime imports, so the client bundle can
- * import this module without pulling in the server (or better-sqlite3).
+ * Every custom message between the Lua Rules language server and its clients, beside
+ * LSP itself: each request and notification as a typed `RequestType` /
+ * `NotificationType` with its params and result (like vscode-eslint's
+ * `customMessages.ts`). The server registers handlers with these objects and the
+ * client sends with them, so a method name, its params and its result cannot drift
+ * apart and nobody casts a string to a type.
+ *
+ * Types and message objects only: vscode-languageserver-protocol is the one runtime
+ * import (both vscode-languageserver and vscode-languageclient already carry it), so
+ * the client bundle can import this module without pulling in the server (or
+ * better-sqlite3).
  *
  * Everything that touches the store runs in the server, because the server runs on
  * the configured Node runtime (`luaRules.runtime`), where better-sqlite3's native
  * module loads; the extension host may be Electron, where it does not.
  */
-
-/** Client-only settings (the server gets the store through its environment). */
-export interface ClientSettings {
-  /** Node executable that runs the server; empty: `node` from PATH, else the extension host's own runtime. */
-  runtime: string;
-  /** `sqlite:<path>` (relative to the first workspace folder) or `postgres://user@host/db` without a password. */
-  storeUrl: string;
-  /** Author recorded with publish, rollback and approve; empty: the OS user name. */
-  author: string;
-}
-
-/** Environment variables the client sets for the server process. */
-export const STORE_URL_ENV = 'LUA_RULES_STORE';
-/** The PostgreSQL password from SecretStorage: passed in the environment, never in settings or LSP messages. */
-export const STORE_PASSWORD_ENV = 'LUA_RULES_STORE_PASSWORD';
-/** The folder a relative sqlite: path is resolved against. */
-export const STORE_CWD_ENV = 'LUA_RULES_STORE_CWD';
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 
 export interface ResultSummary {
   decision: string;
@@ -45,7 +36,7 @@ export interface MismatchSummary {
 
 // ---------------------------------------------------------------- fixtures and runs
 
-export const LIST_FIXTURES_REQUEST = 'luaRules/listFixtures';
+export const ListFixturesRequest = new RequestType<ListFixturesParams, ListFixturesResult, void>('luaRules/listFixtures');
 export interface ListFixturesParams {
   /** A rule file (`.lua` / `.rule.json`) or its fixtures file. */
   uri: string;
@@ -65,7 +56,7 @@ export interface ListFixturesResult {
   problems: string[];
 }
 
-export const RUN_RULE_REQUEST = 'luaRules/runRule';
+export const RunRuleRequest = new RequestType<RunRuleParams, RunRuleResult, void>('luaRules/runRule');
 export interface RunRuleParams {
   /** The rule; its open editor text is used when it is open, so unsaved edits run. */
   uri: string;
@@ -98,7 +89,7 @@ export interface RuleCoverage {
 }
 export type RunRuleResult = { ok: true; ruleName: string; outcomes: RunOutcome[]; coverage?: RuleCoverage } | { ok: false; message: string };
 
-export const CONVERT_RULE_REQUEST = 'luaRules/convertPatternRule';
+export const ConvertRuleRequest = new RequestType<ConvertRuleParams, ConvertRuleResult, void>('luaRules/convertPatternRule');
 export interface ConvertRuleParams {
   uri: string;
 }
@@ -106,7 +97,7 @@ export type ConvertRuleResult = { ok: true; lua: string; ruleName: string } | { 
 
 // ---------------------------------------------------------------- the store
 
-export const STORE_STATUS_REQUEST = 'luaRules/storeStatus';
+export const StoreStatusRequest = new RequestType0<StoreStatus, void>('luaRules/storeStatus');
 export interface StoreStatus {
   state: 'not-configured' | 'connected' | 'unavailable';
   /** The URL without its password. */
@@ -119,11 +110,11 @@ export interface StoreStatus {
 }
 
 /** Sent by the server when the store's change feed moved (publish, approve, rollback by anyone). */
-export const STORE_CHANGED_NOTIFICATION = 'luaRules/storeChanged';
+export const StoreChangedNotification = new NotificationType0('luaRules/storeChanged');
 /** Sent by the server when the store's state changes (opened, lost). */
-export const STORE_STATUS_NOTIFICATION = 'luaRules/storeStatusChanged';
+export const StoreStatusNotification = new NotificationType<StoreStatus>('luaRules/storeStatusChanged');
 
-export const STORE_OVERVIEW_REQUEST = 'luaRules/storeOverview';
+export const StoreOverviewRequest = new RequestType0<StoreOverviewResult, void>('luaRules/storeOverview');
 export interface StoreRuleSummary {
   name: string;
   category: string;
@@ -138,7 +129,7 @@ export interface StoreRuleSummary {
 }
 export type StoreOverviewResult = { ok: true; rules: StoreRuleSummary[]; engines: number } | { ok: false; message: string };
 
-export const PUBLISH_REQUEST = 'luaRules/publish';
+export const PublishRequest = new RequestType<PublishParams, PublishResult, void>('luaRules/publish');
 export interface PublishParams {
   uri: string;
   author: string;
@@ -154,7 +145,7 @@ export type PublishResult =
  * before asking for a message, so nobody types one for a rule that is refused or
  * unchanged.
  */
-export const PUBLISH_CHECK_REQUEST = 'luaRules/publishCheck';
+export const PublishCheckRequest = new RequestType<PublishCheckParams, PublishCheckResult, void>('luaRules/publishCheck');
 export interface PublishCheckParams {
   uri: string;
 }
@@ -162,7 +153,7 @@ export type PublishCheckResult =
   | { ok: true; rule: string; unchanged: boolean; headVersion: number | null; headState: string | null }
   | { ok: false; refused: boolean; message: string; problems: string[] };
 
-export const HISTORY_REQUEST = 'luaRules/history';
+export const HistoryRequest = new RequestType<HistoryParams, HistoryResult, void>('luaRules/history');
 export interface HistoryParams {
   rule: string;
 }
@@ -179,24 +170,45 @@ export interface VersionSummary {
 }
 export type HistoryResult = { ok: true; rule: string; versions: VersionSummary[] } | { ok: false; message: string };
 
-export const VERSION_CONTENT_REQUEST = 'luaRules/versionContent';
+export const VersionContentRequest = new RequestType<VersionContentParams, VersionContentResult, void>('luaRules/versionContent');
 export interface VersionContentParams {
   rule: string;
   version: number;
 }
 export type VersionContentResult = { ok: true; content: string; kind: string } | { ok: false; message: string };
 
-export const ROLLBACK_REQUEST = 'luaRules/rollback';
+export const RollbackRequest = new RequestType<RollbackParams, VersionChangeResult, void>('luaRules/rollback');
 export interface RollbackParams {
   rule: string;
   toVersion: number;
   author: string;
   message?: string;
 }
-export const APPROVE_REQUEST = 'luaRules/approve';
+export const ApproveRequest = new RequestType<ApproveParams, VersionChangeResult, void>('luaRules/approve');
 export interface ApproveParams {
   rule: string;
   version: number;
   author: string;
 }
 export type VersionChangeResult = { ok: true; rule: string; version: number; state: string; approvalsMissing: number } | { ok: false; message: string };
+
+// ---------------------------------------------------------------- the language server's own reports
+
+/** Sent by the server when a rule's fixtures have run (for tests and status bars). */
+export const FixturesRanNotification = new NotificationType<FixturesRanParams>('luaRules/fixturesRan');
+export interface FixturesRanParams {
+  uri: string;
+  version: number;
+  passed: number;
+  failed: number;
+  errors: number;
+}
+
+/** Sent by the server when the startup workspace check is done. */
+export const WorkspaceCheckedNotification = new NotificationType<WorkspaceCheckedParams>('luaRules/workspaceChecked');
+export interface WorkspaceCheckedParams {
+  files: number;
+  errors: number;
+  warnings: number;
+  durationMs: number;
+}
