@@ -1,22 +1,13 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
-import { resolve, relative } from 'node:path';
-import pino from 'pino';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
 import { STORE_HELP, openCommandStore } from './store-common';
-import { publishCommand } from './publish';
-import { redactSecret, redactText, secretsOfUrl, StoreEngine } from '../../../store/src';
-import { collectRuleFiles } from '../../../core/src/rules-folder/collect-rule-files';
-import { createService, type HealthReport } from '../serve/http-service';
-import { serviceMetrics } from '../serve/metrics';
-import { startWatchdog } from '../serve/watchdog';
-import { answerClientError } from '../serve/client-error';
-import type { RuleEngine } from '../../../core/src/engine/rule-engine';
-import { displayText, escapeJsonText } from '../../../core/src/util/display-text';
-import { watchAncestors } from '../serve/parent-watch';
+import { displayText } from '../../../core/src/util/display-text';
+import { EngineServiceError, startEngineService } from '../../../service/src/engine-service';
+import { watchAncestors } from '../../../service/src/parent-watch';
+import { LOG_LEVELS, type LogLevel } from '../../../service/src/service-logger';
 
 export const DEFAULT_STORE = 'sqlite:.lua-rules/rules.db';
 
@@ -61,8 +52,11 @@ Logs are JSON lines (pino) on stdout, each request's correlation id included
 (send X-Correlation-Id to choose it). SIGINT/SIGTERM finish in-flight requests,
 flush the decision log and exit.`;
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
+/**
+ * `lua-rules serve`: flags to options, the engine service (service/src/engine-service.ts)
+ * started with them, the banner, and the process's part: signals, the parent watch,
+ * the hard exit when a shutdown overruns the grace period.
+ */
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the rule engine service: HTTP API over the store, hot reload',
@@ -102,182 +96,56 @@ export const serveCommand: Command = {
     const decisionLog = stringFlag(args, 'decision-log') ?? 'on';
     if (decisionLog !== 'on' && decisionLog !== 'off') throw new UsageError(`serve: --decision-log must be 'on' or 'off', got '${decisionLog}'`);
     const level = stringFlag(args, 'log-level') ?? 'info';
-    if (!LOG_LEVELS.includes(level)) throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
+    if (!isLogLevel(level)) throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const seed = stringFlag(args, 'seed');
     const exitWithParent = booleanFlag(args, 'exit-with-parent');
-    const seedFiles = seed === undefined ? undefined : collectRuleFiles([resolve(io.cwd, seed)]);
-    if (seedFiles && seedFiles.missing.length > 0) throw new UsageError(`serve: --seed folder not found: ${seed}`);
+    if (seed !== undefined && !existsSync(resolve(io.cwd, seed))) throw new UsageError(`serve: --seed folder not found: ${seed}`);
 
     const opened = openCommandStore('serve', url, io);
     if (typeof opened === 'number') return opened;
-    const { store, password } = opened;
-    const redact = (text: string): string => redactSecret(text, password);
-    // Every log line goes through the one redaction function with this URL's secrets.
-    const destination = pino.destination({ fd: 1, sync: false });
-    // A log that cannot be written (full disk, closed pipe) must not stop the service: one line on stderr, logs dropped.
-    let logBroken = false;
-    destination.on('error', (error: NodeJS.ErrnoException) => {
-      if (logBroken) return;
-      logBroken = true;
-      io.stderr(`lua-rules serve: cannot write the log to stdout (${error.code ?? error.message}); serving on without it\n`);
-    });
-    const secrets = secretsOfUrl(url);
-    // ... and is escaped like every other printer's user text (rule errors carry text a rule chose).
-    const redacting = { write: (line: string) => destination.write(escapeJsonText(redactText(line, secrets))), flush: (cb?: (err?: Error) => void) => destination.flush(cb), flushSync: () => destination.flushSync() };
-    const logger = pino({ level, base: { pid: process.pid, host: hostname() }, formatters: { level: (label) => ({ level: label }) } }, redacting);
-
+    let service;
     try {
-      await store.migrate();
-      if (seed !== undefined && seedFiles && (await store.listRules()).length === 0) {
-        const files = seedFiles.rules.map((f) => relative(io.cwd, f));
-        io.stderr(`serve: the store is empty; publishing the ${files.length} rules of ${seed}\n`);
-        const code = await publishCommand.run([...files, '--store', url, '--author', 'lua-rules-serve', '--message', `published from ${seed} on first start`], { ...io, stdout: (t) => io.stderr(t) });
-        if (code !== EXIT.ok) throw new Error(`publishing the rules of ${seed} failed (see above)`);
-      }
-    } catch (error) {
-      io.stderr(`lua-rules serve: ${redact((error as Error).message)}\n`);
-      await store.close().catch(() => undefined);
-      return EXIT.failures;
-    }
-
-    const startedAt = Date.now();
-    // Metrics exist before the engine (the store engine reports reloads to them); they read it once it is there.
-    const engineRef: { current?: RuleEngine } = {};
-    const metrics = serviceMetrics(
-      () => (Date.now() - startedAt) / 1000,
-      () => engineRef.current?.openCircuits() ?? [],
-      () => ({ entries: engineRef.current?.cacheMemory.size ?? 0, bytes: engineRef.current?.cacheMemory.bytes ?? 0 }),
-    );
-    let storeProblem: string | undefined;
-    const onError = (error: Error): void => logger.warn({ err: { message: redact(error.message) } }, 'store problem (rules keep serving)');
-    const { engine: storeEngine, report } = await StoreEngine.start(store, {
-      decisionLog: decisionLog === 'off' ? false : {},
-      heartbeatIntervalMs,
-      onError,
-      ...(instructions ? { limits: { instructions } } : {}),
-      ...(breakerFailures > 0 ? { breaker: { failures: breakerFailures, coolDownMs: breakerCoolDownMs } } : {}),
-      ...(cacheMaxBytes !== undefined ? { cache: { maxBytes: cacheMaxBytes } } : {}),
-    });
-    const engine = storeEngine.engine;
-    engineRef.current = engine;
-    // The wedge bound is the grace period: even an evaluation that never ends cannot keep
-    // a SIGTERM waiting longer (the watchdog ends the process), and no working
-    // evaluation comes near it (the request budget is far smaller).
-    const watchdog = startWatchdog(Math.max(graceMs, requestTimeMs * 4, 2000));
-    for (const refused of report.refused) logger.error({ rule: refused.name, version: refused.version, code: refused.error.code }, `rule refused: ${refused.error.message}`);
-    engine.onChange((change) => {
-      metrics.reloads.inc({ outcome: 'applied' }, change.applied.length);
-      metrics.reloads.inc({ outcome: 'removed' }, change.removed.length);
-      metrics.reloads.inc({ outcome: 'refused' }, change.refused.length);
-      for (const applied of change.applied) {
-        logger.info({ rule: applied.name, version: applied.version }, 'hot reload: now serving');
-        void store
-          .history(applied.name)
-          .then((versions) => {
-            const live = versions.find((v) => v.number === applied.version)?.wentLiveAt;
-            if (live) metrics.reloadLag.observe(Math.max(0, Date.now() - Date.parse(live)) / 1000);
-          })
-          .catch(() => undefined);
-      }
-      for (const refused of change.refused) logger.error({ rule: refused.name, version: refused.version, code: refused.error.code }, `hot reload refused, the previous version keeps serving: ${refused.error.message}`);
-    });
-
-    // Health: a cheap query at an interval; while it fails the engine keeps serving its last rules.
-    let revision: number | undefined;
-    const probe = async (): Promise<void> => {
-      try {
-        revision = await Promise.race([store.currentRevision(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2000).unref())]);
-        if (storeProblem !== undefined) logger.info('store reachable again');
-        storeProblem = undefined;
-      } catch (error) {
-        if (storeProblem === undefined) logger.warn({ err: { message: redact((error as Error).message) } }, 'store unreachable; serving the last-known rules');
-        storeProblem = redact((error as Error).message);
-      }
-    };
-    await probe();
-    const probeTimer = setInterval(() => void probe(), 2000);
-    probeTimer.unref();
-    const health = (): HealthReport => ({ status: storeProblem === undefined ? 'ok' : 'degraded', store: store.display, rules: engine.list().length, ...(revision !== undefined ? { revision } : {}), ...(storeProblem !== undefined ? { detail: `store unreachable: ${storeProblem}` } : {}) });
-
-    const adminToken = io.env.LUA_RULES_ADMIN_TOKEN?.trim() || undefined;
-    const service = createService({
-      engine,
-      logger,
-      metrics,
-      maxBodyBytes,
-      ...(adminToken ? { adminToken } : {}),
-      requestTimeMs,
-      maxPending,
-      onBusy: (busy) => watchdog.busy(busy),
-      health,
-      reload: async () => {
-        const live = await store.liveRules();
-        const names = new Set(live.map((r) => r.definition.name));
-        return engine.applyChange({ upserted: live, removed: engine.list().map((r) => r.name).filter((n) => !names.has(n)) });
-      },
-      status: async () => ({ engineId: storeEngine.engineId, uptimeSeconds: (Date.now() - startedAt) / 1000, health: health(), inFlight: service.inFlight(), rules: engine.list() }),
-    });
-    const server = createServer({ keepAliveTimeout: 5000 }, service.handle);
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
-    // Node answers malformed requests and timeouts itself, in plain text; ours are JSON.
-    server.on('clientError', answerClientError);
-    try {
-      await new Promise<void>((resolvePromise, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolvePromise());
+      service = await startEngineService({
+        store: opened.store,
+        storeUrl: url,
+        password: opened.password,
+        host,
+        port,
+        maxBodyBytes,
+        decisionLog: decisionLog === 'on',
+        instructions,
+        logLevel: level,
+        heartbeatIntervalMs,
+        requestTimeMs,
+        breakerFailures,
+        breakerCoolDownMs,
+        cacheMaxBytes,
+        maxPending,
+        graceMs,
+        adminToken: io.env.LUA_RULES_ADMIN_TOKEN?.trim() || undefined,
+        seed,
+        cwd: io.cwd,
+        stderr: io.stderr,
+        onStuckStop: (message) => {
+          io.stderr(message);
+          process.exit(1);
+        },
       });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      io.stderr(`lua-rules serve: cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use (pick another with --port)' : (error as Error).message}\n`);
-      await storeEngine.stop().catch(() => undefined);
-      await store.close().catch(() => undefined);
-      await watchdog.stop();
+      if (!(error instanceof EngineServiceError)) throw error;
+      io.stderr(`lua-rules serve: ${error.message}\n`);
       return EXIT.failures;
     }
-    const address = server.address() as AddressInfo;
-    const base = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-    logger.info({ address: base, store: store.display, rules: engine.list().length, engineId: storeEngine.engineId }, 'serving');
-    io.stderr(banner(base, store.display, url === DEFAULT_STORE ? DEFAULT_STORE : '$LUA_RULES_STORE', engine.list()) + '\n');
+    io.stderr(banner(service.url, opened.store.display, url === DEFAULT_STORE ? DEFAULT_STORE : '$LUA_RULES_STORE', service.engine.list()) + '\n');
 
+    const running = service;
     return new Promise<number>((resolveRun) => {
-      let stopping = false;
       const shutdown = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal, inFlight: service.inFlight() }, 'shutting down: finishing in-flight requests');
-        clearInterval(probeTimer);
-        server.close();
-        server.closeIdleConnections();
-        // The grace period bounds the whole shutdown. A timer cannot interrupt an
-        // evaluation, so the hard exit is due one request budget before its end (an
-        // evaluation running then still ends in time); in-flight requests get all the
-        // time before that but a last second (or quarter), kept for the decision log and
-        // the store; then evaluations not started yet are answered 503.
-        const hardExitMs = graceMs - Math.min(requestTimeMs + 250, graceMs / 2);
-        const deadline = Date.now() + hardExitMs - Math.min(1000, hardExitMs / 4);
-        setTimeout(() => {
-          io.stderr(`lua-rules serve: still not stopped ${hardExitMs} ms after ${signal}; exiting now\n`);
-          process.exit(1);
-        }, hardExitMs).unref();
-        const wait = setInterval(() => {
-          if (service.inFlight() > 0 && Date.now() < deadline) return;
-          clearInterval(wait);
-          service.cancelWaiting();
-          void (async () => {
-            // Let the 503s of the cancelled evaluations go out before the connections close.
-            await new Promise((resolveTick) => setTimeout(resolveTick, 50));
-            server.closeAllConnections();
-            await storeEngine.stop().catch((error: unknown) => logger.error({ err: error }, 'flushing the decision log failed'));
-            await store.close().catch(() => undefined);
-            await watchdog.stop();
-            logger.info('stopped');
-            logger.flush();
-            process.off('SIGINT', onInt);
-            process.off('SIGTERM', onTerm);
-            resolveRun(EXIT.ok);
-          })();
-        }, 20);
+        void running.stop(signal).then(() => {
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onTerm);
+          resolveRun(EXIT.ok);
+        });
       };
       const onInt = (): void => shutdown('SIGINT');
       const onTerm = (): void => shutdown('SIGTERM');
@@ -287,6 +155,10 @@ export const serveCommand: Command = {
     });
   },
 };
+
+function isLogLevel(level: string): level is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(level);
+}
 
 function banner(base: string, store: string, storeArg: string, rules: { name: string; version: number; category: string | null }[]): string {
   const categories = [...new Set(rules.map((r) => r.category).filter((c): c is string => c !== null))];

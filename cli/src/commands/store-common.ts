@@ -124,7 +124,5 @@ export async function withStore(command: string, url: string, io: CommandIO, fn:
   }
 }
 
-export function stateLabel(state: string, missing: number): string {
-  if (state === 'pending') return `pending: ${missing} more approval${missing === 1 ? '' : 's'} needed`;
-  return state;
-}
+/** How a version's state reads (`pending: 2 more approvals needed`); owned by the publishing module. */
+export { stateLabel } from '../../../service/src/publish-files';

@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { RuleEngine, EngineResult, CategoryResult } from '../../../core/src/engine/rule-engine';
+import type { RuleEngine, EngineResult, CategoryResult } from '../../core/src/engine/rule-engine';
 import type { ServiceMetrics } from './metrics';
 import { HttpError, readJsonBody } from './read-body';
 import { EvaluationQueue } from './evaluation-queue';
