@@ -4,13 +4,23 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chooseRuntime, findOnPath, parseClientSettings, splitPassword } from '../../client/src/settings';
+import { chooseRuntime, findOnPath, parseClientSettings, parseRuleGlobs, splitPassword } from '../../client/src/settings';
 
 test('client settings: strings are trimmed, wrong types are reported and ignored', () => {
   const values: Record<string, unknown> = { runtime: ' /usr/bin/node ', 'store.url': 42, author: undefined };
   const { settings, problems } = parseClientSettings((key) => values[key]);
   assert.deepEqual(settings, { runtime: '/usr/bin/node', storeUrl: '', author: '' });
   assert.deepEqual(problems, ['luaRules.store.url must be a string; ignored']);
+});
+
+test('client settings: ruleGlobs is checked like the server checks it, not read blindly', () => {
+  assert.deepEqual(parseRuleGlobs(() => undefined), { ruleGlobs: ['**/*.lua', '**/*.rule.json', '**/*.fixtures.json'], problems: [] });
+  assert.deepEqual(parseRuleGlobs(() => ['rules/**/*.lua']), { ruleGlobs: ['rules/**/*.lua'], problems: [] });
+  for (const bad of ['**/*.lua', [1], ['ok', ' '], { 0: 'x' }]) {
+    assert.deepEqual(parseRuleGlobs(() => bad), { ruleGlobs: ['**/*.lua', '**/*.rule.json', '**/*.fixtures.json'], problems: ['luaRules.ruleGlobs must be a list of glob strings; using the defaults'] });
+  }
+  // null in settings.json reads as "not set"; a number is refused with one line.
+  assert.deepEqual(parseClientSettings((key) => (key === 'author' ? null : key === 'runtime' ? 7 : undefined)), { settings: { runtime: '', storeUrl: '', author: '' }, problems: ['luaRules.runtime must be a string; ignored'] });
 });
 
 test('runtime: the setting (a path or a name on PATH), else node from PATH, else the host runtime', () => {
