@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { RuleEngine } from '../../core/src/engine/rule-engine';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
+import { displayText } from '../../core/src/util/display-text';
 import { redactSecret, secretsOfUrl, StoreEngine, type SqlRuleStore } from '../../store/src';
 import { answerClientError } from './client-error';
 import { createService, type HealthReport } from './http-service';
@@ -236,12 +237,11 @@ async function seed(store: SqlRuleStore, folder: string, count: number, options:
   options.stderr(`serve: the store is empty; publishing the ${count} rules of ${folder}\n`);
   const result = await publishFiles(store, [folder], options.cwd, { author: 'lua-rules-serve', message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
   if (!result.ok) {
-    for (const e of result.inputErrors) options.stderr(`lua-rules publish: ${e}\n`);
+    for (const e of result.inputErrors) options.stderr(`lua-rules publish: ${displayText(e)}\n`);
     for (const c of result.refused) for (const line of describeRefused(c)) options.stderr(`${line}\n`);
     throw new Error(`publishing the rules of ${folder} failed (see above)`);
   }
   if (result.published.conflicts.length > 0) {
-    for (const conflict of result.published.conflicts) options.stderr(`lua-rules publish: ${conflict}\n`);
     throw new Error(`publishing the rules of ${folder} failed (see above)`);
   }
 }

@@ -94,6 +94,11 @@ export interface PublishOptions {
   baseVersion?: number;
 }
 
+export interface PublishEvents {
+  published?(outcome: PublishOutcome): void;
+  conflict?(message: string): void;
+}
+
 export interface PublishedFiles {
   outcomes: PublishOutcome[];
   /** One line per rule someone else published in between (nothing of it was written). */
@@ -103,9 +108,9 @@ export interface PublishedFiles {
 /**
  * Publishes rules that passed the gate. The versions it builds on are read before
  * writing: a publish by someone else in between makes that rule a conflict instead of
- * silently replacing theirs. `onPublished` hears each outcome as it is written.
+ * silently replacing theirs. `events` hears each outcome and conflict as it happens.
  */
-export async function publishChecked(store: SqlRuleStore, candidates: readonly PublishCandidate[], options: PublishOptions, onPublished: (outcome: PublishOutcome) => void = () => undefined): Promise<PublishedFiles> {
+export async function publishChecked(store: SqlRuleStore, candidates: readonly PublishCandidate[], options: PublishOptions, events: PublishEvents = {}): Promise<PublishedFiles> {
   const bases = new Map<string, number>();
   for (const c of candidates) bases.set(c.definition.name, options.baseVersion ?? (await store.getRule(c.definition.name))?.headVersion ?? 0);
   const outcomes: PublishOutcome[] = [];
@@ -119,10 +124,11 @@ export async function publishChecked(store: SqlRuleStore, candidates: readonly P
         gate: async () => c.verdict,
       });
       outcomes.push(out);
-      onPublished(out);
+      events.published?.(out);
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
       conflicts.push(e.message);
+      events.conflict?.(e.message);
     }
   }
   return { outcomes, conflicts };
@@ -138,7 +144,7 @@ export async function publishFiles(store: SqlRuleStore, paths: string[], cwd: st
   const { candidates, inputErrors } = checkFilesForPublish(paths, cwd);
   const refused = candidates.filter((c) => !c.verdict.ok);
   if (inputErrors.length > 0 || refused.length > 0) return { ok: false, inputErrors, refused, total: candidates.length };
-  const published = await publishChecked(store, candidates, options, (out) => log(describePublished(out)));
+  const published = await publishChecked(store, candidates, options, { published: (out) => log(describePublished(out)), conflict: (message) => log(`lua-rules publish: ${displayText(message)}`) });
   return { ok: true, published };
 }
 

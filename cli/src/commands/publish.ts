@@ -65,10 +65,12 @@ export const publishCommand: Command = {
     }
     return withStore('publish', url, io, async (store) => {
       const json = booleanFlag(args, 'json');
-      const { outcomes: results, conflicts } = await publishChecked(store, candidates, { author, ...(message !== undefined ? { message } : {}), ...(base !== undefined ? { baseVersion: base } : {}) }, (out) => {
-        if (!json) io.stdout(`${describePublished(out)}\n`);
+      const { outcomes: results, conflicts } = await publishChecked(store, candidates, { author, ...(message !== undefined ? { message } : {}), ...(base !== undefined ? { baseVersion: base } : {}) }, {
+        published: (out) => {
+          if (!json) io.stdout(`${describePublished(out)}\n`);
+        },
+        conflict: (text) => io.stderr(`lua-rules publish: ${displayText(text)}\n`),
       });
-      for (const conflict of conflicts) io.stderr(`lua-rules publish: ${displayText(conflict)}\n`);
       if (json) {
         io.stdout(safeJson(results.map((r) => ({ rule: r.rule, version: r.version.number, state: r.version.state, created: r.created, approvalsMissing: r.approvalsMissing })), 2) + '\n');
       }
