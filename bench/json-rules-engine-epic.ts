@@ -37,7 +37,7 @@ export function epicEngine(): Engine {
 }
 
 /** One decision: run the engine, pick the winning tier, word the result. */
-export async function decideWithJsonRulesEngine(engine: Engine, context: BenchContext): Promise<Omit<RuleResult, 'error'>> {
+export async function decideWithJsonRulesEngine(engine: Engine, context: BenchContext): Promise<Omit<RuleResult, 'error' | 'line'>> {
   const { results } = await engine.run(context as unknown as Record<string, unknown>);
   let best: Tier | null = null;
   let bestPriority = -1;
