@@ -163,3 +163,17 @@ describe('run --explain, test --coverage', () => {
     assert.match(lcov, /^TN:\nSF:rules\/loop_rule\.lua\n(DA:\d+,\d+\n)+LF:3\nLH:2\nend_of_record\n$/);
   });
 });
+
+describe('a failed rule in test and run output', () => {
+  it('is said in the rule\'s terms, and its fallback is not shown as its answer', async () => {
+    file('failing/f.lua', '---@rule f\n---@category epic\nreturn { decision = context.d, confidence = 0.5, reasoning = "x" }\n');
+    file('failing/f.fixtures.json', JSON.stringify({ fixtures: [{ name: 'a', context: { d: 'maybe' }, expect: { decision: 'escalated' } }] }));
+    const test = await cli(['test', join(dir, 'failing')]);
+    assert.equal(test.code, 1);
+    assert.match(test.stdout, /\n {8}the rule failed \(invalid-result\): invalid result: decision "maybe" is not one of/);
+    assert.match(test.stdout, /decision +escalated +\(none: the rule failed\)/);
+    assert.doesNotMatch(test.stdout, /error +none/);
+    const run = await cli(['run', join(dir, 'failing', 'f.lua'), '--fixture', 'a']);
+    assert.match(run.stdout, /^f → failed \(invalid-result\), returned at line 3\n/);
+  });
+});
