@@ -48,7 +48,7 @@ describe('--author defaults to the OS user', () => {
 });
 
 describe('serve --exit-with-parent (npm start)', () => {
-  it('prints its own PID to stop it, and stops when the process that started it is killed', { timeout: 60_000 }, async () => {
+  it('prints its own PID to stop it, and stops when the process that started it is killed', { timeout: 150_000 }, async () => {
     const store = `sqlite:${join(dir, 'serve.db')}`;
     // Like npm start: a parent (npm) runs sh -c, which runs the server.
     const script = `const { spawn } = require('node:child_process');
@@ -58,7 +58,7 @@ describe('serve --exit-with-parent (npm start)', () => {
     let err = '';
     parent.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const pid = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner: ${err}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`no banner: ${err}`)), 90_000);
       parent.stderr.on('data', () => {
         const match = /Stop: Ctrl\+C, or kill (\d+)/.exec(err);
         if (match) {
@@ -77,7 +77,7 @@ describe('serve --exit-with-parent (npm start)', () => {
     };
     assert.ok(alive(pid), 'the PID printed is the running server');
     parent.kill('SIGKILL');
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 45_000;
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const orphaned = alive(pid);
     if (orphaned) process.kill(pid, 'SIGKILL');
