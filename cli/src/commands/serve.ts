@@ -5,6 +5,7 @@ import { EXIT, UsageError } from '../command';
 import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
 import { STORE_HELP, openCommandStore } from './store-common';
 import { displayText } from '../../../core/src/util/display-text';
+import { redactSecret } from '../../../store/src';
 import { EngineServiceError, startEngineService } from '../../../service/src/engine-service';
 import { watchAncestors } from '../../../service/src/parent-watch';
 import { LOG_LEVELS, type LogLevel } from '../../../service/src/service-logger';
@@ -136,7 +137,9 @@ export const serveCommand: Command = {
       io.stderr(`lua-rules serve: ${error.message}\n`);
       return EXIT.failures;
     }
-    io.stderr(banner(service.url, opened.store.display, url === DEFAULT_STORE ? DEFAULT_STORE : '$LUA_RULES_STORE', service.engine.list()) + '\n');
+    // The banner's publish line names the store actually served when --store was given (password redacted).
+    const storeArg = stringFlag(args, 'store') !== undefined ? redactSecret(opened.store.display, opened.password) : url === DEFAULT_STORE ? DEFAULT_STORE : '$LUA_RULES_STORE';
+    io.stderr(banner(service.url, opened.store.display, storeArg, service.engine.list()) + '\n');
 
     const running = service;
     return new Promise<number>((resolveRun) => {
