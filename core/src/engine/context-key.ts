@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import type { ReadTree } from '../executor/context-reads';
 import { childPath, CONTEXT_LIMITS, describeValue, InvalidContextError } from '../executor/push-context';
 
 /**
@@ -38,6 +39,31 @@ export const MAX_PLAIN_KEY = 256;
 export function contextDigest(context: unknown): string {
   const key = contextKey(context);
   return key.length <= MAX_PLAIN_KEY ? key : hashKey(key);
+}
+
+/**
+ * The cache key of a context for a rule that observes only `reads` of it
+ * (executor/context-reads.ts): the context pruned to those paths, written canonically.
+ * Contexts that differ only where the rule cannot look share a key; contexts that
+ * differ anywhere it can look do not, because the writing is one-to-one: along a
+ * path it records what it meets (`_` absent or null, `A` an array read by name, a
+ * scalar as JSON) and a subtree read whole as contextKey writes it. The context must
+ * be validated already (validateContext). Long keys are hashed as in contextDigest.
+ */
+export function readSetDigest(context: Record<string, unknown>, reads: ReadTree): string {
+  const key = writePruned(context, reads);
+  return key.length <= MAX_PLAIN_KEY ? key : hashKey(key);
+}
+
+function writePruned(value: unknown, node: ReadTree): string {
+  if (value === undefined || value === null) return '_';
+  if (node.full || typeof value !== 'object') return write(value, null, 0, { values: 0, ancestors: [] });
+  if (Array.isArray(value)) return 'A';
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  // The tree's order is fixed for the rule, so every key of the rule lists paths alike.
+  for (const [name, child] of node.children) out += (out.length > 1 ? ',' : '') + quoteKey(name) + ':' + writePruned(record[name], child);
+  return out + '}';
 }
 
 /** crypto.hash (Node 20.12+) is the one-shot form; createHash is the fallback. */
