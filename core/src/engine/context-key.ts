@@ -57,7 +57,11 @@ export function readSetDigest(context: Record<string, unknown>, reads: ReadTree)
 
 function writePruned(value: unknown, node: ReadTree): string {
   if (value === undefined || value === null) return '_';
-  if (node.full || typeof value !== 'object') return write(value, null, 0, { values: 0, ancestors: [] });
+  // Scalars inline (as write does them): most read paths end in one, and this is the cache hit's path.
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (node.full) return write(value, null, 0, { values: 0, ancestors: [] });
   if (Array.isArray(value)) return 'A';
   const record = value as Record<string, unknown>;
   let out = '{';

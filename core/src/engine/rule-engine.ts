@@ -293,15 +293,15 @@ export class RuleEngine {
     let shortCircuited = false;
     let ran = false;
     try {
-      // The key is only computed when it can be used: a lookup in a non-empty cache,
-      // a pattern rule (whose evaluation needs the validation the key walk does),
-      // or storing a confident result.
-      if (rule.cache.size > 0 || rule.pattern) {
+      // The key is only computed when it can be used: a lookup in a non-empty cache or
+      // storing a confident result. A pattern rule never reaches the executor, so its
+      // context is validated here (cacheKey validates too).
+      if (rule.cache.size > 0) {
         key = this.cacheKey(rule, context);
         const now = Date.now();
         result = rule.cache.get(key, now);
         if (result) cached = true;
-      }
+      } else if (rule.pattern) validateContext(context);
       const open = result || !rule.breaker ? null : rule.breaker.shortCircuit(Date.now());
       if (open) {
         result = failedResult(open);

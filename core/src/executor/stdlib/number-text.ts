@@ -44,6 +44,9 @@ export function fixedDigits(x: number, p: number): string {
   }
   const rounded = x.toFixed(p);
   if (p >= 100) return rounded;
+  // A tie is x = odd / (2·10^p), a binary fraction only when x·2^(p+1) is an integer
+  // (exact: scaling by a power of two). Most x are not, and skip the second toFixed.
+  if (!Number.isInteger(x * 2 ** (p + 1))) return rounded;
   const longer = x.toFixed(p + 1);
   if (!longer.endsWith('5') || exactDecimal(x).scale !== p + 1) return rounded;
   // An exact tie: toFixed rounded it up; glibc rounds it to even.
