@@ -45,10 +45,11 @@ const RULES: Record<string, string> = {
   indexNumber: `local t = context.tags\n${result('show(type(t) == "table" and t[1])')}`,
   compare: `${result('show(context.a == context.b) .. show(context.x)')}`,
   shadow: `local context = { a = 1 }\n${result('show(context.a)')}`,
+  inherited: `local m = context.metrics or {}\n${result('type(context.constructor) .. type(context.toString) .. type(m.constructor) .. type(context.__proto__) .. type(m.hasOwnProperty)')}`,
   decision: `local s = (context.metrics or {}).score\nif type(s) == "number" and s > 1 then ${result('"high"')} end ${result('"low"', '"escalated"')}`,
 };
 
-const key = fc.constantFrom('a', 'b', 'x', 'score', 'metrics', 'tags', 'len');
+const key = fc.constantFrom('a', 'b', 'x', 'score', 'metrics', 'tags', 'len', 'constructor', 'toString');
 const scalar = fc.oneof(fc.constantFrom(0, 1, 2, -0, 0.5, 3.25, 2 ** 40, true, false, null, '', 'x', 'abc', 'len'), fc.integer({ min: -5, max: 5 }));
 const { value } = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof({ depthSize: 'small', maxDepth: 3 }, scalar, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(key, tie('value'), { maxKeys: 4 })),

@@ -43,12 +43,15 @@ export function contextDigest(context: unknown): string {
 
 /**
  * The cache key of a context for a rule that observes only `reads` of it
- * (executor/context-reads.ts): the context pruned to those paths, written canonically.
+ * (executor/context-reads.ts): the context pruned to those paths, written compactly.
  * Contexts that differ only where the rule cannot look share a key; contexts that
- * differ anywhere it can look do not, because the writing is one-to-one: along a
- * path it records what it meets (`_` absent or null, `A` an array read by name, a
- * scalar as JSON) and a subtree read whole as contextKey writes it. The context must
- * be validated already (validateContext). Long keys are hashed as in contextDigest.
+ * differ anywhere it can look do not, because the writing is one-to-one for a given
+ * tree, and the tree is fixed for the rule: each child of the tree, in the tree's
+ * order, writes one self-delimiting token, `_` (absent or null), `A` (an array read by
+ * name), a scalar as JSON, `{...}` for an object read field by field, or a subtree
+ * read whole as contextKey writes it. Field names are left out: the tree supplies them,
+ * and a short key is cheaper to build and to look up (issue 16). The context must be
+ * validated already (validateContext). Long keys are hashed as in contextDigest.
  */
 export function readSetDigest(context: Record<string, unknown>, reads: ReadTree): string {
   const key = writePruned(context, reads);
@@ -65,8 +68,12 @@ function writePruned(value: unknown, node: ReadTree): string {
   if (Array.isArray(value)) return 'A';
   const record = value as Record<string, unknown>;
   let out = '{';
-  // The tree's order is fixed for the rule, so every key of the rule lists paths alike.
-  for (const [name, child] of node.children) out += (out.length > 1 ? ',' : '') + quoteKey(name) + ':' + writePruned(record[name], child);
+  let first = true;
+  for (const [name, child] of node.children) {
+    // Own properties only, as the conversion sees them: `context.constructor` is nil, not Object's.
+    out += (first ? '' : ',') + writePruned(Object.hasOwn(record, name) ? record[name] : undefined, child);
+    first = false;
+  }
   return out + '}';
 }
 

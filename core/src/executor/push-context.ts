@@ -199,7 +199,9 @@ export class ContextPusher {
     lua.lua_createtable(L, 0, node.children.size);
     const record = value as Record<string, unknown>;
     for (const [key, child] of node.children) {
-      const item = record[key];
+      // Own properties only, as the full conversion (Object.keys) sees them: a rule's
+      // `context.constructor` or `context.__proto__` is nil, never something of Object's.
+      const item = Object.hasOwn(record, key) ? record[key] : undefined;
       if (item === undefined || item === null) continue;
       if (this.keys) this.keys.push(L, key);
       else lua.lua_pushstring(L, lstr(key));
