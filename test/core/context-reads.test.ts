@@ -145,3 +145,41 @@ describe('read-set cache keys never merge contexts a rule decides differently (p
     assert.ok(merged > 100, `only ${merged} distinct pairs shared a key`);
   });
 });
+
+describe('context reads: a bad value is refused where the rule never looks, as before', () => {
+  const cycle: Record<string, unknown> = { a: 1 };
+  cycle.self = cycle;
+  let deep: Record<string, unknown> = {};
+  for (let i = 0; i < 100; i++) deep = { d: deep };
+  const bad: [string, unknown][] = [
+    ['a cycle', { metrics: { score: 1 }, other: cycle }],
+    ['a function', { metrics: { score: 1 }, f: () => 1 }],
+    ['a BigInt', { metrics: { score: 1 }, n: 10n }],
+    ['a symbol', { metrics: { score: 1 }, s: Symbol('x') }],
+    ['very deep nesting', { metrics: { score: 1 }, deep }],
+    ['a huge array', { metrics: { score: 1 }, list: new Array(200_000).fill(1) }],
+    ['NaN', { metrics: { score: 1, unread: NaN } }],
+    ['Infinity', { metrics: { score: 1 }, x: Infinity }],
+    ['undefined in an array', { metrics: { score: 1 }, list: [1, undefined] }],
+    ['a Date', { metrics: { score: 1 }, when: new Date(0) }],
+    ['a Map', { metrics: { score: 1 }, m: new Map() }],
+    ['an array at the top', [1, 2]],
+    ['null at the top', null],
+    ['a string at the top', 'ctx'],
+  ];
+  const source = RULES['decision'] as string;
+  for (const [name, ctx] of bad) {
+    it(`${name}: the same invalid-context message from the pruned and the whole conversion, and from a cache hit`, async () => {
+      const prunedRun = outcome(pruned, source, 'decision', ctx) as { error: { code: string; message: string } | null };
+      assert.equal(prunedRun.error?.code, 'invalid-context');
+      assert.deepEqual(prunedRun, outcome(whole, source, 'decision', ctx));
+      const { RuleEngine } = await import('../../core/src/engine/rule-engine');
+      const engine = new RuleEngine({ cache: { minConfidence: 0 } });
+      engine.applyChange({ upserted: [{ definition: { kind: 'lua', name: 'd', category: 'c', source, origin: 'd.lua' }, version: 1, checksum: 'x' }], removed: [] });
+      assert.equal(engine.evaluateRule('d', { metrics: { score: 1 } }).cached, false);
+      assert.equal(engine.evaluateRule('d', { metrics: { score: 1 } }).cached, true);
+      const hit = engine.evaluateRule('d', ctx);
+      assert.deepEqual([hit.cached, hit.error?.code, hit.error?.message], [false, 'invalid-context', prunedRun.error?.message]);
+    });
+  }
+});

@@ -83,12 +83,51 @@ interface Walk {
 export function validateContext(context: unknown): void {
   const refused = notAnObject(context);
   if (refused) throw refused;
-  try {
-    check(context, null, 0, { values: 0, ancestors: [] });
-  } catch (error) {
-    if (!(error instanceof InvalidContextError)) throw error;
-    check(context, 'context', 0, { values: 0, ancestors: [] });
-    throw error;
+  quickValues = 0;
+  if (quickCheck(context, 0)) return;
+  // Refused: walk again with the exact checks (cycles told apart from depth) and paths, for the message.
+  check(context, 'context', 0, { values: 0, ancestors: [] });
+  throw new InvalidContextError('the context cannot be passed to a rule');
+}
+
+let quickValues = 0;
+
+/**
+ * The same checks as `check` without paths or a list of ancestors: a cycle shows as
+ * nesting past the depth limit, which is refused all the same (and `check` then names
+ * it). A walk of every value of the context on every evaluation and cache hit, so
+ * it allocates nothing but Object.keys' arrays.
+ */
+function quickCheck(value: unknown, depth: number): boolean {
+  if (++quickValues > CONTEXT_LIMITS.maxValues) return false;
+  switch (typeof value) {
+    case 'string':
+      return value.length <= CONTEXT_LIMITS.maxStringBytes;
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= CONTEXT_LIMITS.maxDepth) return false;
+      if (Array.isArray(value)) {
+        if (value.length > CONTEXT_LIMITS.maxArrayLength) return false;
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (item === undefined || (item !== null && !quickCheck(item, depth + 1))) return false;
+        }
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const item = record[key];
+        if (item !== undefined && item !== null && !quickCheck(item, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
   }
 }
 
