@@ -15,6 +15,7 @@ import { analyseContextReads } from '../../core/src/executor/context-reads';
 import type { ReadTree } from '../../core/src/executor/context-reads';
 import { LuaExecutor } from '../../core/src/executor/lua-executor';
 import { readSetDigest } from '../../core/src/engine/context-key';
+import { RuleEngine } from '../../core/src/engine/rule-engine';
 import { validateContext } from '../../core/src/executor/push-context';
 
 const ROOT = join(__dirname, '..', '..');
@@ -169,11 +170,10 @@ describe('context reads: a bad value is refused where the rule never looks, as b
   ];
   const source = RULES['decision'] as string;
   for (const [name, ctx] of bad) {
-    it(`${name}: the same invalid-context message from the pruned and the whole conversion, and from a cache hit`, async () => {
+    it(`${name}: the same invalid-context message from the pruned and the whole conversion, and from a cache hit`, () => {
       const prunedRun = outcome(pruned, source, 'decision', ctx) as { error: { code: string; message: string } | null };
       assert.equal(prunedRun.error?.code, 'invalid-context');
       assert.deepEqual(prunedRun, outcome(whole, source, 'decision', ctx));
-      const { RuleEngine } = await import('../../core/src/engine/rule-engine');
       const engine = new RuleEngine({ cache: { minConfidence: 0 } });
       engine.applyChange({ upserted: [{ definition: { kind: 'lua', name: 'd', category: 'c', source, origin: 'd.lua' }, version: 1, checksum: 'x' }], removed: [] });
       assert.equal(engine.evaluateRule('d', { metrics: { score: 1 } }).cached, false);
