@@ -67,12 +67,12 @@ function writePruned(value: unknown, node: ReadTree): string {
   if (node.full) return write(value, null, 0, { values: 0, ancestors: [] });
   if (Array.isArray(value)) return 'A';
   const record = value as Record<string, unknown>;
+  const fields = node.fields;
   let out = '{';
-  let first = true;
-  for (const [name, child] of node.children) {
+  for (let i = 0; i < fields.length; i++) {
+    const [name, child] = fields[i] as [string, ReadTree];
     // Own properties only, as the conversion sees them: `context.constructor` is nil, not Object's.
-    out += (first ? '' : ',') + writePruned(Object.hasOwn(record, name) ? record[name] : undefined, child);
-    first = false;
+    out += (i > 0 ? ',' : '') + writePruned(Object.hasOwn(record, name) ? record[name] : undefined, child);
   }
   return out + '}';
 }

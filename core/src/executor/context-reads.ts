@@ -18,6 +18,19 @@ import { PROVIDED_GLOBALS } from './sandbox-globals';
 export interface ReadTree {
   full: boolean;
   children: Map<string, ReadTree>;
+  /** `children` as an array, filled once the tree is complete: the walks on every evaluation and cache key iterate it without allocating. */
+  fields: [string, ReadTree][];
+}
+
+function newNode(): ReadTree {
+  return { full: false, children: new Map(), fields: [] };
+}
+
+/** Fills `fields` of every node of a finished tree. */
+function seal(tree: ReadTree): ReadTree {
+  tree.fields = [...tree.children];
+  for (const child of tree.children.values()) seal(child);
+  return tree;
 }
 
 type Path = readonly string[];
@@ -108,14 +121,14 @@ class ReadAnalysis {
   private readonly locals: Binding[] = [];
   private readonly calls: CallSite[] = [];
   private readonly alias = new Map<Binding, Path>();
-  private readonly root: ReadTree = { full: false, children: new Map() };
+  private readonly root: ReadTree = newNode();
   private scope = new Scope(undefined);
 
   run(chunk: Chunk): ReadTree | null {
     this.block(chunk.body);
     this.settleAliases();
     for (const statement of chunk.body) this.statement(statement);
-    return this.root.full ? null : this.root;
+    return this.root.full ? null : seal(this.root);
   }
 
   // ---- pass 1: bind every name, count how each is used ------------------
@@ -379,7 +392,7 @@ class ReadAnalysis {
     for (const name of path) {
       let child = node.children.get(name);
       if (!child) {
-        child = { full: false, children: new Map() };
+        child = newNode();
         node.children.set(name, child);
       }
       node = child;
@@ -557,7 +570,7 @@ function samePath(a: Path, b: Path): boolean {
 
 /** The tree of paths read by a pattern rule (metric and regex fields), each in full. */
 export function readTreeOf(paths: readonly (readonly string[])[]): ReadTree | null {
-  const root: ReadTree = { full: false, children: new Map() };
+  const root = newNode();
   for (const path of paths) {
     if (path.length === 0) return null;
     let node = root;
@@ -565,7 +578,7 @@ export function readTreeOf(paths: readonly (readonly string[])[]): ReadTree | nu
       if (node.full) break;
       let child = node.children.get(name);
       if (!child) {
-        child = { full: false, children: new Map() };
+        child = newNode();
         node.children.set(name, child);
       }
       node = child;
@@ -573,5 +586,5 @@ export function readTreeOf(paths: readonly (readonly string[])[]): ReadTree | nu
     node.full = true;
     node.children.clear();
   }
-  return root;
+  return seal(root);
 }

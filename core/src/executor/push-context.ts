@@ -235,9 +235,11 @@ export class ContextPusher {
       lua.lua_createtable(L, 0, 0);
       return;
     }
-    lua.lua_createtable(L, 0, node.children.size);
+    const fields = node.fields;
+    lua.lua_createtable(L, 0, fields.length);
     const record = value as Record<string, unknown>;
-    for (const [key, child] of node.children) {
+    for (let i = 0; i < fields.length; i++) {
+      const [key, child] = fields[i] as [string, ReadTree];
       // Own properties only, as the full conversion (Object.keys) sees them: a rule's
       // `context.constructor` or `context.__proto__` is nil, never something of Object's.
       const item = Object.hasOwn(record, key) ? record[key] : undefined;
