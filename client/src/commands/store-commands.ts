@@ -4,6 +4,7 @@ import type { ServerApi } from '../server-api';
 import { readableTime } from '../format-time';
 import { versionUri } from '../version-documents';
 import { argProperty, findRuleFile, isRuleUri, targetUri } from './targets';
+import { ruleFileKind } from '../../../core/src/rules-folder/file-names';
 
 export interface StoreCommandContext {
   api: ServerApi;
@@ -188,7 +189,7 @@ export async function approve(ctx: StoreCommandContext, arg: unknown): Promise<V
 /** Convert Pattern Rule to Lua: opens the equivalent Lua rule in a new editor. */
 export async function convertPatternRule(api: ServerApi, arg: unknown): Promise<string | undefined> {
   const uri = targetUri(arg);
-  if (!uri || !uri.path.endsWith('.rule.json')) {
+  if (!uri || ruleFileKind(uri.path) !== 'pattern') {
     void vscode.window.showErrorMessage('Lua Rules: open a pattern rule (*.rule.json) to convert it');
     return undefined;
   }
