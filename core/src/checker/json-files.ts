@@ -8,7 +8,7 @@ import { validateFixtureFile } from '../fixtures/fixture-file';
 import { validatePatternRule } from '../patterns/pattern-rule-file';
 import type { Finding, Position, Range, Severity } from './types';
 import { sortFindings } from './types';
-import { didYouMean, didYouMeanSuffix } from '../util/did-you-mean';
+import { didYouMean, didYouMeanSuffix, suggestionText } from '../util/did-you-mean';
 
 /** Maps offsets of a text to LSP positions. */
 export class LineIndex {
@@ -149,7 +149,7 @@ function describeSchemaError(error: ErrorObject): string {
       const name = String(error.params.additionalProperty);
       const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
       const suggestion = properties ? didYouMean(name, Object.keys(properties)) : undefined;
-      return `${where} has an unknown property "${name}"${suggestion !== undefined ? ` (did you mean "${suggestion}"?)` : '; remove it or check its spelling'}`;
+      return `${where} has an unknown property "${name}"${suggestion !== undefined ? suggestionText(suggestion, '"') : '; remove it or check its spelling'}`;
     }
     case 'enum': {
       const allowed = error.params.allowedValues as unknown[];
