@@ -1,4 +1,4 @@
-import { StoreUnavailableError, StoreUrlError, openStore, parseStoreUrl, redactSecret, redactStoreUrl } from '../../store/src';
+import { StoreUnavailableError, StoreUrlError, mergeStorePassword, openStore, parseStoreUrl, redactSecret, redactStoreUrl } from '../../store/src';
 import type { ChangeWatcher, SqlRuleStore } from '../../store/src';
 import type { StoreStatus } from './extension-protocol';
 import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from './extension-protocol';
@@ -16,19 +16,6 @@ export function runtimeDescription(): string {
   return `${electron ? `Electron ${electron}, ` : ''}node ${process.version} (modules ${process.versions.modules})`;
 }
 
-
-/** Puts the SecretStorage password into a postgres URL that has none. */
-export function withPassword(url: string, password: string | undefined): string {
-  if (!password || !/^postgres(ql)?:\/\//i.test(url.trim())) return url;
-  try {
-    const parsed = new URL(url.trim());
-    if (parsed.password) return url;
-    parsed.password = password;
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
 
 /**
  * The store the extension's commands use, opened lazily from the server's
@@ -49,7 +36,7 @@ export class StoreConnection {
     private readonly onStatus: (status: StoreStatus) => void,
   ) {
     this.password = env[STORE_PASSWORD_ENV] || undefined;
-    this.url = withPassword(env[STORE_URL_ENV]?.trim() ?? '', this.password);
+    this.url = mergeStorePassword(env[STORE_URL_ENV]?.trim() ?? '', this.password);
     this.cwd = env[STORE_CWD_ENV] || undefined;
     this.lastStatus = this.url === '' ? { state: 'not-configured', display: '', runtime: runtimeDescription() } : { state: 'unavailable', display: redactStoreUrl(this.url), runtime: runtimeDescription(), message: 'not opened yet' };
   }

@@ -1,7 +1,7 @@
 /** The rule store: SQLite and PostgreSQL backends, change feed, engine-side helpers. */
 export * from './errors';
 export * from './types';
-export { parseStoreUrl, redactStoreUrl, redactSecret, redactText, secretsOfUrl, StoreUrlError, type StoreLocation } from './store-url';
+export { mergeStorePassword, parseStoreUrl, redactStoreUrl, redactSecret, redactText, secretsOfUrl, splitStorePassword, StoreUrlError, type StoreLocation } from './store-url';
 export { openStore, type OpenStoreOptions } from './open-store';
 export { SqlRuleStore, type StoreWatchOptions } from './sql-rule-store';
 export { toStorable, fromStored, sha256, canonicalJson } from './rule-content';
