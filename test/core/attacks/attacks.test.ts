@@ -72,7 +72,7 @@ describe(`executor attacks (${ATTACKS.length}, limits ${ATTACK_LIMITS.timeMs} ms
       }
       assert.ok(outcome.ms <= 2 * ATTACK_LIMITS.timeMs, `took ${outcome.ms.toFixed(0)} ms, more than twice the ${ATTACK_LIMITS.timeMs} ms limit`);
       assert.ok(outcome.rssGrowthBytes <= 2 * ATTACK_LIMITS.memoryBytes, `RSS grew ${(outcome.rssGrowthBytes / MIB).toFixed(1)} MiB, more than twice the ${ATTACK_LIMITS.memoryBytes / MIB} MiB limit`);
-      assert.deepEqual(outcome.next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null });
+      assert.deepEqual(outcome.next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null, line: 2 });
     });
   });
 });
