@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../server/src/extension-protocol';
 import type { ServerApi } from './server-api';
+import { ruleFileStem } from '../../core/src/rules-folder/file-names';
 
 export interface FixturesRunSummary {
   passed: number;
@@ -54,7 +55,7 @@ export class FixtureTests implements vscode.Disposable {
   }
 
   private ruleIdFor(fixturesUri: vscode.Uri): string {
-    return fixturesUri.toString().replace(/\.fixtures\.json$/, '');
+    return ruleFileStem(fixturesUri.toString());
   }
 
   /** Finds every fixtures file of the workspace (once, unless forced). */

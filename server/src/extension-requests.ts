@@ -13,7 +13,7 @@ import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
 import { defaultRuleName, fixturesPathFor, ruleFileKind, rulePathsFor } from '../../core/src/rules-folder/file-names';
 import { luaRuleFromSource } from '../../core/src/rules-folder/rule-file';
 import type { RuleResult } from '../../core/src/model/result';
-import { ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError } from '../../store/src';
+import { ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError, UnknownVersionError } from '../../store/src';
 import type {
   ApproveParams,
   ConvertRuleParams,
@@ -289,7 +289,10 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
 
   handle(VERSION_CONTENT_REQUEST, async (params: VersionContentParams): Promise<VersionContentResult> => {
     try {
-      const version = (await (await store.open()).history(params.rule)).find((v) => v.number === params.version);
+      const version = await (await store.open()).version(params.rule, params.version).catch((e: unknown) => {
+        if (e instanceof UnknownVersionError) return undefined;
+        throw e;
+      });
       if (!version) return { ok: false, message: `${params.rule} has no version ${params.version}` };
       return { ok: true, content: version.content, kind: version.kind };
     } catch (e) {

@@ -1,5 +1,5 @@
 import { StoreUnavailableError, StoreUrlError, mergeStorePassword, openStore, parseStoreUrl, redactSecret, redactStoreUrl } from '../../store/src';
-import type { ChangeWatcher, SqlRuleStore } from '../../store/src';
+import type { ChangeWatcher, Store } from '../../store/src';
 import type { StoreStatus } from './extension-protocol';
 import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from './extension-protocol';
 import { explainNativeFailure as explainNative } from './native-failure';
@@ -23,7 +23,7 @@ export function runtimeDescription(): string {
  * Opening failures are kept as a one-line status instead of crashing the server.
  */
 export class StoreConnection {
-  private store: SqlRuleStore | undefined;
+  private store: Store | undefined;
   private watcher: ChangeWatcher | undefined;
   private lastStatus: StoreStatus;
   private readonly url: string;
@@ -70,11 +70,11 @@ export class StoreConnection {
   }
 
   /** The open store; throws an Error with a one-line, password-free message when it cannot be opened. */
-  async open(): Promise<SqlRuleStore> {
+  async open(): Promise<Store> {
     if (!this.configured) throw new Error('no store configured: set "luaRules.store.url" (sqlite:<path> or postgres://user@host/db)');
     if (this.store) return this.store;
     const display = redactStoreUrl(this.url);
-    let store: SqlRuleStore | undefined;
+    let store: Store | undefined;
     try {
       parseStoreUrl(this.url, this.cwd);
       store = openStore(this.url, { ...(this.cwd ? { cwd: this.cwd } : {}), connectTimeoutMs: 5000 });

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../cli/cli-harness';
-import { openStore, type SqlRuleStore } from '../../store/src';
+import { openStore, type Store } from '../../store/src';
 import { startPostgres, type PgServer } from '../store/pg-harness';
 import { eventually } from '../store/store-helpers';
 import { post, startServe, type ServeProcess } from './serve-process';
@@ -21,7 +21,7 @@ describe('lua-rules serve on PostgreSQL: degraded while the store is down, catch
   let dir = '';
   let url = '';
   let engines: ServeProcess[] = [];
-  let store: SqlRuleStore;
+  let store: Store;
   before(async () => {
     pg = await startPostgres({ ownCluster: true });
     url = await pg.createDatabase();

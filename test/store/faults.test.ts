@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { StoreDecisionLog, StoreEngine, type SqlRuleStore } from '../../store/src';
+import { StoreDecisionLog, StoreEngine, type Store } from '../../store/src';
 import { startChild } from './child-process';
 import { startPostgres, type PgServer } from './pg-harness';
 import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
@@ -13,7 +13,7 @@ import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } fro
 function processFaults(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>): void {
   describe(`process faults on ${name}`, () => {
     let backend: Backend;
-    const stores: SqlRuleStore[] = [];
+    const stores: Store[] = [];
     before(async () => {
       backend = await makeBackend();
     });

@@ -19,7 +19,7 @@ import {
   UnknownVersionError,
   sha256,
   type ChangeRecord,
-  type SqlRuleStore,
+  type Store,
 } from '../../store/src';
 import { startPostgres } from './pg-harness';
 import { eventually, luaRule, patternRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
@@ -27,8 +27,8 @@ import { eventually, luaRule, patternRule, postgresBackend, sqliteBackend, type 
 function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>): void {
   describe(`rule store on ${name}`, () => {
     let backend: Backend;
-    const open: SqlRuleStore[] = [];
-    const fresh = async (): Promise<SqlRuleStore> => {
+    const open: Store[] = [];
+    const fresh = async (): Promise<Store> => {
       const store = backend.open(await backend.freshUrl());
       open.push(store);
       return store;

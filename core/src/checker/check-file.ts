@@ -51,7 +51,7 @@ export function checkRulesFile(path: string, text: string, schemas: SchemaCache 
     case 'fixtures':
       return { findings: checkJsonFile(text, 'fixtures').findings };
     case 'pattern':
-      return { findings: checkJsonFile(text, 'pattern-rule').findings };
+      return { findings: checkJsonFile(text, 'pattern').findings };
     case 'context-schema': {
       try {
         JSON.parse(text);

@@ -58,6 +58,11 @@ function ruleStem(rule: string): string {
   return rule;
 }
 
+/** What a rule and its fixtures share: `rules/epic` for `rules/epic.lua`, `.rule.json` and `.fixtures.json`; other names unchanged. */
+export function ruleFileStem(pathOrUri: string): string {
+  return pathOrUri.endsWith(FIXTURES_SUFFIX) ? pathOrUri.slice(0, -FIXTURES_SUFFIX.length) : ruleStem(pathOrUri);
+}
+
 /** `rules/epic.lua` and `rules/epic.rule.json` -> `rules/epic.fixtures.json` (paths or URIs). */
 export function fixturesPathFor(rule: string): string {
   return ruleStem(rule) + FIXTURES_SUFFIX;
