@@ -52,6 +52,17 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
       assert.deepEqual(await second.migrate(), { applied: [], current: LATEST_SCHEMA_VERSION });
     });
 
+    test('version(rule, n) is one version, the same as in the history; unknown ones are errors', async () => {
+      const store = await fresh();
+      await store.publish(luaRule('one', 'autonomous'), { author: 'ann' });
+      await store.publish(luaRule('one', 'escalated'), { author: 'bob', message: 'second' });
+      const history = await store.history('one');
+      assert.deepEqual(await store.version('one', 1), history.find((v) => v.number === 1));
+      assert.deepEqual(await store.version('one', 2), history.find((v) => v.number === 2));
+      await assert.rejects(store.version('one', 3), UnknownVersionError);
+      await assert.rejects(store.version('none', 1), UnknownRuleError);
+    });
+
     test('publish writes version 1 live, with checksum and author', async () => {
       const store = await fresh();
       const def = luaRule('wsjf');
