@@ -21,11 +21,11 @@ import {
   type ChangeRecord,
   type Store,
 } from '../../store/src';
-import { startPostgres } from './pg-harness';
+import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
 import { eventually, luaRule, patternRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
 
 function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>): void {
-  describe(`rule store on ${name}`, () => {
+  describe(`rule store on ${name}`, { skip: name === 'postgres' && POSTGRES_SKIPPED }, () => {
     let backend: Backend;
     const open: Store[] = [];
     const fresh = async (): Promise<Store> => {
