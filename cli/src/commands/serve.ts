@@ -172,9 +172,9 @@ export const serveCommand: Command = {
       for (const applied of change.applied) {
         logger.info({ rule: applied.name, version: applied.version }, 'hot reload: now serving');
         void store
-          .version(applied.name, applied.version)
-          .then((version) => {
-            const live = version.wentLiveAt;
+          .history(applied.name)
+          .then((versions) => {
+            const live = versions.find((v) => v.number === applied.version)?.wentLiveAt;
             if (live) metrics.reloadLag.observe(Math.max(0, Date.now() - Date.parse(live)) / 1000);
           })
           .catch(() => undefined);
