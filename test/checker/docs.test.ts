@@ -7,7 +7,7 @@ import { ALL_CHECKS } from '../../core/src/checker';
 
 test('docs/checks.md is generated from the checks and up to date', () => {
   const committed = readFileSync(join(__dirname, '..', '..', 'docs', 'checks.md'), 'utf8');
-  assert.equal(committed, renderChecksMarkdown(), 'regenerate docs/checks.md (command at the top of the file)');
+  assert.equal(committed, renderChecksMarkdown(), 'regenerate docs/checks.md: npm run docs:checks');
 });
 
 test('every CONTRACTS check code exists with its contract severity', () => {
