@@ -61,7 +61,7 @@ export interface ExecutionStats {
   lastExecutedAt: string | null;
 }
 
-/** The rules table: the seed's rule model. */
+/** The rules table (docs/store.md, "The model and the schema"). */
 export interface StoredRule {
   name: string;
   description: string | null;

@@ -129,7 +129,7 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
       assert.equal(await store.currentRevision(), revision);
     });
 
-    test('the seed validation: Lua needs a script, patterns need patterns, a category and an author', async () => {
+    test('the store validation: Lua needs a script, patterns need patterns, a category and an author', async () => {
       const store = await fresh();
       await assert.rejects(store.publish(luaRule('r', 'x', { source: '   ' }), { author: 'ann' }), /a Lua rule needs a script/);
       await assert.rejects(store.publish({ ...patternRule('p'), patterns: [] }, { author: 'ann' }), /needs at least one pattern/);

@@ -12,7 +12,7 @@ import { defaultRuleName, ruleFileKind } from '../../../core/src/rules-folder/fi
 const HELP = `Usage: lua-rules convert <pattern-rule.json> [--output <file.lua>]
 
 Prints a Lua rule that gives the same decision, confidence and reasoning as the
-pattern rule (the seed's phase 2: move frequently edited pattern rules to Lua).
+pattern rule (for pattern rules edited often enough to be easier as Lua).
 Metric patterns always convert; a regex pattern converts when Lua patterns can
 express it (no groups, alternation or counted repetition).
 

@@ -12,7 +12,7 @@ import { LineIndex, checkJsonFile } from './json-files';
 import type { Finding, Range } from './types';
 import { defaultRuleName } from '../rules-folder/file-names';
 
-/** One fixture as the fixtures file holds it (CONTRACTS: `<name>.fixtures.json`). */
+/** One fixture as the fixtures file holds it (docs/rule-authoring.md, "Fixtures": `<name>.fixtures.json`). */
 export interface EditorFixture {
   name: string;
   context: unknown;

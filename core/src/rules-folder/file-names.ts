@@ -1,6 +1,6 @@
 /**
- * The one owner of rules-folder file names (docs/rule-authoring.md, "Files in a rules
- * folder"): which kind a file is, the suffixes, and the rule <-> fixtures mapping.
+ * The one owner of rules-folder file names (docs/architecture.md, "Where each concept
+ * lives"): which kind a file is, the suffixes, and the rule <-> fixtures mapping.
  * Everything that asks "is this a rule?" or "where are its fixtures?" (the CLI, the
  * checker, the language server, the extension) asks here, so the editor and
  * `lua-rules check` can never disagree on a name.

@@ -14,7 +14,7 @@ test('a misspelt metric, with did-you-mean and a fix', () => {
   ]);
 });
 
-test('through the seed-style parameter and local aliases', () => {
+test('through a validate_epic(ctx)-style parameter and local aliases', () => {
   const source = lua(
     'function validate_epic(ctx)',
     '  local m = ctx.metrics',
