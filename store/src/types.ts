@@ -185,8 +185,16 @@ export interface ChangeWatcher {
 /** Receives each batch of changes in order; the watcher advances only when it resolves. */
 export type ChangeHandler = (changes: ChangeRecord[]) => Promise<void> | void;
 
-/** The backends (CONTRIBUTING.md, "Add a store backend"). */
-export type StoreBackend = 'sqlite' | 'postgres';
+/**
+ * The backends by name. A new backend's driver file adds its own name to this
+ * interface (declaration merging), so adding a backend leaves this file alone
+ * (CONTRIBUTING.md, "Add a store backend").
+ */
+export interface StoreBackends {
+  sqlite: true;
+  postgres: true;
+}
+export type StoreBackend = keyof StoreBackends;
 
 /**
  * The rule store seam (what the CLI, the engine, `serve` and the editor need):
