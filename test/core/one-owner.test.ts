@@ -44,14 +44,7 @@ function literals(text: string): { text: string; line: number }[] {
       if (kind === ts.SyntaxKind.TemplateTail) templateDepth--;
     }
     if (kind === ts.SyntaxKind.TemplateHead) templateDepth++;
-    if (
-      kind === ts.SyntaxKind.StringLiteral ||
-      kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral ||
-      kind === ts.SyntaxKind.TemplateHead ||
-      kind === ts.SyntaxKind.TemplateMiddle ||
-      kind === ts.SyntaxKind.TemplateTail ||
-      kind === ts.SyntaxKind.RegularExpressionLiteral
-    ) {
+    if (LITERAL_KINDS.has(kind)) {
       out.push({ text: scanner.getTokenText(), line: ts.getLineAndCharacterOfPosition(sourceOf(text), scanner.getTokenStart()).line + 1 });
     }
     previous = kind;
@@ -70,15 +63,13 @@ function sourceOf(text: string): ts.SourceFile {
   return file;
 }
 
+const { SyntaxKind: K } = ts;
+const LITERAL_KINDS = new Set([K.StringLiteral, K.NoSubstitutionTemplateLiteral, K.TemplateHead, K.TemplateMiddle, K.TemplateTail, K.RegularExpressionLiteral]);
+/** Tokens after which a `/` divides (they end an expression); after anything else it starts a regular expression. */
+const EXPRESSION_ENDS = new Set([K.Identifier, K.CloseParenToken, K.CloseBracketToken, K.NumericLiteral, K.StringLiteral, K.ThisKeyword]);
+
 function endsExpression(kind: ts.SyntaxKind): boolean {
-  return (
-    kind === ts.SyntaxKind.Identifier ||
-    kind === ts.SyntaxKind.CloseParenToken ||
-    kind === ts.SyntaxKind.CloseBracketToken ||
-    kind === ts.SyntaxKind.NumericLiteral ||
-    kind === ts.SyntaxKind.StringLiteral ||
-    kind === ts.SyntaxKind.ThisKeyword
-  );
+  return EXPRESSION_ENDS.has(kind);
 }
 
 /**
