@@ -48,7 +48,7 @@ describe('--author defaults to the OS user', () => {
 });
 
 describe('serve --exit-with-parent (npm start)', () => {
-  it('prints its own PID to stop it, and stops when the process that started it is killed', { timeout: 60_000 }, async () => {
+  it('prints its own PID to stop it, and stops when the process that started it is killed', { timeout: 150_000 }, async () => {
     const store = `sqlite:${join(dir, 'serve.db')}`;
     // Like npm start: a parent (npm) runs sh -c, which runs the server.
     const script = `const { spawn } = require('node:child_process');
@@ -58,7 +58,7 @@ describe('serve --exit-with-parent (npm start)', () => {
     let err = '';
     parent.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const pid = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner: ${err}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`no banner: ${err}`)), 90_000);
       parent.stderr.on('data', () => {
         const match = /Stop: Ctrl\+C, or kill (\d+)/.exec(err);
         if (match) {
@@ -77,7 +77,7 @@ describe('serve --exit-with-parent (npm start)', () => {
     };
     assert.ok(alive(pid), 'the PID printed is the running server');
     parent.kill('SIGKILL');
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 45_000;
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const orphaned = alive(pid);
     if (orphaned) process.kill(pid, 'SIGKILL');
@@ -161,5 +161,19 @@ describe('run --explain, test --coverage', () => {
     assert.match(run.stdout, /coverage \(lines of each Lua rule run by its fixtures; coverage\/lcov\.info\):\n {2}rules\/loop_rule\.lua +67% +2\/3 +not run: 6\n/);
     const lcov = readFileSync(join(dir, 'cov', 'coverage', 'lcov.info'), 'utf8');
     assert.match(lcov, /^TN:\nSF:rules\/loop_rule\.lua\n(DA:\d+,\d+\n)+LF:3\nLH:2\nend_of_record\n$/);
+  });
+});
+
+describe('a failed rule in test and run output', () => {
+  it('is said in the rule\'s terms, and its fallback is not shown as its answer', async () => {
+    file('failing/f.lua', '---@rule f\n---@category epic\nreturn { decision = context.d, confidence = 0.5, reasoning = "x" }\n');
+    file('failing/f.fixtures.json', JSON.stringify({ fixtures: [{ name: 'a', context: { d: 'maybe' }, expect: { decision: 'escalated' } }] }));
+    const test = await cli(['test', join(dir, 'failing')]);
+    assert.equal(test.code, 1);
+    assert.match(test.stdout, /\n {8}the rule failed \(invalid-result\): invalid result: decision "maybe" is not one of/);
+    assert.match(test.stdout, /decision +escalated +\(none: the rule failed\)/);
+    assert.doesNotMatch(test.stdout, /error +none/);
+    const run = await cli(['run', join(dir, 'failing', 'f.lua'), '--fixture', 'a']);
+    assert.match(run.stdout, /^f → failed \(invalid-result\), returned at line 3\n/);
   });
 });

@@ -36,6 +36,7 @@ describe('lua-rules serve: the HTTP API on the embedded SQLite store', () => {
     const { status, json } = await post(`${serve.base}/v1/evaluate/epic`, EPIC);
     assert.equal(status, 200);
     assert.deepEqual([json['decision'], json['confidence'], json['rule'], json['error']], ['autonomous', 0.95, 'epic_wsjf_validation', null]);
+    assert.equal(typeof json['line'], 'number', 'the line of the return that produced the result');
     assert.equal((json['results'] as unknown[]).length, 2);
   });
   it('evaluates one rule and echoes the correlation id', async () => {

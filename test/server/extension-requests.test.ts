@@ -225,7 +225,7 @@ describe('a store the server cannot open', { timeout: 120_000 }, () => {
       try {
         const status = await server.request<StoreStatus>('luaRules/storeStatus');
         assert.equal(status.state, 'unavailable');
-        assert.match(status.message ?? '', /better-sqlite3 does not load under this runtime \(node v\d+.*\); set "luaRules\.runtime" to a Node executable/);
+        assert.match(status.message ?? '', /better-sqlite3 does not load under this runtime \(node v\d+.*\)\. Fix: set "luaRules\.runtime" to a Node executable/);
         const run = await server.request<RunRuleResult>('luaRules/runRule', { uri: uri(join(REPO, 'test/e2e/workspace/rules/needs_review.lua')) });
         assert.ok(run.ok, 'the server keeps serving');
       } finally {

@@ -91,7 +91,7 @@ export const runCommand: Command = {
       io.stdout((explained ? JSON.stringify({ ...(JSON.parse(json) as object), explain: explained.run.steps, ...(explained.run.omitted > 0 ? { explainOmitted: explained.run.omitted } : {}) }) : json) + '\n');
     } else {
       const lines = [
-        `${displayText(loaded.definition.name)} → ${result.decision} (confidence ${formatConfidence(result.confidence)})${result.line !== null ? `, returned at line ${result.line}` : ''}`,
+        `${displayText(loaded.definition.name)} → ${result.error ? `failed (${result.error.code}${result.error.line !== undefined ? ` at line ${result.error.line}` : ''})` : `${result.decision} (confidence ${formatConfidence(result.confidence)})`}${result.line !== null ? `, returned at line ${result.line}` : ''}`,
         `  ${displayText(result.reasoning)}`,
         `  ${formatDuration(durationMs)}${loaded.definition.kind === 'lua' ? `, ${used.toLocaleString('en-US')} instructions` : ''}`,
       ];

@@ -238,7 +238,7 @@ export const serveCommand: Command = {
     const address = server.address() as AddressInfo;
     const base = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
     logger.info({ address: base, store: store.display, rules: engine.list().length, engineId: storeEngine.engineId }, 'serving');
-    io.stderr(banner(base, store.display, url === DEFAULT_STORE ? DEFAULT_STORE : '$LUA_RULES_STORE', engine.list()) + '\n');
+    io.stderr(banner(base, store.display, stringFlag(args, 'store') !== undefined ? redact(store.display) : url === DEFAULT_STORE ? DEFAULT_STORE : '$LUA_RULES_STORE', engine.list()) + '\n');
 
     return new Promise<number>((resolveRun) => {
       let stopping = false;

@@ -128,7 +128,11 @@ function reportText(report: FileReport): string {
       continue;
     }
     lines.push(`    ✗ ${displayText(outcome.fixture.name)} → ${shortResult(outcome.result)}`);
-    lines.push(...mismatchTable(outcome.mismatches, '        '));
+    // A failure the fixture did not expect is said in the rule's terms first; the table keeps the expectations it left unmet.
+    const failure = outcome.mismatches.find((m) => m.field === 'error' && m.expected === 'none');
+    if (failure) lines.push(`        ${displayText(failure.text)}`);
+    const rest = outcome.mismatches.filter((m) => m !== failure);
+    if (rest.length > 0) lines.push(...mismatchTable(rest, '        '));
     if (outcome.result.error === null || outcome.mismatches.every((m) => m.field !== 'error')) lines.push(`        reasoning: ${displayText(outcome.result.reasoning)}`);
   }
   return lines.join('\n') + '\n';

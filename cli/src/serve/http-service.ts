@@ -76,6 +76,8 @@ export function createService(options: ServiceOptions) {
       version: result.version,
       durationMs: result.durationMs,
       error: result.error ? { code: result.error.code, message: result.error.message } : null,
+      // The line of the return that produced the result (CONTRACTS); null for pattern rules.
+      line: result.line,
       correlationId,
     };
     if ('category' in result) {

