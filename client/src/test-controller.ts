@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { RunOutcome } from '../../server/src/extension-protocol';
 import type { ServerApi } from './server-api';
 import { ruleFileStem } from '../../core/src/rules-folder/file-names';
+import { SKIPPED_FOLDERS_GLOB } from '../../core/src/rules-folder/walk-rules-folder';
 
 export interface FixturesRunSummary {
   passed: number;
@@ -62,7 +63,7 @@ export class FixtureTests implements vscode.Disposable {
   discoverAll(force = false): Promise<void> {
     if (!this.discovered || force) {
       this.discovered = (async () => {
-        const files = await vscode.workspace.findFiles('**/*.fixtures.json', '**/node_modules/**');
+        const files = await vscode.workspace.findFiles('**/*.fixtures.json', SKIPPED_FOLDERS_GLOB);
         await Promise.all(files.map((uri) => this.discoverFile(uri)));
       })();
     }

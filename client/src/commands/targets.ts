@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isRuleFile, ruleFileNames } from '../../../core/src/rules-folder/file-names';
+import { SKIPPED_FOLDERS_GLOB } from '../../../core/src/rules-folder/walk-rules-folder';
 
 /** What a command was invoked on: a URI (explorer, editor title), an object from a test or tree item, or nothing (the palette). */
 export function targetUri(arg: unknown): vscode.Uri | undefined {
@@ -29,6 +30,6 @@ export async function findRuleFile(rule: string): Promise<vscode.Uri | undefined
   const active = vscode.window.activeTextEditor?.document.uri;
   const names = ruleFileNames(rule);
   if (active && names.some((name) => active.path.endsWith(`/${name}`))) return active;
-  const found = await vscode.workspace.findFiles(`**/{${names.join(',')}}`, '**/node_modules/**', 1);
+  const found = await vscode.workspace.findFiles(`**/{${names.join(',')}}`, SKIPPED_FOLDERS_GLOB, 1);
   return found[0];
 }

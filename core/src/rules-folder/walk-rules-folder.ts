@@ -18,6 +18,9 @@ export interface WalkLimits {
   maxFolders?: number;
 }
 
+/** The skip list as a glob, for the editor's own searches (`vscode.workspace.findFiles` excludes). */
+export const SKIPPED_FOLDERS_GLOB = `**/{${[...SKIPPED_FOLDERS].join(',')},.*}/**`;
+
 export function isSkippedFolder(name: string): boolean {
   return name.startsWith('.') || SKIPPED_FOLDERS.has(name);
 }
