@@ -18,7 +18,13 @@ interface Fengari {
 }
 const { lua, lauxlib, lualib, to_luastring } = fengari as unknown as Fengari;
 
-export function bareFengariUs(contexts: readonly { metrics: Record<string, number> }[]): number {
+/** Median µs per evaluation, wall clock and CPU time (user + system) of the process. */
+export interface BareTiming {
+  wallUs: number;
+  cpuUs: number;
+}
+
+export function bareFengariUs(contexts: readonly { metrics: Record<string, number> }[]): BareTiming {
   const L = lauxlib['luaL_newstate']?.();
   lualib['luaL_openlibs']?.(L);
   const source = readFileSync(join(__dirname, '..', 'rules', 'epic_wsjf_validation.lua'), 'utf8');
@@ -51,15 +57,21 @@ export function bareFengariUs(contexts: readonly { metrics: Record<string, numbe
   };
   for (let i = 0; i < 20_000; i++) run(contexts[i % contexts.length] as { metrics: Record<string, number> });
   const samples: number[] = [];
+  const cpuSamples: number[] = [];
   for (let s = 0; s < 30; s++) {
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < 2000; i++) run(contexts[(s * 2000 + i) % contexts.length] as { metrics: Record<string, number> });
+    const used = process.cpuUsage(cpu);
     samples.push(Number(process.hrtime.bigint() - started) / 2000 / 1000);
+    cpuSamples.push((used.user + used.system) / 2000);
   }
   samples.sort((a, b) => a - b);
-  return samples[15] as number;
+  cpuSamples.sort((a, b) => a - b);
+  return { wallUs: samples[15] as number, cpuUs: cpuSamples[15] as number };
 }
 
 if (require.main === module) {
-  console.log(`bare Fengari, epic rule, warm: ${bareFengariUs(generateContexts(10_000) as unknown as { metrics: Record<string, number> }[]).toFixed(2)} µs median`);
+  const bare = bareFengariUs(generateContexts(10_000) as unknown as { metrics: Record<string, number> }[]);
+  console.log(`bare Fengari, epic rule, warm: ${bare.wallUs.toFixed(2)} µs median (CPU ${bare.cpuUs.toFixed(2)} µs)`);
 }

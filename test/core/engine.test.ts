@@ -83,7 +83,7 @@ describe('engine: evaluateRule and evaluateCategory', () => {
 });
 
 describe('engine: the result cache', () => {
-  const counting = 'counter = (counter or 0) + 1 ' + ret('autonomous', 0.95, 'cached');
+  const counting = 'counter = (counter or 0) + 1 local seen = { context.x, context.y } ' + ret('autonomous', 0.95, 'cached');
   it('caches results with confidence >= 0.9 by context, whatever the key order', async () => {
     const { engine } = await engineWith([lua('a', counting)]);
     assert.equal(engine.evaluateRule('a', { x: 1, y: 2 }).cached, false);
@@ -91,6 +91,18 @@ describe('engine: the result cache', () => {
     assert.equal(second.cached, true);
     assert.equal(second.reasoning, 'cached');
     assert.equal(engine.evaluateRule('a', { x: 2 }).cached, false);
+  });
+  it('keys by the fields a rule reads: contexts differing only elsewhere share an entry (issue 16)', async () => {
+    const reader = 'local m = context.metrics or {} return { decision = "autonomous", confidence = 0.95, reasoning = tostring(m.score) }';
+    const { engine } = await engineWith([lua('r', reader)]);
+    assert.equal(engine.evaluateRule('r', { metrics: { score: 1 }, title: 'one' }).cached, false);
+    const same = engine.evaluateRule('r', { title: 'two', metrics: { score: 1, unread: [1, 2] }, other: { deep: true } });
+    assert.deepEqual([same.cached, same.reasoning], [true, '1']);
+    assert.equal(engine.evaluateRule('r', { metrics: { score: 2 }, title: 'one' }).cached, false);
+    // What lies on the way counts: metrics as a number makes m.score an error, never a hit.
+    assert.equal(engine.evaluateRule('r', { metrics: 5 }).error?.code, 'runtime-error');
+    // A bad value is refused even where the rule does not look, hit or not.
+    assert.equal(engine.evaluateRule('r', { metrics: { score: 1 }, title: Number.NaN }).error?.code, 'invalid-context');
   });
   it('does not cache results below 0.9 or failures', async () => {
     const { engine } = await engineWith([lua('low', ret('collaborative', 0.89, 'x')), lua('bad', 'error("boom")')]);

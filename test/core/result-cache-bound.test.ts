@@ -11,7 +11,8 @@ function lua(name: string, body: string, version = 1): VersionedRule {
   const definition: RuleDefinition = { kind: 'lua', name, category: 'epic', source: body, origin: `${name}.lua` };
   return { definition, version, checksum: createHash('sha256').update(body).digest('hex') };
 }
-const CONFIDENT = 'return { decision = "autonomous", confidence = 0.95, reasoning = "ok" }';
+/** Iterates the context, so it reads all of it: its cache keys are digests of the whole context. */
+const CONFIDENT = 'for _ in pairs(context) do end return { decision = "autonomous", confidence = 0.95, reasoning = "ok" }';
 
 async function engineWith(rules: VersionedRule[], cache: Partial<typeof DEFAULT_CACHE>): Promise<RuleEngine> {
   const source: RuleSource = { load: async () => rules };

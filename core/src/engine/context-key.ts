@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import type { ReadTree } from '../executor/context-reads';
 import { childPath, CONTEXT_LIMITS, describeValue, InvalidContextError } from '../executor/push-context';
 
 /**
@@ -38,6 +39,42 @@ export const MAX_PLAIN_KEY = 256;
 export function contextDigest(context: unknown): string {
   const key = contextKey(context);
   return key.length <= MAX_PLAIN_KEY ? key : hashKey(key);
+}
+
+/**
+ * The cache key of a context for a rule that observes only `reads` of it
+ * (executor/context-reads.ts): the context pruned to those paths, written compactly.
+ * Contexts that differ only where the rule cannot look share a key; contexts that
+ * differ anywhere it can look do not, because the writing is one-to-one for a given
+ * tree, and the tree is fixed for the rule: each child of the tree, in the tree's
+ * order, writes one self-delimiting token, `_` (absent or null), `A` (an array read by
+ * name), a scalar as JSON, `{...}` for an object read field by field, or a subtree
+ * read whole as contextKey writes it. Field names are left out: the tree supplies them,
+ * and a short key is cheaper to build and to look up (issue 16). The context must be
+ * validated already (validateContext). Long keys are hashed as in contextDigest.
+ */
+export function readSetDigest(context: Record<string, unknown>, reads: ReadTree): string {
+  const key = writePruned(context, reads);
+  return key.length <= MAX_PLAIN_KEY ? key : hashKey(key);
+}
+
+function writePruned(value: unknown, node: ReadTree): string {
+  if (value === undefined || value === null) return '_';
+  // Scalars inline (as write does them): most read paths end in one, and this is the cache hit's path.
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (node.full) return write(value, null, 0, { values: 0, ancestors: [] });
+  if (Array.isArray(value)) return 'A';
+  const record = value as Record<string, unknown>;
+  const fields = node.fields;
+  let out = '{';
+  for (let i = 0; i < fields.length; i++) {
+    const [name, child] = fields[i] as [string, ReadTree];
+    // Own properties only, as the conversion sees them: `context.constructor` is nil, not Object's.
+    out += (i > 0 ? ',' : '') + writePruned(Object.hasOwn(record, name) ? record[name] : undefined, child);
+  }
+  return out + '}';
 }
 
 /** crypto.hash (Node 20.12+) is the one-shot form; createHash is the fallback. */

@@ -25,6 +25,8 @@ interface Entry {
   readonly result: RuleResult;
   readonly expiresAt: number;
   readonly bytes: number;
+  /** Hit since it was last put at the back: spared once by eviction (second chance). */
+  used: boolean;
 }
 
 /**
@@ -32,8 +34,11 @@ interface Entry {
  * whole engine, so no sequence of requests (say, thousands of distinct 1 MB
  * contexts) grows the process past it. Keys are digests of the context (see
  * context-key.ts), so a key costs at most 256 characters whatever the context's size; results are
- * counted by their strings. A Map keeps insertion order, and a hit re-inserts its
- * entry, so the first key is always the least recently used.
+ * counted by their strings. A Map keeps insertion order; eviction is "second chance"
+ * (CLOCK), an approximation of least-recently-used: a hit only marks its entry, and
+ * eviction moves a marked first entry to the back instead of dropping it. Why not
+ * re-insert on every hit (exact LRU): the Map delete + set was the largest part of a
+ * cache hit (issue 16).
  */
 export class CacheMemory {
   private readonly entries = new Map<string, Entry>();
@@ -56,9 +61,7 @@ export class CacheMemory {
       this.remove(key, entry);
       return undefined;
     }
-    // Most recently used goes last (cheap on a Map: delete + set).
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    entry.used = true;
     return entry.result;
   }
 
@@ -71,10 +74,17 @@ export class CacheMemory {
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
     while (this.entries.size > 0 && (this.entries.size >= this.options.maxEntries || this.bytesUsed + bytes > this.options.maxBytes)) {
-      const oldest = this.entries.entries().next().value as [string, Entry];
-      this.remove(oldest[0], oldest[1]);
+      const [oldestKey, oldest] = this.entries.entries().next().value as [string, Entry];
+      if (oldest.used && oldest.expiresAt > now) {
+        // Each entry is spared at most once per pass: the loop ends.
+        oldest.used = false;
+        this.entries.delete(oldestKey);
+        this.entries.set(oldestKey, oldest);
+        continue;
+      }
+      this.remove(oldestKey, oldest);
     }
-    this.entries.set(key, { owner, result, expiresAt: now + this.options.ttlMs, bytes });
+    this.entries.set(key, { owner, result, expiresAt: now + this.options.ttlMs, bytes, used: false });
     this.bytesUsed += bytes;
     owner.count++;
     return true;

@@ -7,10 +7,13 @@ import { failedResult } from '../model/result';
 import type { CompiledLuaRule } from '../executor/lua-executor';
 import { LuaExecutor } from '../executor/lua-executor';
 import type { ExecutorLimits } from '../executor/limits';
-import { InvalidContextError } from '../executor/push-context';
+import { InvalidContextError, validateContext } from '../executor/push-context';
 import type { PatternEvaluator } from '../patterns/evaluate-pattern-rule';
 import { compilePatternRule } from '../patterns/evaluate-pattern-rule';
-import { contextDigest } from './context-key';
+import { contextDigest, readSetDigest } from './context-key';
+import type { ReadTree } from '../executor/context-reads';
+import { readTreeOf } from '../executor/context-reads';
+import { metricPath } from '../patterns/evaluate-pattern-rule';
 import type { ExecutionSink } from './execution-sink';
 import type { CacheOptions } from './result-cache';
 import type { BreakerOptions } from './circuit-breaker';
@@ -88,6 +91,12 @@ interface LoadedRule {
   readonly pattern: PatternEvaluator | null;
   readonly cache: ResultCache;
   readonly breaker: CircuitBreaker | null;
+  /**
+   * What of a context the rule can observe, which keys its cache (null: all of it;
+   * undefined: a Lua rule's, not worked out yet). Fixed for the loaded version, so
+   * all of its keys are of one kind.
+   */
+  reads: ReadTree | null | undefined;
 }
 
 /**
@@ -284,15 +293,15 @@ export class RuleEngine {
     let shortCircuited = false;
     let ran = false;
     try {
-      // The key is only computed when it can be used: a lookup in a non-empty cache,
-      // a pattern rule (whose evaluation needs the validation the key walk does),
-      // or storing a confident result.
-      if (rule.cache.size > 0 || rule.pattern) {
-        key = contextDigest(context);
+      // The key is only computed when it can be used: a lookup in a non-empty cache or
+      // storing a confident result. A pattern rule never reaches the executor, so its
+      // context is validated here (cacheKey validates too).
+      if (rule.cache.size > 0) {
+        key = this.cacheKey(rule, context);
         const now = Date.now();
         result = rule.cache.get(key, now);
         if (result) cached = true;
-      }
+      } else if (rule.pattern) validateContext(context);
       const open = result || !rule.breaker ? null : rule.breaker.shortCircuit(Date.now());
       if (open) {
         result = failedResult(open);
@@ -311,7 +320,7 @@ export class RuleEngine {
             instructions = outcome.stats.instructions;
           }
         }
-        if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? contextDigest(context), result, Date.now());
+        if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? this.cacheKey(rule, context), result, Date.now());
       }
     } catch (error) {
       if (!(error instanceof InvalidContextError)) throw error;
@@ -336,6 +345,19 @@ export class RuleEngine {
     return engineResult(result, rule.info.name, rule.info.version, durationMs, instructions, cached, shortCircuited);
   }
 
+  /**
+   * The rule's cache key for a context, validating the context on the way (a pattern
+   * rule relies on that; a cache hit must refuse a bad context as a run would). Keyed by
+   * the paths the rule reads (context-reads.ts), or the whole context when it reads it all.
+   */
+  private cacheKey(rule: LoadedRule, context: unknown): string {
+    if (rule.reads === undefined) rule.reads = rule.lua ? this.executor.contextReads(rule.lua) : rule.definition.kind === 'lua' ? null : rule.reads;
+    const reads = rule.reads;
+    if (!reads) return contextDigest(context);
+    validateContext(context);
+    return readSetDigest(context as Record<string, unknown>, reads);
+  }
+
   private compile(versioned: VersionedRule, defer = false): LoadedRule | { error: EvaluationError } {
     const { definition } = versioned;
     const info: LoadedRuleInfo = { name: definition.name, version: versioned.version, checksum: versioned.checksum, kind: definition.kind, category: definition.category ?? null };
@@ -343,15 +365,16 @@ export class RuleEngine {
     const breaker = this.options.breaker ? new CircuitBreaker(this.options.breaker) : null;
     if (definition.kind === 'pattern') {
       try {
-        return { info, definition, lua: null, compileError: null, pattern: compilePatternRule(definition), cache, breaker };
+        const paths = definition.patterns.map((p) => (p.type === 'metric' ? metricPath(p.metric) : p.field.split('.')));
+        return { info, definition, lua: null, compileError: null, pattern: compilePatternRule(definition), cache, breaker, reads: readTreeOf(paths) };
       } catch (error) {
         return { error: { code: 'syntax-error', message: `pattern rule does not compile: ${(error as Error).message}` } };
       }
     }
-    if (defer) return { info, definition, lua: null, compileError: null, pattern: null, cache, breaker };
+    if (defer) return { info, definition, lua: null, compileError: null, pattern: null, cache, breaker, reads: undefined };
     const compiled = this.executor.compile(definition.source, definition.origin);
     if (!compiled.ok) return { error: compiled.error };
-    return { info, definition, lua: compiled.rule, compileError: null, pattern: null, cache, breaker };
+    return { info, definition, lua: compiled.rule, compileError: null, pattern: null, cache, breaker, reads: undefined };
   }
 
 

@@ -104,6 +104,8 @@ export class LineTrace {
 }
 
 const sourceLines = new WeakMap<TracedRule, string[]>();
+/** Reported line → keyword line, per rule: the same few returns end every evaluation, and the walk up costs regexes. */
+const keywordLines = new WeakMap<TracedRule, Map<number, number>>();
 /** Lines between a `return` and the line Lua reports for it; a table constructor is rarely longer. */
 const MAX_RETURN_SPAN = 200;
 
@@ -114,6 +116,20 @@ const MAX_RETURN_SPAN = 200;
  * look like the inside of one expression (no statement keyword starts them).
  */
 function returnKeywordLine(rule: TracedRule, line: number): number {
+  let known = keywordLines.get(rule);
+  if (!known) {
+    known = new Map();
+    keywordLines.set(rule, known);
+  }
+  let found = known.get(line);
+  if (found === undefined) {
+    found = findReturnKeyword(rule, line);
+    known.set(line, found);
+  }
+  return found;
+}
+
+function findReturnKeyword(rule: TracedRule, line: number): number {
   let lines = sourceLines.get(rule);
   if (!lines) {
     lines = rule.source.split('\n');

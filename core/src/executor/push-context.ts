@@ -1,5 +1,6 @@
 import type { LuaState } from './fengari-runtime';
 import { lauxlib, lua, lstr, to_luastring } from './fengari-runtime';
+import type { ReadTree } from './context-reads';
 
 /** Limits on a context; the same numbers bound HTTP bodies and fixture contexts. */
 export const CONTEXT_LIMITS = {
@@ -61,11 +62,127 @@ export class InternedKeys {
   }
 }
 
+/** The message for a context that is not a JSON object at all (shared with engine/context-key.ts). */
+export function notAnObject(context: unknown): InvalidContextError | undefined {
+  if (typeof context === 'object' && context !== null && !Array.isArray(context) && isPlainObject(context)) return undefined;
+  return new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : describeValue(context)}`);
+}
+
+interface Walk {
+  values: number;
+  ancestors: object[];
+}
+
 /**
- * Validates and converts a JSON-like value onto the Lua stack in one walk:
- * objects become tables, arrays 1-based sequences, null nil. An integer up to
- * 2^53 is pushed as a Lua integer (our fengari's integers are exact to 2^53, see
- * patches/fengari/11-*), so `"x" .. n` prints `42`, not `42.0`; anything else as a float.
+ * Checks that a context can become Lua tables, throwing the InvalidContextError the
+ * full conversion would throw (same checks, same order, same message). Used where the
+ * context is not converted whole: a rule that reads only part of it (context-reads.ts)
+ * and the engine's cache keys. The walk builds no path strings; only a context that
+ * is refused is walked again with them, to name where the problem is.
+ */
+export function validateContext(context: unknown): void {
+  const refused = notAnObject(context);
+  if (refused) throw refused;
+  quickValues = 0;
+  if (quickCheck(context, 0)) return;
+  // Refused: walk again with the exact checks (cycles told apart from depth) and paths, for the message.
+  check(context, 'context', 0, { values: 0, ancestors: [] });
+  throw new InvalidContextError('the context cannot be passed to a rule');
+}
+
+let quickValues = 0;
+
+/**
+ * The same checks as `check` without paths or a list of ancestors: a cycle shows as
+ * nesting past the depth limit, which is refused all the same (and `check` then names
+ * it). A walk of every value of the context on every evaluation and cache hit, so
+ * it allocates nothing but Object.keys' arrays.
+ */
+function quickCheck(value: unknown, depth: number): boolean {
+  if (++quickValues > CONTEXT_LIMITS.maxValues) return false;
+  switch (typeof value) {
+    case 'string':
+      return value.length <= CONTEXT_LIMITS.maxStringBytes;
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= CONTEXT_LIMITS.maxDepth) return false;
+      if (Array.isArray(value)) {
+        if (value.length > CONTEXT_LIMITS.maxArrayLength) return false;
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (item === undefined || (item !== null && !quickCheck(item, depth + 1))) return false;
+        }
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const item = record[key];
+        if (item !== undefined && item !== null && !quickCheck(item, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function check(value: unknown, path: string | null, depth: number, walk: Walk): void {
+  if (++walk.values > CONTEXT_LIMITS.maxValues) {
+    throw new InvalidContextError(`the context has more than ${CONTEXT_LIMITS.maxValues.toLocaleString('en-US')} values`);
+  }
+  switch (typeof value) {
+    case 'string':
+      if (value.length > CONTEXT_LIMITS.maxStringBytes) throw new InvalidContextError(`${path}: string longer than ${CONTEXT_LIMITS.maxStringBytes} characters`);
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidContextError(`${path}: ${value} is not a finite number`);
+      return;
+    case 'boolean':
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (depth >= CONTEXT_LIMITS.maxDepth) throw new InvalidContextError(`${path}: nested deeper than ${CONTEXT_LIMITS.maxDepth} levels`);
+      if (walk.ancestors.includes(value)) throw new InvalidContextError(`${path}: the context contains a cycle (a value that contains itself)`);
+      walk.ancestors.push(value);
+      if (Array.isArray(value)) {
+        if (value.length > CONTEXT_LIMITS.maxArrayLength) throw new InvalidContextError(`${path}: array longer than ${CONTEXT_LIMITS.maxArrayLength.toLocaleString('en-US')} elements`);
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (item === undefined) throw new InvalidContextError(`${path === null ? null : childPath(path, i)}: undefined cannot be passed to a rule (use null)`);
+          if (item !== null) check(item, path === null ? null : childPath(path, i), depth + 1, walk);
+        }
+      } else {
+        if (!isPlainObject(value)) throw new InvalidContextError(`${path}: ${describeValue(value)} cannot be passed to a rule (only plain JSON objects can)`);
+        const record = value as Record<string, unknown>;
+        for (const key of Object.keys(record)) {
+          const item = record[key];
+          if (item !== undefined && item !== null) check(item, path === null ? null : childPath(path, key), depth + 1, walk);
+        }
+      }
+      walk.ancestors.pop();
+      return;
+    }
+    default:
+      throw new InvalidContextError(`${path}: ${describeValue(value)} cannot be passed to a rule (only JSON values can)`);
+  }
+}
+
+/**
+ * Converts a JSON-like value onto the Lua stack: objects become tables, arrays 1-based
+ * sequences, null nil. An integer up to 2^53 is pushed as a Lua integer (our fengari's
+ * integers are exact to 2^53, see patches/fengari/11-*), so `"x" .. n` prints `42`, not
+ * `42.0`; anything else as a float.
+ *
+ * Given the rule's read tree (context-reads.ts), only the part of the context the rule
+ * can observe is converted: on the seed's epic rule three numbers instead of the whole
+ * context, which was most of a warm evaluation. The whole context is still validated
+ * first, so a bad value anywhere is refused as before.
+ *
  * Throws InvalidContextError before anything is half-pushed only at the top level;
  * the caller resets the stack on error.
  */
@@ -79,67 +196,128 @@ export class ContextPusher {
     private readonly keys?: InternedKeys,
   ) {}
 
-  pushContext(context: unknown): void {
-    if (typeof context !== 'object' || context === null || Array.isArray(context) || !isPlainObject(context)) {
-      throw new InvalidContextError(`the context must be a JSON object, got ${Array.isArray(context) ? 'an array' : context === null ? 'null' : describeValue(context)}`);
+  pushContext(context: unknown, reads: ReadTree | null = null): void {
+    if (reads) {
+      validateContext(context);
+      this.pushPruned(context as Record<string, unknown>, reads, 0);
+      return;
     }
+    const refused = notAnObject(context);
+    if (refused) throw refused;
     this.values = 0;
     this.ancestors.length = 0;
-    this.push(context, 'context', 0);
+    try {
+      this.push(context, 0);
+    } catch (error) {
+      // Converted without path strings (building "context.metrics.x" for every value
+      // cost more than pushing it); validation names the place.
+      if (error instanceof InvalidContextError) validateContext(context);
+      throw error;
+    }
   }
 
-  private push(value: unknown, path: string, depth: number): void {
+  /** `value` is validated; pushes only what `node` says the rule can observe. */
+  private pushPruned(value: unknown, node: ReadTree, depth: number): void {
     const L = this.L;
-    if (++this.values > CONTEXT_LIMITS.maxValues) {
-      throw new InvalidContextError(`the context has more than ${CONTEXT_LIMITS.maxValues.toLocaleString('en-US')} values`);
+    if (node.full) {
+      this.values = 0;
+      this.ancestors.length = 0;
+      this.push(value, depth);
+      return;
     }
+    if (typeof value !== 'object' || value === null) {
+      this.pushScalar(value);
+      return;
+    }
+    if (depth >= 6 && !lua.lua_checkstack(L, 4)) throw new InvalidContextError('the context is nested too deeply to pass to a rule');
+    // An array read only by field names: every such field is nil, its items unobservable.
+    if (Array.isArray(value)) {
+      lua.lua_createtable(L, 0, 0);
+      return;
+    }
+    const fields = node.fields;
+    lua.lua_createtable(L, 0, fields.length);
+    const record = value as Record<string, unknown>;
+    for (let i = 0; i < fields.length; i++) {
+      const [key, child] = fields[i] as [string, ReadTree];
+      // Own properties only, as the full conversion (Object.keys) sees them: a rule's
+      // `context.constructor` or `context.__proto__` is nil, never something of Object's.
+      const item = Object.hasOwn(record, key) ? record[key] : undefined;
+      if (item === undefined || item === null) continue;
+      if (this.keys) this.keys.push(L, key);
+      else lua.lua_pushstring(L, lstr(key));
+      this.pushPruned(item, child, depth + 1);
+      lua.lua_rawset(L, -3);
+    }
+  }
+
+  private pushScalar(value: unknown): void {
+    const L = this.L;
     switch (typeof value) {
       case 'string':
-        if (value.length > CONTEXT_LIMITS.maxStringBytes) throw new InvalidContextError(`${path}: string longer than ${CONTEXT_LIMITS.maxStringBytes} characters`);
         // Encoded afresh: caching context values (which vary without end) in lstr's map
         // measured slower than encoding them, and kept user data alive in a global map.
         lua.lua_pushstring(L, to_luastring(value));
         return;
       case 'number':
-        if (!Number.isFinite(value)) throw new InvalidContextError(`${path}: ${value} is not a finite number`);
         if (Number.isSafeInteger(value) && !Object.is(value, -0)) lua.lua_pushinteger(L, value);
         else lua.lua_pushnumber(L, value);
         return;
       case 'boolean':
         lua.lua_pushboolean(L, value);
         return;
-      case 'object':
-        if (value === null) {
-          lua.lua_pushnil(L);
-          return;
-        }
-        this.pushTable(value, path, depth);
-        return;
       default:
-        throw new InvalidContextError(`${path}: ${describeValue(value)} cannot be passed to a rule (only JSON values can)`);
+        lua.lua_pushnil(L);
     }
   }
 
-  private pushTable(value: object, path: string, depth: number): void {
+  /** Throws a bare InvalidContextError (no path); pushContext replaces it with validation's message. */
+  private push(value: unknown, depth: number): void {
+    if (++this.values > CONTEXT_LIMITS.maxValues) throw new InvalidContextError('too many values');
+    switch (typeof value) {
+      case 'string':
+        if (value.length > CONTEXT_LIMITS.maxStringBytes) throw new InvalidContextError('string too long');
+        this.pushScalar(value);
+        return;
+      case 'number':
+        if (!Number.isFinite(value)) throw new InvalidContextError('not a finite number');
+        this.pushScalar(value);
+        return;
+      case 'boolean':
+        this.pushScalar(value);
+        return;
+      case 'object':
+        if (value === null) {
+          lua.lua_pushnil(this.L);
+          return;
+        }
+        this.pushTable(value, depth);
+        return;
+      default:
+        throw new InvalidContextError('not a JSON value');
+    }
+  }
+
+  private pushTable(value: object, depth: number): void {
     const L = this.L;
-    if (depth >= CONTEXT_LIMITS.maxDepth) throw new InvalidContextError(`${path}: nested deeper than ${CONTEXT_LIMITS.maxDepth} levels`);
-    if (this.ancestors.includes(value)) throw new InvalidContextError(`${path}: the context contains a cycle (a value that contains itself)`);
+    if (depth >= CONTEXT_LIMITS.maxDepth) throw new InvalidContextError('too deep');
+    if (this.ancestors.includes(value)) throw new InvalidContextError('a cycle');
     // Each level holds a key and a table on the stack; fengari only guarantees 20 free
     // slots, so deep contexts ask for room (shallow ones never pay for the check).
-    if (depth >= 6 && !lua.lua_checkstack(L, 4)) throw new InvalidContextError(`${path}: nested too deeply to pass to a rule`);
+    if (depth >= 6 && !lua.lua_checkstack(L, 4)) throw new InvalidContextError('the context is nested too deeply to pass to a rule');
     this.ancestors.push(value);
     if (Array.isArray(value)) {
-      if (value.length > CONTEXT_LIMITS.maxArrayLength) throw new InvalidContextError(`${path}: array longer than ${CONTEXT_LIMITS.maxArrayLength.toLocaleString('en-US')} elements`);
+      if (value.length > CONTEXT_LIMITS.maxArrayLength) throw new InvalidContextError('array too long');
       lua.lua_createtable(L, value.length, 0);
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        if (item === undefined) throw new InvalidContextError(`${childPath(path, i)}: undefined cannot be passed to a rule (use null)`);
+        if (item === undefined) throw new InvalidContextError('undefined in an array');
         if (item === null) continue; // a hole, like nil in Lua
-        this.push(item, childPath(path, i), depth + 1);
+        this.push(item, depth + 1);
         lua.lua_rawseti(L, -2, i + 1);
       }
     } else {
-      if (!isPlainObject(value)) throw new InvalidContextError(`${path}: ${describeValue(value)} cannot be passed to a rule (only plain JSON objects can)`);
+      if (!isPlainObject(value)) throw new InvalidContextError('not a plain object');
       const keys = Object.keys(value);
       lua.lua_createtable(L, 0, keys.length);
       const record = value as Record<string, unknown>;
@@ -148,7 +326,7 @@ export class ContextPusher {
         if (item === undefined || item === null) continue; // like JSON.stringify and Lua's nil
         if (this.keys) this.keys.push(L, key);
         else lua.lua_pushstring(L, lstr(key));
-        this.push(item, childPath(path, key), depth + 1);
+        this.push(item, depth + 1);
         lua.lua_rawset(L, -3);
       }
     }

@@ -37,13 +37,41 @@ function isEvenDigit(ch: string | undefined): boolean {
 }
 
 /** `%.{p}f` of a finite x >= 0 (p <= 99). */
+const POWERS_OF_TEN = [1, 10, 100, 1000, 10000];
+
+/**
+ * `%.{p}f` for p <= 4 and x < 1e6 without toFixed (a pattern rule's reasoning and
+ * `%.2f` in rules). x·10^p computed in floating point is within 1.2e-6 of the exact
+ * product (below 1e10, relative error 2^-53), so rounding it to the nearest integer
+ * is exact unless the product lies within 1e-5 of a half: then undefined, and the
+ * caller takes the exact path (which also settles true ties, to even, as glibc does).
+ */
+function smallFixed(x: number, p: number): string | undefined {
+  const scale = POWERS_OF_TEN[p] as number;
+  const product = x * scale;
+  const fraction = product - Math.floor(product);
+  if (Math.abs(fraction - 0.5) < 1e-5) return undefined;
+  const n = Math.round(product);
+  if (p === 0) return String(n);
+  const low = n % scale;
+  const digits = String(low);
+  return String((n - low) / scale) + '.' + (digits.length < p ? '0'.repeat(p - digits.length) + digits : digits);
+}
+
 export function fixedDigits(x: number, p: number): string {
+  if (x < 1e6 && p <= 4) {
+    const quick = smallFixed(x, p);
+    if (quick !== undefined) return quick;
+  }
   if (x >= 1e21) {
     // every double this large is an integer; toFixed would switch to exponent form
     return BigInt(x).toString() + (p > 0 ? '.' + '0'.repeat(p) : '');
   }
   const rounded = x.toFixed(p);
   if (p >= 100) return rounded;
+  // A tie is x = odd / (2·10^p), a binary fraction only when x·2^(p+1) is an integer
+  // (exact: scaling by a power of two). Most x are not, and skip the second toFixed.
+  if (!Number.isInteger(x * 2 ** (p + 1))) return rounded;
   const longer = x.toFixed(p + 1);
   if (!longer.endsWith('5') || exactDecimal(x).scale !== p + 1) return rounded;
   // An exact tie: toFixed rounded it up; glibc rounds it to even.
