@@ -17,7 +17,7 @@ const loaded = parseContextSchema(schemaText, 'context.schema.json');
 if (!loaded.ok) throw new Error(loaded.message);
 const schema = loaded.schema;
 
-/** A 1,000-line rule in the seed's style: many helper functions, branches, a final dispatcher. */
+/** A 1,000-line rule in the example rules' style: many helper functions, branches, a final dispatcher. */
 function bigRule(lines: number): string {
   const out = ['---@rule big_rule', '---@category epic', 'local m = context.metrics'];
   let i = 0;

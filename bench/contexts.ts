@@ -1,5 +1,5 @@
 /**
- * Deterministic, varied contexts shaped like the seed's context (rules/context.schema.json).
+ * Deterministic, varied contexts shaped like the example rules' context (rules/context.schema.json).
  * The same seed gives the same contexts on every run and every machine, so figures
  * from different runs measure the same work. Values are spread so that every tier of
  * the epic rule is taken (autonomous, collaborative, large-job collaborative, escalated),

@@ -1,5 +1,5 @@
 /**
- * Warm-path cost of the executor's containment (issue 10): the seed's epic rule,
+ * Warm-path cost of the executor's containment (issue 10): the example epic rule,
  * the ~100-line rule and a library-heavy rule (table.insert/concat, string.format,
  * string keys, comparisons, tostring), each compiled once and run over varied
  * contexts. Prints the median µs per evaluation of each. Used to compare builds

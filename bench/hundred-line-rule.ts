@@ -1,6 +1,6 @@
 /**
  * A realistic ~100-line rule: header, local helper functions, a table of weighted
- * criteria, loops, table.concat and string.format, reading the seed's context.
+ * criteria, loops, table.concat and string.format, reading the example rules' context.
  * `variant` changes thresholds, weights and the rule name, so every variant is a
  * distinct source (the executor's compile cache, keyed by content, never hits) but
  * the same amount of work to compile and run.

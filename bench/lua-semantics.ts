@@ -1,6 +1,6 @@
 /**
  * Issue 11's cost check: `node --import tsx bench/lua-semantics.ts` (after `npm run build`).
- * Two figures, CPU median µs per evaluation: the seed's epic rule warm (three
+ * Two figures, CPU median µs per evaluation: the example epic rule warm (three
  * `%s` of numbers per evaluation, the common case), and a format-heavy rule
  * (200 `string.format` calls with `%s` of a float, `%d` and `%.2f`, plus 200
  * number-to-text coercions). Run it on the commit before and after a change to

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const at = (i: number): BenchContext => contexts[i % CONTEXTS] as BenchContext;
   const epicSource = epicRuleSource();
 
-  // --- Lua, warm: the seed's epic rule compiled once, LuaExecutor.run over the contexts.
+  // --- Lua, warm: the example epic rule (rules/epic_wsjf_validation.lua) compiled once, LuaExecutor.run over the contexts.
   log('Lua warm (executor) ...');
   const executor = new LuaExecutor();
   const compiled = executor.compile(epicSource, EPIC_RULE_FILE);

@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { StoreEngine, openStore, type SqlRuleStore } from '../store/src';
+import { StoreEngine, openStore, type Store } from '../store/src';
 import { startPostgres, type PgServer } from '../test/store/pg-harness';
 
 const ENGINES = 3;
@@ -113,7 +113,7 @@ async function reloadLatency(label: string, url: string, pollMs: number): Promis
   }
 }
 
-async function engineStart(label: string, store: SqlRuleStore): Promise<string> {
+async function engineStart(label: string, store: Store): Promise<string> {
   await store.migrate();
   const tl = now();
   const loaded = (await store.liveRules()).length;

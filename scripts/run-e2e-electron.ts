@@ -44,4 +44,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code));
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`e2e (electron): ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

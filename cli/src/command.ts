@@ -1,6 +1,6 @@
 /**
  * One CLI subcommand. Each lives in its own file under commands/ and is listed in
- * commands/index.ts. Exit codes (CONTRACTS): 0 fine, 1 findings or failures,
+ * commands/index.ts. Exit codes (docs/cli.md): 0 fine, 1 findings or failures,
  * 2 bad usage or bad input. Errors go to stderr as one clear line.
  */
 export interface CommandIO {

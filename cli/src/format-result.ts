@@ -25,7 +25,7 @@ export function mismatchTable(mismatches: readonly Mismatch[], indent: string): 
   return lines;
 }
 
-/** The contract JSON of `lua-rules run --json` (CONTRACTS). */
+/** The contract JSON of `lua-rules run --json` (docs/cli.md). */
 export function runJson(result: RuleResult, rule: string, durationMs: number, instructions: number): string {
   return safeJson({
     decision: result.decision,

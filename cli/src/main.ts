@@ -37,7 +37,7 @@ export function processIO(): CommandIO {
   };
 }
 
-/** Runs one CLI invocation and returns its exit code (CONTRACTS). */
+/** Runs one CLI invocation and returns its exit code (docs/cli.md). */
 export async function main(argv: string[], given: CommandIO = processIO()): Promise<number> {
   const io = redactingIO(given, argv);
   const [name, ...rest] = argv;

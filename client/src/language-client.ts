@@ -32,7 +32,9 @@ export function createLanguageClient(launch: ServerLaunch): LanguageClient {
   const folder = launch.folder?.uri.fsPath;
   const env: NodeJS.ProcessEnv = { ...process.env, [STORE_URL_ENV]: launch.storeUrl, [STORE_PASSWORD_ENV]: launch.password ?? '', ...(folder ? { [STORE_CWD_ENV]: folder } : {}) };
   const run = { module: launch.serverModule, transport: TransportKind.stdio, ...(launch.runtime.runtime ? { runtime: launch.runtime.runtime } : {}), options: { env, ...(folder ? { cwd: folder } : {}) } };
-  const serverOptions: ServerOptions = { run, debug: run };
+  // When VS Code runs the extension in debug mode (.vscode/launch.json), the server
+  // listens for a debugger on 6009 ("Attach to Language Server").
+  const serverOptions: ServerOptions = { run, debug: { ...run, options: { ...run.options, execArgv: ['--nolazy', '--inspect=6009'] } } };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       ...launch.ruleGlobs.map((pattern) => ({ scheme: 'file', pattern })),

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { splitPassword } from './settings';
+import { splitStorePassword } from '../../store/src/store-url';
 
 const PASSWORD_KEY = 'luaRules.store.password';
 
@@ -36,7 +36,7 @@ export class StoreSecrets {
     ];
     for (const [value, target] of targets) {
       if (typeof value !== 'string') continue;
-      const { url, password } = splitPassword(value.trim());
+      const { url, password } = splitStorePassword(value.trim());
       if (password === undefined) continue;
       await this.set(password);
       await config.update('store.url', url, target);

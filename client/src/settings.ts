@@ -80,17 +80,3 @@ export function chooseRuntime(setting: string, env: NodeJS.ProcessEnv = process.
   const node = findOnPath('node', env);
   return node ? { ok: true, runtime: node, describe: node } : { ok: true, runtime: undefined, describe: `the extension host's runtime (${process.versions['electron'] ? 'Electron' : 'node'} ${process.version})` };
 }
-
-/** Splits a postgres URL's password off, so it can go to SecretStorage instead of settings.json. */
-export function splitPassword(url: string): { url: string; password: string | undefined } {
-  if (!/^postgres(ql)?:\/\//i.test(url)) return { url, password: undefined };
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return { url, password: undefined };
-    const password = decodeURIComponent(parsed.password);
-    parsed.password = '';
-    return { url: parsed.toString(), password };
-  } catch {
-    return { url, password: undefined };
-  }
-}

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../protocol/src/custom-messages';
 import type { ServerApi } from './server-api';
+import { ruleFileStem } from '../../core/src/rules-folder/file-names';
+import { SKIPPED_FOLDERS_GLOB } from '../../core/src/rules-folder/walk-rules-folder';
 
 export interface FixturesRunSummary {
   passed: number;
@@ -54,14 +56,14 @@ export class FixtureTests implements vscode.Disposable {
   }
 
   private ruleIdFor(fixturesUri: vscode.Uri): string {
-    return fixturesUri.toString().replace(/\.fixtures\.json$/, '');
+    return ruleFileStem(fixturesUri.toString());
   }
 
   /** Finds every fixtures file of the workspace (once, unless forced). */
   discoverAll(force = false): Promise<void> {
     if (!this.discovered || force) {
       this.discovered = (async () => {
-        const files = await vscode.workspace.findFiles('**/*.fixtures.json', '**/node_modules/**');
+        const files = await vscode.workspace.findFiles('**/*.fixtures.json', SKIPPED_FOLDERS_GLOB);
         await Promise.all(files.map((uri) => this.discoverFile(uri)));
       })();
     }

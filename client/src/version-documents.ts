@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
+import { LUA_RULE_SUFFIX, PATTERN_RULE_SUFFIX } from '../../core/src/rules-folder/file-names';
 import type { ServerApi } from './server-api';
 
 export const VERSION_SCHEME = 'lua-rules-version';
 
 /** `lua-rules-version:/<rule>/v<N>.lua`: a stored version, opened read-only. */
 export function versionUri(rule: string, version: number, kind: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: VERSION_SCHEME, path: `/${encodeURIComponent(rule)}/v${version}${kind === 'pattern' ? '.rule.json' : '.lua'}` });
+  return vscode.Uri.from({ scheme: VERSION_SCHEME, path: `/${encodeURIComponent(rule)}/v${version}${kind === 'pattern' ? PATTERN_RULE_SUFFIX : LUA_RULE_SUFFIX}` });
 }
 
 export function parseVersionUri(uri: vscode.Uri): { rule: string; version: number } | undefined {

@@ -10,9 +10,10 @@ import type { RuleDefinition } from '../../core/src/model/rule';
 import { NotConvertible } from '../../core/src/patterns/regex-to-lua-pattern';
 import { patternRuleToLua } from '../../core/src/patterns/pattern-to-lua';
 import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
-import { defaultRuleName, fixturesPathFor, luaRuleFromSource, ruleFileKind } from '../../core/src/rules-folder/rule-file';
+import { defaultRuleName, fixturesPathFor, ruleFileKind, rulePathsFor } from '../../core/src/rules-folder/file-names';
+import { luaRuleFromSource } from '../../core/src/rules-folder/rule-file';
 import type { RuleResult } from '../../core/src/model/result';
-import { ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError } from '../../store/src';
+import { ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError, UnknownVersionError } from '../../store/src';
 import type {
   ApproveParams,
   ConvertRuleParams,
@@ -72,9 +73,9 @@ function expectedFields(expect: FixtureExpectation): Record<string, string> {
 
 /** The rule file of a rule or fixtures URI: `x.fixtures.json` → `x.lua` or `x.rule.json`, whichever exists. */
 function ruleUriFor(documents: RuleDocuments, uri: string): string {
-  if (!uri.endsWith('.fixtures.json')) return uri;
-  const stem = uri.slice(0, -'.fixtures.json'.length);
-  return documents.text(stem + '.rule.json') !== undefined && documents.text(stem + '.lua') === undefined ? stem + '.rule.json' : stem + '.lua';
+  const [lua, pattern] = rulePathsFor(uri);
+  if (lua === undefined || pattern === undefined) return uri;
+  return documents.text(pattern) !== undefined && documents.text(lua) === undefined ? pattern : lua;
 }
 
 type Loaded = { ok: true; definition: RuleDefinition; path: string; text: string } | { ok: false; message: string };
@@ -283,7 +284,10 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
 
   connection.onRequest(VersionContentRequest, async (params: VersionContentParams): Promise<VersionContentResult> => {
     try {
-      const version = (await (await store.open()).history(params.rule)).find((v) => v.number === params.version);
+      const version = await (await store.open()).version(params.rule, params.version).catch((e: unknown) => {
+        if (e instanceof UnknownVersionError) return undefined;
+        throw e;
+      });
       if (!version) return { ok: false, message: `${params.rule} has no version ${params.version}` };
       return { ok: true, content: version.content, kind: version.kind };
     } catch (e) {

@@ -1,22 +1,11 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Finding, FixtureRun } from '../../core/src/checker';
+import { fixturesPathFor, isRuleFile, ruleFileKind } from '../../core/src/rules-folder/file-names';
 import { Debouncer } from './debouncer';
 import type { FixtureJob } from './fixture-worker';
 import type { RuleDocuments } from './rule-documents';
 
-/** `/r/epic.lua` or `/r/epic.rule.json` → `/r/epic.fixtures.json` (as URIs). */
-export function fixturesUriOf(ruleUri: string): string | undefined {
-  if (ruleUri.endsWith('.rule.json')) return ruleUri.slice(0, -'.rule.json'.length) + '.fixtures.json';
-  return ruleUri.endsWith('.lua') ? ruleUri.slice(0, -'.lua'.length) + '.fixtures.json' : undefined;
-}
-
-/** `/r/epic.fixtures.json` → the rules it may belong to: `/r/epic.lua`, `/r/epic.rule.json`. */
-export function ruleUrisOf(fixturesUri: string): string[] {
-  if (!fixturesUri.endsWith('.fixtures.json')) return [];
-  const base = fixturesUri.slice(0, -'.fixtures.json'.length);
-  return [base + '.lua', base + '.rule.json'];
-}
 
 export interface FixtureRunReport {
   ruleUri: string;
@@ -103,7 +92,7 @@ export class FixtureScheduler {
 
   private async run(ruleUri: string, version: number, generation: number): Promise<void> {
     const isStale = (): boolean => this.generations.get(ruleUri) !== generation;
-    const fixturesUri = fixturesUriOf(ruleUri);
+    const fixturesUri = isRuleFile(ruleUri) ? fixturesPathFor(ruleUri) : undefined;
     if (!fixturesUri || isStale()) return;
     const fixturesText = this.documents.text(fixturesUri);
     const ruleSource = this.documents.text(ruleUri);
@@ -116,7 +105,7 @@ export class FixtureScheduler {
         chunkName: ruleUri.slice(ruleUri.lastIndexOf('/') + 1),
         fixturesText,
         limits: { instructions: this.documents.settings.instructionBudget },
-        kind: ruleUri.endsWith('.rule.json') ? 'pattern' : 'lua',
+        kind: ruleFileKind(ruleUri) === 'pattern' ? 'pattern' : 'lua',
       });
     } finally {
       this.running = undefined;

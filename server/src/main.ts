@@ -9,12 +9,12 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { rulesFileKind } from '../../core/src/checker';
+import { fixturesPathFor, isRuleFile, rulePathsFor, ruleFileKind } from '../../core/src/rules-folder/file-names';
 import { quickFixes } from './code-actions';
 import { Debouncer } from './debouncer';
 import { DiagnosticsPublisher } from './diagnostics';
 import { registerExtensionRequests } from './extension-requests';
-import { FixtureScheduler, fixturesUriOf, ruleUrisOf } from './fixture-scheduler';
+import { FixtureScheduler } from './fixture-scheduler';
 import type { FixtureRunReport } from './fixture-scheduler';
 import { completionItems, fixtureLenses, hover, symbols } from './language-features';
 import type { FixturesRanParams } from '../../protocol/src/custom-messages';
@@ -67,10 +67,10 @@ export function startServer(connection: Connection): void {
     if (immediately) checkNow(uri);
     else checks.schedule(uri, documents.settings.diagnosticsDelayMs, () => checkNow(uri));
     const path = uriToPath(uri) ?? uri;
-    const kind = rulesFileKind(path);
-    if ((kind === 'lua' || kind === 'pattern-rule') && fixturesUriOf(uri) && documents.text(fixturesUriOf(uri)!) !== undefined) fixtures.schedule(uri, document.version);
+    const kind = ruleFileKind(path);
+    if (isRuleFile(path) && documents.text(fixturesPathFor(uri)) !== undefined) fixtures.schedule(uri, document.version);
     if (kind === 'fixtures') {
-      for (const ruleUri of ruleUrisOf(uri)) if (documents.text(ruleUri) !== undefined) fixtures.schedule(ruleUri, textDocuments.get(ruleUri)?.version ?? 0);
+      for (const ruleUri of rulePathsFor(uri)) if (documents.text(ruleUri) !== undefined) fixtures.schedule(ruleUri, textDocuments.get(ruleUri)?.version ?? 0);
     }
     if (kind === 'context-schema') {
       documents.schemasChanged();
@@ -154,7 +154,7 @@ export function startServer(connection: Connection): void {
   connection.onDidChangeWatchedFiles((params) => {
     let schemaChanged = false;
     for (const change of params.changes) {
-      const kind = rulesFileKind(uriToPath(change.uri) ?? change.uri);
+      const kind = ruleFileKind(uriToPath(change.uri) ?? change.uri);
       if (kind === 'context-schema') schemaChanged = true;
       if (!kind || kind === 'context-schema' || textDocuments.get(change.uri)) continue;
       // A closed rule file changed on disk (a pull, a checkout) or went away.
@@ -165,7 +165,7 @@ export function startServer(connection: Connection): void {
         const text = documents.text(change.uri);
         if (text !== undefined) publisher.set(change.uri, 'checks', documents.check(change.uri, text, 0, false).findings);
       }
-      const ruleUris = kind === 'fixtures' ? ruleUrisOf(change.uri) : kind === 'lua' || kind === 'pattern-rule' ? [change.uri] : [];
+      const ruleUris = kind === 'fixtures' ? rulePathsFor(change.uri) : kind === 'lua' || kind === 'pattern' ? [change.uri] : [];
       for (const ruleUri of ruleUris) {
         const open = textDocuments.get(ruleUri);
         if (open) fixtures.schedule(ruleUri, open.version);
@@ -186,7 +186,7 @@ export function startServer(connection: Connection): void {
 
   /** Completion, hover and symbols are for Lua rules; JSON files get their help from the JSON schemas. */
   const isLua = (uri: string): boolean => {
-    const kind = rulesFileKind(uriToPath(uri) ?? uri);
+    const kind = ruleFileKind(uriToPath(uri) ?? uri);
     return kind === 'lua' || (kind === undefined && !uri.endsWith('.json'));
   };
 

@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { checkLuaRule, checkRulesFile, loadContextSchema, rulesFileKind, SchemaCache } from '../../core/src/checker';
+import { checkLuaRule, checkRulesFile, loadContextSchema, SchemaCache } from '../../core/src/checker';
+import { ruleFileKind } from '../../core/src/rules-folder/file-names';
 import type { ContextSchema, ContractAnalysis, Finding, FixtureRun } from '../../core/src/checker';
 import type { LuaRulesSettings } from './settings';
 import { DEFAULT_SETTINGS } from './settings';
@@ -84,12 +85,12 @@ export class RuleDocuments {
     let contract: ContractAnalysis | undefined;
     let schema: ContextSchema | undefined;
     const configured = this.configuredSchemaFor();
-    if (configured && rulesFileKind(path) === 'lua') {
+    if (configured && ruleFileKind(path) === 'lua') {
       schema = configured.schema;
       const checked = checkLuaRule(text, schema ? { schema } : {});
       findings = configured.error ? [configured.error, ...checked.findings] : checked.findings;
       contract = checked.contract;
-    } else if (rulesFileKind(path) === undefined && uri.startsWith('untitled:')) {
+    } else if (ruleFileKind(path) === undefined && uri.startsWith('untitled:')) {
       const checked = checkLuaRule(text);
       findings = checked.findings;
       contract = checked.contract;

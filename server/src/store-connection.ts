@@ -1,5 +1,5 @@
-import { StoreUnavailableError, StoreUrlError, openStore, parseStoreUrl, redactSecret, redactStoreUrl } from '../../store/src';
-import type { ChangeWatcher, SqlRuleStore } from '../../store/src';
+import { StoreUnavailableError, StoreUrlError, mergeStorePassword, openStore, parseStoreUrl, redactSecret, redactStoreUrl } from '../../store/src';
+import type { ChangeWatcher, Store } from '../../store/src';
 import type { StoreStatus } from '../../protocol/src/custom-messages';
 import { STORE_CWD_ENV, STORE_PASSWORD_ENV, STORE_URL_ENV } from '../../protocol/src/server-environment';
 import { explainNativeFailure as explainNative } from './native-failure';
@@ -17,26 +17,13 @@ export function runtimeDescription(): string {
 }
 
 
-/** Puts the SecretStorage password into a postgres URL that has none. */
-export function withPassword(url: string, password: string | undefined): string {
-  if (!password || !/^postgres(ql)?:\/\//i.test(url.trim())) return url;
-  try {
-    const parsed = new URL(url.trim());
-    if (parsed.password) return url;
-    parsed.password = password;
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
-
 /**
  * The store the extension's commands use, opened lazily from the server's
  * environment (the client restarts the server when the URL or password changes).
  * Opening failures are kept as a one-line status instead of crashing the server.
  */
 export class StoreConnection {
-  private store: SqlRuleStore | undefined;
+  private store: Store | undefined;
   private watcher: ChangeWatcher | undefined;
   private lastStatus: StoreStatus;
   private readonly url: string;
@@ -49,7 +36,7 @@ export class StoreConnection {
     private readonly onStatus: (status: StoreStatus) => void,
   ) {
     this.password = env[STORE_PASSWORD_ENV] || undefined;
-    this.url = withPassword(env[STORE_URL_ENV]?.trim() ?? '', this.password);
+    this.url = mergeStorePassword(env[STORE_URL_ENV]?.trim() ?? '', this.password);
     this.cwd = env[STORE_CWD_ENV] || undefined;
     this.lastStatus = this.url === '' ? { state: 'not-configured', display: '', runtime: runtimeDescription() } : { state: 'unavailable', display: redactStoreUrl(this.url), runtime: runtimeDescription(), message: 'not opened yet' };
   }
@@ -83,11 +70,11 @@ export class StoreConnection {
   }
 
   /** The open store; throws an Error with a one-line, password-free message when it cannot be opened. */
-  async open(): Promise<SqlRuleStore> {
+  async open(): Promise<Store> {
     if (!this.configured) throw new Error('no store configured: set "luaRules.store.url" (sqlite:<path> or postgres://user@host/db)');
     if (this.store) return this.store;
     const display = redactStoreUrl(this.url);
-    let store: SqlRuleStore | undefined;
+    let store: Store | undefined;
     try {
       parseStoreUrl(this.url, this.cwd);
       store = openStore(this.url, { ...(this.cwd ? { cwd: this.cwd } : {}), connectTimeoutMs: 5000 });

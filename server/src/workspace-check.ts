@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { rulesFolderFiles } from '../../core/src/rules-folder/walk-rules-folder';
 import type { DiagnosticsPublisher } from './diagnostics';
 import type { WorkspaceCheckedParams } from '../../protocol/src/custom-messages';
 import { WorkspaceCheckedNotification } from '../../protocol/src/custom-messages';
@@ -9,40 +10,16 @@ import type { RuleDocuments } from './rule-documents';
 import { pathToUri } from './rule-documents';
 import { globToRegExp } from './settings';
 
-const SKIPPED = new Set(['node_modules', '.git', 'out', 'dist', '.vscode-test']);
 /** Files checked between two turns of the event loop, so requests are answered during the scan. */
 const BATCH = 25;
 
-/** Rule files of a folder that match the settings' globs. */
+/** Rule files of a folder (the one rules-folder walk, as `lua-rules check` sees them) that match the settings' globs. */
 export function findRuleFiles(root: string, settings: LuaRulesSettings): string[] {
   const patterns = settings.ruleGlobs.map(globToRegExp);
-  const out: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    if (depth > 20) return;
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (SKIPPED.has(name) || name.startsWith('.')) continue;
-      const path = join(dir, name);
-      let stat;
-      try {
-        stat = statSync(path);
-      } catch {
-        continue;
-      }
-      if (stat.isDirectory()) walk(path, depth + 1);
-      else {
-        const rel = relative(root, path).split(sep).join('/');
-        if (patterns.some((p) => p.test(rel))) out.push(path);
-      }
-    }
-  };
-  walk(root, 0);
-  return out;
+  return rulesFolderFiles(root).filter((path) => {
+    const rel = relative(root, path).split(sep).join('/');
+    return patterns.some((p) => p.test(rel));
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RuleEngine } from '../../core/src/engine/rule-engine';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { displayText } from '../../core/src/util/display-text';
-import { redactSecret, secretsOfUrl, StoreEngine, type SqlRuleStore } from '../../store/src';
+import { redactSecret, secretsOfUrl, StoreEngine, type Store } from '../../store/src';
 import { answerClientError } from './client-error';
 import { createService, type HealthReport } from './http-service';
 import { serviceMetrics } from './metrics';
@@ -20,7 +20,7 @@ import { startWatchdog } from './watchdog';
  */
 export interface EngineServiceOptions {
   /** An opened store; the service owns it from here on: `stop()` closes it, and so does a failed start. */
-  store: SqlRuleStore;
+  store: Store;
   /** The store URL as given, for redacting its secrets from every log line and message. */
   storeUrl: string;
   /** The store's password when it came from the URL, redacted from messages. */
@@ -125,10 +125,11 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     metrics.reloads.inc({ outcome: 'refused' }, change.refused.length);
     for (const applied of change.applied) {
       logger.info({ rule: applied.name, version: applied.version }, 'hot reload: now serving');
+      // One row (store.version), not the rule's whole history, for the reload lag.
       void store
-        .history(applied.name)
-        .then((versions) => {
-          const live = versions.find((v) => v.number === applied.version)?.wentLiveAt;
+        .version(applied.name, applied.version)
+        .then((version) => {
+          const live = version.wentLiveAt;
           if (live) metrics.reloadLag.observe(Math.max(0, Date.now() - Date.parse(live)) / 1000);
         })
         .catch(() => undefined);
@@ -233,7 +234,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
 }
 
 /** First start: publish the seed folder's rules through the same gate as `lua-rules publish`. */
-async function seed(store: SqlRuleStore, folder: string, count: number, options: EngineServiceOptions): Promise<void> {
+async function seed(store: Store, folder: string, count: number, options: EngineServiceOptions): Promise<void> {
   options.stderr(`serve: the store is empty; publishing the ${count} rules of ${folder}\n`);
   const result = await publishFiles(store, [folder], options.cwd, { author: 'lua-rules-serve', message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
   if (!result.ok) {

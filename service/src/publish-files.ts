@@ -7,7 +7,7 @@ import type { RuleDefinition } from '../../core/src/model/rule';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { loadRuleFile } from '../../core/src/rules-folder/rule-file';
 import { displayText } from '../../core/src/util/display-text';
-import { ConflictError, InvalidRuleError, toStorable, type GateVerdict, type PublishOutcome, type SqlRuleStore } from '../../store/src';
+import { ConflictError, InvalidRuleError, toStorable, type GateVerdict, type PublishOutcome, type Store } from '../../store/src';
 
 /**
  * How rule files become versions in the store, in one place: `lua-rules publish`
@@ -110,7 +110,7 @@ export interface PublishedFiles {
  * writing: a publish by someone else in between makes that rule a conflict instead of
  * silently replacing theirs. `events` hears each outcome and conflict as it happens.
  */
-export async function publishChecked(store: SqlRuleStore, candidates: readonly PublishCandidate[], options: PublishOptions, events: PublishEvents = {}): Promise<PublishedFiles> {
+export async function publishChecked(store: Store, candidates: readonly PublishCandidate[], options: PublishOptions, events: PublishEvents = {}): Promise<PublishedFiles> {
   const bases = new Map<string, number>();
   for (const c of candidates) bases.set(c.definition.name, options.baseVersion ?? (await store.getRule(c.definition.name))?.headVersion ?? 0);
   const outcomes: PublishOutcome[] = [];
@@ -140,7 +140,7 @@ export type PublishFilesResult =
   | { ok: false; inputErrors: string[]; refused: PublishCandidate[]; total: number };
 
 /** Checks and publishes the rules under `paths`, all or nothing at the gate; the lines `describe*` print go to `log`. */
-export async function publishFiles(store: SqlRuleStore, paths: string[], cwd: string, options: PublishOptions, log: (line: string) => void = () => undefined): Promise<PublishFilesResult> {
+export async function publishFiles(store: Store, paths: string[], cwd: string, options: PublishOptions, log: (line: string) => void = () => undefined): Promise<PublishFilesResult> {
   const { candidates, inputErrors } = checkFilesForPublish(paths, cwd);
   const refused = candidates.filter((c) => !c.verdict.ok);
   if (inputErrors.length > 0 || refused.length > 0) return { ok: false, inputErrors, refused, total: candidates.length };

@@ -1,5 +1,5 @@
 import type { ExecutionRecord, ExecutionSink } from '../../core/src/engine/execution-sink';
-import type { ExecutionLogRecord, RuleStore } from './types';
+import type { DecisionLog, ExecutionLogRecord } from './types';
 
 export interface DecisionLogOptions {
   /** Records per write; a full batch is written at once. */
@@ -30,7 +30,7 @@ export class StoreDecisionLog implements ExecutionSink {
   dropped = 0;
 
   constructor(
-    private readonly store: RuleStore,
+    private readonly store: DecisionLog,
     private readonly options: DecisionLogOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 200;

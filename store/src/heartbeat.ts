@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { RuleStore } from './types';
+import type { Heartbeats } from './types';
 
 export interface HeartbeatOptions {
   engineId?: string;
@@ -26,7 +26,7 @@ export class HeartbeatWriter {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: RuleStore,
+    private readonly store: Heartbeats,
     private readonly options: HeartbeatOptions,
   ) {
     this.engineId = options.engineId ?? newEngineId();

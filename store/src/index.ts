@@ -1,9 +1,9 @@
 /** The rule store: SQLite and PostgreSQL backends, change feed, engine-side helpers. */
 export * from './errors';
 export * from './types';
-export { parseStoreUrl, redactStoreUrl, redactSecret, redactText, secretsOfUrl, StoreUrlError, type StoreLocation } from './store-url';
+export { mergeStorePassword, parseStoreUrl, redactStoreUrl, redactSecret, redactText, secretsOfUrl, splitStorePassword, StoreUrlError, type StoreLocation } from './store-url';
 export { openStore, type OpenStoreOptions } from './open-store';
-export { SqlRuleStore, type StoreWatchOptions } from './sql-rule-store';
+export type { StoreWatchOptions } from './sql-driver';
 export { toStorable, fromStored, sha256, canonicalJson } from './rule-content';
 export { StoreRuleSource, type StoreRuleSourceOptions } from './store-rule-source';
 export { StoreDecisionLog, type DecisionLogOptions } from './decision-log';

@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { StoreUnavailableError } from './errors';
 import { redactSecret } from './store-url';
-import type { Row, SqlDriver, SqlQueryer, Statement, TransactionMode } from './sql-driver';
+import { PostgresChangeWatcher } from './postgres-watcher';
+import type { Row, SqlDriver, SqlQueryer, Statement, StoreWatchOptions, TransactionMode } from './sql-driver';
+import type { ChangeHandler, ChangeRecord, ChangeWatcher } from './types';
 import { combineWrites, numberPlaceholders } from './sql-driver';
 
-/** Channel of the change feed; the payload is the revision (sent by a trigger on `changes`). */
-export const CHANGES_CHANNEL = 'lua_rules_changes';
 /** Advisory lock key serializing writers (an arbitrary constant: "luarules" in hex-ish). */
 const WRITE_LOCK_KEY = 0x4c52_5553;
 
@@ -43,6 +43,11 @@ export class PostgresDriver implements SqlDriver {
     // listener that would be an uncaught exception. Queries still get their own error.
     this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.poolQueryer = this.queryer(this.pool);
+  }
+
+  /** LISTEN/NOTIFY on a dedicated connection (postgres-watcher.ts). */
+  watchChanges(fetch: (after: number) => Promise<ChangeRecord[]>, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher {
+    return new PostgresChangeWatcher(this, fetch, from, handler, options);
   }
 
   /** Client settings for a dedicated connection (the change-feed listener). */

@@ -1,8 +1,10 @@
 import pg from 'pg';
 import { ChangePump } from './change-pump';
 import type { PostgresDriver } from './postgres-driver';
-import { CHANGES_CHANNEL } from './postgres-driver';
 import type { ChangeHandler, ChangeRecord, ChangeWatcher, WatchOptions } from './types';
+
+/** Channel of the change feed; the payload is the revision (sent by a trigger on `changes`, migrations/001-initial-schema.ts). */
+export const CHANGES_CHANNEL = 'lua_rules_changes';
 
 export interface PostgresWatchOptions extends WatchOptions {
   /** A full resync this often even without notifications (ms; 0 = never), a safety net. */

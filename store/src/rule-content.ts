@@ -4,7 +4,7 @@ import { InvalidRuleError } from './errors';
 
 /**
  * How a definition is stored: the content a version is (Lua source, or the canonical
- * JSON of a pattern rule), its checksum, and the metadata beside it. The seed's
+ * JSON of a pattern rule), its checksum, and the metadata beside it. The
  * validation lives here: a Lua rule needs a script, a pattern rule needs patterns.
  */
 export interface StorableRule {

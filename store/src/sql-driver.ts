@@ -3,7 +3,14 @@
  * publish/approve/rollback serves SQLite and PostgreSQL alike. SQL uses `?`
  * placeholders; the PostgreSQL driver numbers them.
  */
+import type { PostgresWatchOptions } from './postgres-watcher';
+import type { SqliteWatchOptions } from './sqlite-watcher';
+import type { ChangeHandler, ChangeRecord, ChangeWatcher, StoreBackend } from './types';
+
 export type Row = Record<string, unknown>;
+
+/** Watch options of every backend (each reads its own: poll interval, resync interval...). */
+export type StoreWatchOptions = SqliteWatchOptions & PostgresWatchOptions;
 
 export interface SqlQueryer {
   all<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -34,8 +41,15 @@ export interface Statement {
 export type TransactionMode = 'read' | 'write' | 'log';
 
 export interface SqlDriver extends SqlQueryer {
-  readonly dialect: 'sqlite' | 'postgres';
+  /** Also picks each migration's statements (migrations/migration.ts). */
+  readonly dialect: StoreBackend;
   transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T>;
+  /**
+   * The backend's own way of noticing committed changes (SQLite polls, PostgreSQL
+   * LISTENs): calls `fetch` after the last revision handled whenever there may be
+   * more, hands the batches to `handler` in order, until stopped.
+   */
+  watchChanges(fetch: (after: number) => Promise<ChangeRecord[]>, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher;
   close(): Promise<void>;
 }
 

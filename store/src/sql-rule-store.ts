@@ -1,13 +1,9 @@
 import type { RuleDefinition } from '../../core/src/model/rule';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
-import { PostgresDriver } from './postgres-driver';
-import { PostgresChangeWatcher, type PostgresWatchOptions } from './postgres-watcher';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
 import { iso, isoOrNull, now, num, strOrNull, toChange, toStoredRule, toVersionRecord } from './row-mapping';
-import type { Row, SqlDriver } from './sql-driver';
-import { SqliteDriver } from './sqlite-driver';
-import { SqliteChangeWatcher, type SqliteWatchOptions } from './sqlite-watcher';
+import type { Row, SqlDriver, StoreWatchOptions } from './sql-driver';
 import type {
   ApprovalOutcome,
   ApprovalRecord,
@@ -20,21 +16,22 @@ import type {
   MigrationReport,
   PublishOptions,
   PublishOutcome,
-  RuleStore,
   RuleVersionRecord,
+  Store,
+  StoreBackend,
   StoredRule,
   VersionEvidence,
 } from './types';
 import { writeApproval, writeVersion, type WriteRequest } from './version-writer';
 
-export type StoreWatchOptions = SqliteWatchOptions & PostgresWatchOptions;
-
 /**
- * The one implementation of the rule store, over either SQL driver. Migrations run on
- * first use (once per store object); `migrate()` runs them explicitly.
+ * The one implementation of the store's three seams (RuleStore, DecisionLog,
+ * Heartbeats) over any SQL driver: a backend is a driver (sql-driver.ts), not a new
+ * store. Migrations run on first use (once per store object); `migrate()` runs them
+ * explicitly.
  */
-export class SqlRuleStore implements RuleStore {
-  readonly backend: 'sqlite' | 'postgres';
+export class SqlRuleStore implements Store {
+  readonly backend: StoreBackend;
   private migrated: Promise<MigrationReport> | undefined;
 
   constructor(
@@ -168,13 +165,16 @@ export class SqlRuleStore implements RuleStore {
     return row === undefined ? undefined : { number: num(row.number), checksum: String(row.checksum) };
   }
 
-  private async version(rule: string, number: number): Promise<RuleVersionRecord> {
-    const ruleRow = (await this.driver.all('SELECT id, head_version FROM rules WHERE name = ?', [rule]))[0];
-    if (ruleRow === undefined) throw new UnknownRuleError(rule);
-    const row = (await this.driver.all('SELECT * FROM rule_versions WHERE rule_id = ? AND number = ?', [num(ruleRow.id), number]))[0];
-    if (row === undefined) throw new UnknownVersionError(rule, number, num(ruleRow.head_version));
-    const approvals = (await this.driver.all('SELECT approver, at FROM approvals WHERE rule_id = ? AND version = ? ORDER BY at, approver', [num(ruleRow.id), number])).map(toApproval);
-    return toVersionRecord(rule, row, approvals);
+  async version(rule: string, number: number): Promise<RuleVersionRecord> {
+    await this.ready();
+    return this.driver.transaction('read', async (tx) => {
+      const ruleRow = (await tx.all('SELECT id, head_version FROM rules WHERE name = ?', [rule]))[0];
+      if (ruleRow === undefined) throw new UnknownRuleError(rule);
+      const row = (await tx.all('SELECT * FROM rule_versions WHERE rule_id = ? AND number = ?', [num(ruleRow.id), number]))[0];
+      if (row === undefined) throw new UnknownVersionError(rule, number, num(ruleRow.head_version));
+      const approvals = (await tx.all('SELECT approver, at FROM approvals WHERE rule_id = ? AND version = ? ORDER BY at, approver', [num(ruleRow.id), number])).map(toApproval);
+      return toVersionRecord(rule, row, approvals);
+    });
   }
 
   async getRule(rule: string): Promise<StoredRule | undefined> {
@@ -263,9 +263,7 @@ export class SqlRuleStore implements RuleStore {
     const opts = { ...this.watchDefaults, ...options };
     const includeLive = opts.includeLive === true;
     const fetch = (after: number): Promise<ChangeRecord[]> => this.changesSince(after, 1000, { includeLive });
-    if (this.driver instanceof SqliteDriver) return new SqliteChangeWatcher(this.driver, fetch, fromRevision, handler, opts);
-    if (this.driver instanceof PostgresDriver) return new PostgresChangeWatcher(this.driver, fetch, fromRevision, handler, opts);
-    throw new Error('internal: unknown driver');
+    return this.driver.watchChanges(fetch, fromRevision, handler, opts);
   }
 
   async recordExecutions(records: ExecutionLogRecord[]): Promise<void> {

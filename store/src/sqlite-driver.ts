@@ -2,7 +2,9 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from './errors';
-import type { Row, SqlDriver, SqlQueryer, Statement, TransactionMode } from './sql-driver';
+import type { Row, SqlDriver, SqlQueryer, Statement, StoreWatchOptions, TransactionMode } from './sql-driver';
+import { SqliteChangeWatcher } from './sqlite-watcher';
+import type { ChangeHandler, ChangeRecord, ChangeWatcher } from './types';
 
 /** One write queue per database file for all connections of this process. */
 const fileLocks = new Map<string, Promise<unknown>>();
@@ -171,6 +173,11 @@ export class SqliteDriver implements SqlDriver {
   }
 
   /** Changes whenever another connection (any process) commits to the file. */
+  /** Polls `PRAGMA data_version`, and hears this process's own commits at once (sqlite-watcher.ts). */
+  watchChanges(fetch: (after: number) => Promise<ChangeRecord[]>, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher {
+    return new SqliteChangeWatcher(this, fetch, from, handler, options);
+  }
+
   dataVersion(): Promise<number> {
     return this.serial(async () => Number(this.db.pragma('data_version', { simple: true })));
   }

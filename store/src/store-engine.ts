@@ -1,9 +1,9 @@
 import { RuleEngine, type ChangeReport, type RuleEngineOptions } from '../../core/src/engine/rule-engine';
 import { StoreDecisionLog, type DecisionLogOptions } from './decision-log';
 import { HeartbeatWriter, newEngineId } from './heartbeat';
-import type { StoreWatchOptions } from './sql-rule-store';
+import type { StoreWatchOptions } from './sql-driver';
 import { StoreRuleSource } from './store-rule-source';
-import type { RuleStore } from './types';
+import type { Store } from './types';
 
 export interface StoreEngineOptions {
   engineId?: string;
@@ -32,7 +32,7 @@ export class StoreEngine {
   readonly heartbeat: HeartbeatWriter;
 
   private constructor(
-    readonly store: RuleStore,
+    readonly store: Store,
     private readonly options: StoreEngineOptions,
   ) {
     this.engineId = options.engineId ?? newEngineId();
@@ -55,7 +55,7 @@ export class StoreEngine {
     this.engine.onChange((report) => this.changed(report));
   }
 
-  static async start(store: RuleStore, options: StoreEngineOptions = {}): Promise<{ engine: StoreEngine; report: ChangeReport }> {
+  static async start(store: Store, options: StoreEngineOptions = {}): Promise<{ engine: StoreEngine; report: ChangeReport }> {
     const engine = new StoreEngine(store, options);
     const report = await engine.engine.start();
     engine.heartbeat.start();

@@ -1,5 +1,5 @@
 import type { RuleChange, RuleSource, VersionedRule } from '../../core/src/engine/rule-source';
-import type { StoreWatchOptions } from './sql-rule-store';
+import type { StoreWatchOptions } from './sql-driver';
 import type { ChangeWatcher, LiveRule, RuleStore } from './types';
 
 export interface StoreRuleSourceOptions {

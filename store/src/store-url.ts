@@ -1,8 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 
 /**
- * Store URLs (CONTRACTS): `sqlite:<path>` (the embedded default) or
- * `postgres://user:password@host:port/db` (also `postgresql://`).
+ * The one owner of store URLs (docs/store.md): `sqlite:<path>` (the embedded default)
+ * or `postgres://user:password@host:port/db` (also `postgresql://`, and the password
+ * as `?password=`, which pg reads too). It parses them, redacts them (every message
+ * and log line) and moves passwords in and out of them (the extension keeps the
+ * password in SecretStorage, never in settings.json): the CLI, `serve`, the
+ * language server and the extension do none of this themselves.
  * A password must never reach a message or a log line, so every URL shown to a
  * user goes through `redactStoreUrl` first.
  */
@@ -47,13 +51,7 @@ export function parseStoreUrl(raw: string, cwd: string = process.cwd()): StoreLo
     if (url.port !== '' && !(Number(url.port) > 0 && Number(url.port) < 65536)) {
       throw new StoreUrlError(`store URL "${redactStoreUrl(text)}" has an invalid port`);
     }
-    let password = url.password;
-    try {
-      password = decodeURIComponent(url.password);
-    } catch {
-      // a stray % in the password: keep it as written
-    }
-    return { kind: 'postgres', url: text, display: redactStoreUrl(text), password };
+    return { kind: 'postgres', url: text, display: redactStoreUrl(text), password: passwordOf(url) };
   }
   throw new StoreUrlError(`unknown store URL scheme "${scheme}:" in "${redactStoreUrl(text)}"; use sqlite:<path> or postgres://user@host/db`);
 }
@@ -137,4 +135,54 @@ export function redactStoreUrl(raw: string): string {
 /** Removes every occurrence of a secret from a message (e.g. a driver error that echoes it). */
 export function redactSecret(message: string, secret: string | undefined): string {
   return redactText(message, secret === undefined ? [] : [secret]);
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+/** The password a parsed postgres URL carries: its user info's, else its `?password=` (pg honours both). */
+function passwordOf(url: URL): string {
+  if (url.password !== '') {
+    try {
+      return decodeURIComponent(url.password);
+    } catch {
+      return url.password; // a stray % in the password: keep it as written
+    }
+  }
+  return url.searchParams.get('password') ?? '';
+}
+
+/**
+ * Splits a postgres URL's password off (from its user info and from `?password=`),
+ * so it can go to SecretStorage instead of settings.json. Other URLs, and URLs that
+ * do not parse, come back unchanged with no password.
+ */
+export function splitStorePassword(raw: string): { url: string; password: string | undefined } {
+  if (!POSTGRES_URL.test(raw.trim())) return { url: raw, password: undefined };
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return { url: raw, password: undefined };
+  }
+  const password = passwordOf(url);
+  if (password === '') return { url: raw, password: undefined };
+  url.password = '';
+  url.searchParams.delete('password');
+  return { url: url.toString(), password };
+}
+
+/**
+ * Puts a password kept apart (the extension's SecretStorage) into a postgres URL that
+ * carries none; a URL with its own password (user info or `?password=`) wins.
+ */
+export function mergeStorePassword(raw: string, password: string | undefined): string {
+  if (!password || !POSTGRES_URL.test(raw.trim())) return raw;
+  try {
+    const url = new URL(raw.trim());
+    if (passwordOf(url) !== '') return raw;
+    url.password = password;
+    return url.toString();
+  } catch {
+    return raw;
+  }
 }

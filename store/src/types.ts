@@ -61,7 +61,7 @@ export interface ExecutionStats {
   lastExecutedAt: string | null;
 }
 
-/** The rules table: the seed's rule model. */
+/** The rules table (docs/store.md, "The model and the schema"). */
 export interface StoredRule {
   name: string;
   description: string | null;
@@ -186,11 +186,24 @@ export interface ChangeWatcher {
 export type ChangeHandler = (changes: ChangeRecord[]) => Promise<void> | void;
 
 /**
- * The rule store. The same behaviour on SQLite and PostgreSQL; migrations are applied
- * on first use. Every method is async and rejects with the errors of `errors.ts`.
+ * The backends by name. A new backend's driver file adds its own name to this
+ * interface (declaration merging), so adding a backend leaves this file alone
+ * (CONTRIBUTING.md, "Add a store backend").
+ */
+export interface StoreBackends {
+  sqlite: true;
+  postgres: true;
+}
+export type StoreBackend = keyof StoreBackends;
+
+/**
+ * The rule store seam (what the CLI, the engine, `serve` and the editor need):
+ * rules, their versions, approvals and the change feed. The same behaviour on every
+ * backend; migrations are applied on first use. Every method is async and rejects
+ * with the errors of `errors.ts`.
  */
 export interface RuleStore {
-  readonly backend: 'sqlite' | 'postgres';
+  readonly backend: StoreBackend;
   /** The URL without its password, for messages. */
   readonly display: string;
   migrate(): Promise<MigrationReport>;
@@ -202,14 +215,27 @@ export interface RuleStore {
   listRules(): Promise<StoredRule[]>;
   /** Every version, newest first. UnknownRuleError when there is no such rule. */
   history(rule: string): Promise<RuleVersionRecord[]>;
+  /** One version (one row and its approvals). UnknownRuleError / UnknownVersionError when there is none. */
+  version(rule: string, number: number): Promise<RuleVersionRecord>;
   liveRules(names?: string[]): Promise<LiveRule[]>;
   currentRevision(): Promise<number>;
   changesSince(revision: number, limit?: number, options?: { includeLive?: boolean }): Promise<ChangeRecord[]>;
-  /** Calls `handler` with every change after `fromRevision`, in order, until stopped. */
+  /** Calls `handler` with every change after `fromRevision`, in order, until stopped (the backend's own watcher). */
   watch(fromRevision: number, handler: ChangeHandler, options?: WatchOptions): ChangeWatcher;
-  recordExecutions(records: ExecutionLogRecord[]): Promise<void>;
-  recentExecutions(rule?: string, limit?: number): Promise<Required<ExecutionLogRecord>[]>;
-  heartbeat(record: EngineHeartbeatRecord): Promise<void>;
-  engines(): Promise<EngineHeartbeatRecord[]>;
   close(): Promise<void>;
 }
+
+/** The decision log: every evaluation an engine made (written in batches by StoreDecisionLog). */
+export interface DecisionLog {
+  recordExecutions(records: ExecutionLogRecord[]): Promise<void>;
+  recentExecutions(rule?: string, limit?: number): Promise<Required<ExecutionLogRecord>[]>;
+}
+
+/** The engines' heartbeats: who runs, when last seen, which versions each serves. */
+export interface Heartbeats {
+  heartbeat(record: EngineHeartbeatRecord): Promise<void>;
+  engines(): Promise<EngineHeartbeatRecord[]>;
+}
+
+/** What `openStore()` returns: the three seams over one database connection. */
+export type Store = RuleStore & DecisionLog & Heartbeats;

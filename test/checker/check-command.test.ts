@@ -42,8 +42,8 @@ test('text output: file:line:col: severity code: message, 1-based, and a summary
       sink.out,
       [
         'epic/bad.fixtures.json:1:15: error fixture-error: fixtures[0] is missing "context"',
-        'epic/bad.lua:1:27: warning unknown-context-field: context.metrics has no field `wsjf` in context.schema.json; did you mean `wsjf_score`?',
-        'epic/bad.lua:2:21: error invalid-decision: decision "autonomus" is not one of autonomous, collaborative, escalated; did you mean "autonomous"?',
+        'epic/bad.lua:1:27: warning unknown-context-field: context.metrics has no field `wsjf` in context.schema.json (did you mean `wsjf_score`?)',
+        'epic/bad.lua:2:21: error invalid-decision: decision "autonomus" is not one of autonomous, collaborative, escalated (did you mean "autonomous"?)',
         'wsjf.rule.json:1:2: error invalid-pattern-rule: patterns must NOT have fewer than 1 items',
         '3 errors, 1 warning in 4 files',
         '',
@@ -61,8 +61,8 @@ test('json output: an array with 0-based LSP ranges; a clean file exits 0', asyn
     const sink = io(dir);
     assert.equal(await checkCommand.run(['epic/bad.lua', '--format', 'json'], sink), 1);
     assert.deepEqual(JSON.parse(sink.out), [
-      { file: 'epic/bad.lua', range: { start: { line: 0, character: 26 }, end: { line: 0, character: 30 } }, severity: 'warning', code: 'unknown-context-field', message: 'context.metrics has no field `wsjf` in context.schema.json; did you mean `wsjf_score`?' },
-      { file: 'epic/bad.lua', range: { start: { line: 1, character: 20 }, end: { line: 1, character: 31 } }, severity: 'error', code: 'invalid-decision', message: 'decision "autonomus" is not one of autonomous, collaborative, escalated; did you mean "autonomous"?' },
+      { file: 'epic/bad.lua', range: { start: { line: 0, character: 26 }, end: { line: 0, character: 30 } }, severity: 'warning', code: 'unknown-context-field', message: 'context.metrics has no field `wsjf` in context.schema.json (did you mean `wsjf_score`?)' },
+      { file: 'epic/bad.lua', range: { start: { line: 1, character: 20 }, end: { line: 1, character: 31 } }, severity: 'error', code: 'invalid-decision', message: 'decision "autonomus" is not one of autonomous, collaborative, escalated (did you mean "autonomous"?)' },
     ]);
     const clean = io(dir);
     assert.equal(await checkCommand.run(['good.lua', '--format=json'], clean), 0);

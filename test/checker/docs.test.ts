@@ -7,10 +7,10 @@ import { ALL_CHECKS } from '../../core/src/checker';
 
 test('docs/checks.md is generated from the checks and up to date', () => {
   const committed = readFileSync(join(__dirname, '..', '..', 'docs', 'checks.md'), 'utf8');
-  assert.equal(committed, renderChecksMarkdown(), 'regenerate docs/checks.md (command at the top of the file)');
+  assert.equal(committed, renderChecksMarkdown(), 'regenerate docs/checks.md: npm run docs:checks');
 });
 
-test('every CONTRACTS check code exists with its contract severity', () => {
+test('every documented check code (docs/checks.md) exists with its severity', () => {
   const contract: Record<string, string> = {
     'syntax-error': 'error', 'missing-return': 'error', 'return-not-table': 'error', 'missing-field': 'error', 'invalid-decision': 'error',
     'confidence-out-of-range': 'error', 'wrong-field-type': 'error', 'forbidden-global': 'error', 'fixture-failed': 'error', 'fixture-error': 'error',

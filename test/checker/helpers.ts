@@ -3,7 +3,7 @@ import { parseContextSchema } from '../../core/src/checker/context-schema';
 import type { ContextSchema } from '../../core/src/checker/context-schema';
 import type { Finding, Range } from '../../core/src/checker/types';
 
-/** The schema most tests use: the seed's epic/feature context. */
+/** The schema most tests use: the example rules' epic/feature context (rules/). */
 export const EPIC_SCHEMA_JSON = {
   type: 'object',
   description: 'What the planning system knows about the item.',

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRulesFile, findContextSchemaFile, rulesFileKind, SchemaCache } from '../../core/src/checker';
+import { checkRulesFile, findContextSchemaFile, SchemaCache } from '../../core/src/checker';
+import { ruleFileKind } from '../../core/src/rules-folder/file-names';
 
 function tree(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lua-rules-files-'));
@@ -15,8 +16,8 @@ function tree(): string {
 
 test('file kinds by name', () => {
   assert.deepEqual(
-    ['a.lua', 'a.rule.json', 'a.fixtures.json', 'context.schema.json', 'context.epic.schema.json', 'package.json'].map(rulesFileKind),
-    ['lua', 'pattern-rule', 'fixtures', 'context-schema', 'context-schema', undefined],
+    ['a.lua', 'a.rule.json', 'a.fixtures.json', 'context.schema.json', 'context.epic.schema.json', 'package.json'].map(ruleFileKind),
+    ['lua', 'pattern', 'fixtures', 'context-schema', 'context-schema', undefined],
   );
 });
 

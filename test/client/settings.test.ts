@@ -4,7 +4,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chooseRuntime, findOnPath, parseClientSettings, parseRuleGlobs, splitPassword } from '../../client/src/settings';
+import { chooseRuntime, findOnPath, parseClientSettings, parseRuleGlobs } from '../../client/src/settings';
+import { splitStorePassword } from '../../store/src/store-url';
 
 test('client settings: strings are trimmed, wrong types are reported and ignored', () => {
   const values: Record<string, unknown> = { runtime: ' /usr/bin/node ', 'store.url': 42, author: undefined };
@@ -47,8 +48,8 @@ test('runtime: the setting (a path or a name on PATH), else node from PATH, else
 });
 
 test('a password in the store URL is split off for SecretStorage', () => {
-  assert.deepEqual(splitPassword('postgres://rules:s%40cret@db:5432/rules'), { url: 'postgres://rules@db:5432/rules', password: 's@cret' });
-  assert.deepEqual(splitPassword('postgresql://rules@db/rules'), { url: 'postgresql://rules@db/rules', password: undefined });
-  assert.deepEqual(splitPassword('sqlite:rules.db'), { url: 'sqlite:rules.db', password: undefined });
-  assert.deepEqual(splitPassword('postgres://[bad'), { url: 'postgres://[bad', password: undefined });
+  assert.deepEqual(splitStorePassword('postgres://rules:s%40cret@db:5432/rules'), { url: 'postgres://rules@db:5432/rules', password: 's@cret' });
+  assert.deepEqual(splitStorePassword('postgresql://rules@db/rules'), { url: 'postgresql://rules@db/rules', password: undefined });
+  assert.deepEqual(splitStorePassword('sqlite:rules.db'), { url: 'sqlite:rules.db', password: undefined });
+  assert.deepEqual(splitStorePassword('postgres://[bad'), { url: 'postgres://[bad', password: undefined });
 });

@@ -51,7 +51,7 @@ describe('engine: evaluateRule and evaluateCategory', () => {
     assert.equal(result.decision, 'escalated');
     assert.equal(result.confidence, 0);
   });
-  it('a category returns the highest confidence (the seed aggregation)', async () => {
+  it('a category returns the highest confidence', async () => {
     const { engine } = await engineWith([lua('low', ret('escalated', 0.5, 'low')), lua('high', ret('collaborative', 0.8, 'high')), lua('other', ret('autonomous', 1, 'x'), 'feature')]);
     const result = engine.evaluateCategory('epic', {});
     assert.equal(result.rule, 'high');

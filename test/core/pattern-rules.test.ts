@@ -48,7 +48,7 @@ describe('pattern rules: load errors say what is wrong and where', () => {
   });
 });
 
-describe('pattern rules: the seed metric semantics', () => {
+describe('pattern rules: metric semantics (docs/pattern-rules.md)', () => {
   const rule = compilePatternRule(load({ patterns: [metric] }));
   it('scores the full weight at or above the threshold', () => {
     assert.equal(rule({ metrics: { wsjf_score: 50 } }).confidence, 0.9);

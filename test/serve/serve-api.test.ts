@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, REPO } from '../cli/cli-harness';
 import { openStore } from '../../store/src';
-import type { SqlRuleStore } from '../../store/src';
+import type { Store } from '../../store/src';
 import { eventually } from '../store/store-helpers';
 import { post, startServe, type ServeProcess } from './serve-process';
 
@@ -14,7 +14,7 @@ const EPIC = JSON.stringify({ epic_id: 'epic-123', metrics: { wsjf_score: 60, bu
 describe('lua-rules serve: the HTTP API on the embedded SQLite store', () => {
   let dir = '';
   let serve: ServeProcess;
-  let store: SqlRuleStore;
+  let store: Store;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lua-rules-serve-'));
     cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });

@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 import type { MessageConnection } from 'vscode-languageserver-protocol/node';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import type { HistoryResult, ListFixturesResult, PublishResult, RunRuleResult, StoreOverviewResult, StoreStatus, VersionChangeResult, VersionContentResult } from '../../protocol/src/custom-messages';
-import { withPassword } from '../../server/src/store-connection';
+import { mergeStorePassword } from '../../store/src/store-url';
 
 const REPO = join(__dirname, '..', '..');
 const uri = (path: string): string => pathToFileURL(path).href;
@@ -237,9 +237,9 @@ describe('a store the server cannot open', { timeout: 120_000 }, () => {
   });
 });
 
-test('withPassword puts a SecretStorage password into a postgres URL without one', () => {
-  assert.equal(withPassword('postgres://u@h:5432/db', 'p@ss'), 'postgres://u:p%40ss@h:5432/db');
-  assert.equal(withPassword('postgres://u:own@h/db', 'other'), 'postgres://u:own@h/db');
-  assert.equal(withPassword('sqlite:x.db', 'p'), 'sqlite:x.db');
-  assert.equal(withPassword('postgres://u@h/db', undefined), 'postgres://u@h/db');
+test('mergeStorePassword puts a SecretStorage password into a postgres URL without one', () => {
+  assert.equal(mergeStorePassword('postgres://u@h:5432/db', 'p@ss'), 'postgres://u:p%40ss@h:5432/db');
+  assert.equal(mergeStorePassword('postgres://u:own@h/db', 'other'), 'postgres://u:own@h/db');
+  assert.equal(mergeStorePassword('sqlite:x.db', 'p'), 'sqlite:x.db');
+  assert.equal(mergeStorePassword('postgres://u@h/db', undefined), 'postgres://u@h/db');
 });

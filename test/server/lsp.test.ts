@@ -114,7 +114,7 @@ test('didOpen publishes diagnostics with the check code and source', async () =>
       code: 'unknown-context-field',
       source: 'lua-rules',
       range: { start: { line: 3, character: 27 }, end: { line: 3, character: 36 } },
-      message: 'context.metrics has no field `wsjf_scor` in context.schema.json; did you mean `wsjf_score`?',
+      message: 'context.metrics has no field `wsjf_scor` in context.schema.json (did you mean `wsjf_score`?)',
     },
   ]);
 });

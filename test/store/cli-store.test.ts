@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, REPO } from '../cli/cli-harness';
-import { startPostgres, type PgServer } from './pg-harness';
+import { POSTGRES_SKIPPED, startPostgres, type PgServer } from './pg-harness';
 
 let dir = '';
 before(() => {
@@ -142,7 +142,7 @@ describe('store commands on SQLite', () => {
   });
 });
 
-describe('store commands on PostgreSQL', () => {
+describe('store commands on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
   let server: PgServer;
   let url = '';
   before(async () => {

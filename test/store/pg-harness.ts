@@ -90,6 +90,13 @@ function databaseFactory(adminUrl: string, created: string[]): (template?: strin
   };
 }
 
+/**
+ * The skip reason of PostgreSQL suites in the fast unit lane (`npm run test:unit`
+ * sets LUA_RULES_TEST_LANE=unit), else false: in `npm test` every PostgreSQL suite
+ * runs, and fails (never skips) when there is no PostgreSQL.
+ */
+export const POSTGRES_SKIPPED: string | false = process.env.LUA_RULES_TEST_LANE === 'unit' ? 'the unit lane starts no PostgreSQL (npm test does)' : false;
+
 /** Starts (or connects to) PostgreSQL; throws with HOW_TO when it cannot. */
 export async function startPostgres(options: { ownCluster?: boolean } = {}): Promise<PgServer> {
   const given = process.env.LUA_RULES_TEST_PG_URL;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LuaRuleDefinition, PatternRuleDefinition } from '../../core/src/model/rule';
-import { openStore, type OpenStoreOptions, type SqlRuleStore } from '../../store/src';
+import { openStore, type OpenStoreOptions, type Store } from '../../store/src';
 import type { PgServer } from './pg-harness';
 
 /** A Lua rule returning a fixed decision; `tag` makes each variant's content distinct. */
@@ -26,7 +26,7 @@ export interface Backend {
   name: 'sqlite' | 'postgres';
   /** A fresh store; `empty` asks for one without even the schema (PostgreSQL copies a migrated template otherwise, which is faster). */
   freshUrl(options?: { empty?: boolean }): Promise<string>;
-  open(url: string, options?: OpenStoreOptions): SqlRuleStore;
+  open(url: string, options?: OpenStoreOptions): Store;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StoreUrlError, parseStoreUrl, redactSecret, redactStoreUrl } from '../../store/src/store-url';
+import { StoreUrlError, mergeStorePassword, parseStoreUrl, redactSecret, redactStoreUrl, splitStorePassword } from '../../store/src/store-url';
 
 test('sqlite URLs: relative, absolute, file-style and in-memory', () => {
   assert.deepEqual(parseStoreUrl('sqlite:rules.db', '/work'), { kind: 'sqlite', path: '/work/rules.db', display: 'sqlite:/work/rules.db' });
@@ -53,4 +53,23 @@ test('redaction covers the authority, the query string and echoed secrets', () =
   assert.equal(redactStoreUrl('postgres://h/db?user=u&password=p&x=1'), 'postgres://h/db?user=u&password=***&x=1');
   assert.equal(redactSecret('failed for hunter2 and hunter2', 'hunter2'), 'failed for *** and ***');
   assert.equal(redactSecret('nothing', ''), 'nothing');
+});
+
+test('one owner of passwords: user info and ?password= are both read, split off and never doubled', () => {
+  // The driver gets the password whichever way the URL carries it (pg reads ?password= too).
+  const inQuery = parseStoreUrl('postgres://ann@db/rules?password=q%40uery');
+  assert.equal(inQuery.kind === 'postgres' && inQuery.password, 'q@uery');
+  // The extension moves either form to SecretStorage; the URL keeps everything else.
+  assert.deepEqual(splitStorePassword('postgres://ann:s3cr%40t@db:5432/rules'), { url: 'postgres://ann@db:5432/rules', password: 's3cr@t' });
+  assert.deepEqual(splitStorePassword('postgres://ann@db/rules?password=q%40uery&sslmode=require'), { url: 'postgres://ann@db/rules?sslmode=require', password: 'q@uery' });
+  assert.deepEqual(splitStorePassword('postgres://ann@db/rules'), { url: 'postgres://ann@db/rules', password: undefined });
+  assert.deepEqual(splitStorePassword('sqlite:rules.db'), { url: 'sqlite:rules.db', password: undefined });
+  assert.deepEqual(splitStorePassword('postgres://ann:x@[bad/rules'), { url: 'postgres://ann:x@[bad/rules', password: undefined });
+  // A SecretStorage password joins a URL that has none, and never one that has its own.
+  assert.equal(mergeStorePassword('postgres://ann@db/rules', 'p@ss'), 'postgres://ann:p%40ss@db/rules');
+  assert.equal(mergeStorePassword('postgres://ann@db/rules?password=own', 'other'), 'postgres://ann@db/rules?password=own');
+  assert.equal(mergeStorePassword('postgres://ann:own@db/rules', 'other'), 'postgres://ann:own@db/rules');
+  // What was split off comes back: the round trip opens the same database as the user.
+  const split = splitStorePassword('postgres://ann@db/rules?password=q%40uery');
+  assert.equal(parseStoreUrl(mergeStorePassword(split.url, split.password)).kind === 'postgres' && (parseStoreUrl(mergeStorePassword(split.url, split.password)) as { password: string }).password, 'q@uery');
 });

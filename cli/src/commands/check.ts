@@ -1,8 +1,10 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type { Command, CommandIO } from '../command';
 import { EXIT, UsageError } from '../command';
-import { checkRulesFile, rulesFileKind, SchemaCache } from '../../../core/src/checker';
+import { checkRulesFile, SchemaCache } from '../../../core/src/checker';
+import { ruleFileKind } from '../../../core/src/rules-folder/file-names';
+import { rulesFolderFiles } from '../../../core/src/rules-folder/walk-rules-folder';
 import type { Finding } from '../../../core/src/checker';
 import { decodeUtf8 } from '../../../core/src/rules-folder/utf8';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
@@ -45,21 +47,15 @@ function parseArgs(argv: string[]): CheckArgs | 'help' {
   return args;
 }
 
-const SKIPPED_FOLDERS = new Set(['node_modules', 'out', 'dist']);
-
-/** Rules-folder files under a path, sorted, so output is stable. */
+/** Rules-folder files under a path (a file given by name is checked whatever its name), sorted, so output is stable. */
 function collectFiles(path: string, out: string[]): void {
-  const stat = statSync(path);
-  if (stat.isFile()) {
+  if (statSync(path).isFile()) {
     out.push(path);
     return;
   }
-  for (const name of readdirSync(path).sort()) {
-    if (name.startsWith('.') || SKIPPED_FOLDERS.has(name)) continue;
-    const child = join(path, name);
-    const childStat = statSync(child);
-    if (childStat.isDirectory()) collectFiles(child, out);
-    else if (rulesFileKind(child) && rulesFileKind(child) !== 'context-schema') out.push(child);
+  for (const file of rulesFolderFiles(path)) {
+    const kind = ruleFileKind(file);
+    if (kind && kind !== 'context-schema') out.push(file);
   }
 }
 

@@ -7,12 +7,12 @@ import { readInputText } from '../read-input';
 import { parsePatternRule } from '../../../core/src/patterns/pattern-rule-file';
 import { patternRuleToLua } from '../../../core/src/patterns/pattern-to-lua';
 import { NotConvertible } from '../../../core/src/patterns/regex-to-lua-pattern';
-import { defaultRuleName } from '../../../core/src/rules-folder/rule-file';
+import { defaultRuleName, ruleFileKind } from '../../../core/src/rules-folder/file-names';
 
 const HELP = `Usage: lua-rules convert <pattern-rule.json> [--output <file.lua>]
 
 Prints a Lua rule that gives the same decision, confidence and reasoning as the
-pattern rule (the seed's phase 2: move frequently edited pattern rules to Lua).
+pattern rule (for pattern rules edited often enough to be easier as Lua).
 Metric patterns always convert; a regex pattern converts when Lua patterns can
 express it (no groups, alternation or counted repetition).
 
@@ -30,7 +30,7 @@ export const convertCommand: Command = {
     const [file, ...extra] = args.positionals;
     if (file === undefined) throw new UsageError("convert: missing the pattern rule, e.g. 'lua-rules convert rules/epic_priority.rule.json'");
     if (extra.length > 0) throw new UsageError(`convert: one pattern rule at a time, got also: ${extra.join(' ')}`);
-    if (!file.endsWith('.rule.json') && file !== '-') throw new UsageError(`convert: ${file} is not a pattern rule (*.rule.json)`);
+    if (ruleFileKind(file) !== 'pattern' && file !== '-') throw new UsageError(`convert: ${file} is not a pattern rule (*.rule.json)`);
     const text = await readInputText(io, file, 'pattern rule');
     const parsed = parsePatternRule(text, file, file === '-' ? 'converted_rule' : defaultRuleName(file));
     if (!parsed.ok) throw new UsageError(`${file}: ${parsed.errors.join('; ')}`);

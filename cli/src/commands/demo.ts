@@ -5,7 +5,7 @@ import { EXIT, UsageError } from '../command';
 import { parseCommandArgs, stringFlag } from '../args';
 import { formatConfidence, formatDuration } from '../format-result';
 import { FileRuleSource } from '../../../core/src/rules-folder/file-rule-source';
-import { fixturesPathFor } from '../../../core/src/rules-folder/rule-file';
+import { fixturesPathFor } from '../../../core/src/rules-folder/file-names';
 import { loadFixtureFile, runFixtures } from '../../../core/src/fixtures/run-fixtures';
 import { RuleEngine } from '../../../core/src/engine/rule-engine';
 import { MemorySink } from '../../../core/src/engine/execution-sink';

@@ -16,7 +16,7 @@ import {
   openStore,
   parseStoreUrl,
   redactSecret,
-  type SqlRuleStore,
+  type Store,
 } from '../../../store/src';
 
 /** Shared by publish, history, rollback, approve and migrate: the store flag and error mapping. */
@@ -83,7 +83,7 @@ const BAD_INPUT_CODES = new Set(['28P01', '28000', '3D000', 'ENOTFOUND', 'EAI_AG
  * Opens the store a command names. A bad URL is a usage error; a store that cannot be
  * opened is one line on stderr, and its exit code is returned instead of the store.
  */
-export function openCommandStore(command: string, url: string, io: CommandIO, access: StoreAccess = 'write'): { store: SqlRuleStore; password: string | undefined } | number {
+export function openCommandStore(command: string, url: string, io: CommandIO, access: StoreAccess = 'write'): { store: Store; password: string | undefined } | number {
   let password: string | undefined;
   try {
     const location = parseStoreUrl(url, io.cwd);
@@ -105,7 +105,7 @@ export function openCommandStore(command: string, url: string, io: CommandIO, ac
  * wrong password or database name) → 2; refused or failed (conflict, gate, approval,
  * unreachable server) → 1. No message ever holds the password.
  */
-export async function withStore(command: string, url: string, io: CommandIO, fn: (store: SqlRuleStore) => Promise<number>, access: StoreAccess = 'write'): Promise<number> {
+export async function withStore(command: string, url: string, io: CommandIO, fn: (store: Store) => Promise<number>, access: StoreAccess = 'write'): Promise<number> {
   const opened = openCommandStore(command, url, io, access);
   if (typeof opened === 'number') return opened;
   const { store, password } = opened;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { RunOutcome, RunRuleResult } from '../../../protocol/src/custom-messages';
 import type { ServerApi } from '../server-api';
 import { argProperty, isRuleUri, targetUri } from './targets';
+import { ruleFileKind } from '../../../core/src/rules-folder/file-names';
 
 const CUSTOM = 'Custom context from a JSON file…';
 
@@ -57,7 +58,7 @@ export function notifyOutcome(ruleName: string, outcome: RunOutcome): void {
  */
 export async function runOnFixture(api: ServerApi, output: vscode.OutputChannel, arg: unknown): Promise<RunRuleResult | undefined> {
   const uri = targetUri(arg);
-  if (!uri || !(isRuleUri(uri) || uri.path.endsWith('.fixtures.json'))) {
+  if (!uri || !(isRuleUri(uri) || ruleFileKind(uri.path) === 'fixtures')) {
     // (also reached for a fixtures file's own URI)
     void vscode.window.showErrorMessage('Lua Rules: open a rule (*.lua or *.rule.json) to run it on a fixture');
     return undefined;

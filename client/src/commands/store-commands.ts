@@ -4,6 +4,7 @@ import type { ServerApi } from '../server-api';
 import { readableTime } from '../format-time';
 import { versionUri } from '../version-documents';
 import { argProperty, findRuleFile, isRuleUri, targetUri } from './targets';
+import { ruleFileKind, ruleFileNames } from '../../../core/src/rules-folder/file-names';
 
 export interface StoreCommandContext {
   api: ServerApi;
@@ -127,7 +128,7 @@ export async function showHistory(ctx: StoreCommandContext, arg: unknown): Promi
   if (action === 'open') await vscode.window.showTextDocument(uri, { preview: true });
   else if (action === 'diff') {
     const working = await findRuleFile(rule);
-    if (!working) void vscode.window.showErrorMessage(`Lua Rules: no ${rule}.lua or ${rule}.rule.json in the workspace to compare with`);
+    if (!working) void vscode.window.showErrorMessage(`Lua Rules: no ${ruleFileNames(rule).join(' or ')} in the workspace to compare with`);
     else await vscode.commands.executeCommand('vscode.diff', uri, working, `${rule}: v${chosen.number} ↔ working file`);
   } else if (action === 'rollback') await rollback(ctx, { rule, version: chosen.number });
   return history;
@@ -188,7 +189,7 @@ export async function approve(ctx: StoreCommandContext, arg: unknown): Promise<V
 /** Convert Pattern Rule to Lua: opens the equivalent Lua rule in a new editor. */
 export async function convertPatternRule(api: ServerApi, arg: unknown): Promise<string | undefined> {
   const uri = targetUri(arg);
-  if (!uri || !uri.path.endsWith('.rule.json')) {
+  if (!uri || ruleFileKind(uri.path) !== 'pattern') {
     void vscode.window.showErrorMessage('Lua Rules: open a pattern rule (*.rule.json) to convert it');
     return undefined;
   }

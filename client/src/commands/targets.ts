@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { isRuleFile, ruleFileNames } from '../../../core/src/rules-folder/file-names';
+import { SKIPPED_FOLDERS_GLOB } from '../../../core/src/rules-folder/walk-rules-folder';
 
 /** What a command was invoked on: a URI (explorer, editor title), an object from a test or tree item, or nothing (the palette). */
 export function targetUri(arg: unknown): vscode.Uri | undefined {
@@ -13,7 +15,7 @@ export function targetUri(arg: unknown): vscode.Uri | undefined {
 }
 
 export function isRuleUri(uri: vscode.Uri | undefined): boolean {
-  return uri !== undefined && (uri.path.endsWith('.lua') || uri.path.endsWith('.rule.json'));
+  return uri !== undefined && isRuleFile(uri.path);
 }
 
 /** A property of an argument object, when it has the right type. */
@@ -26,7 +28,8 @@ export function argProperty<T>(arg: unknown, key: string, type: 'string' | 'numb
 /** The workspace file that holds a rule: `<rule>.lua` or `<rule>.rule.json` (the first found). */
 export async function findRuleFile(rule: string): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (active && (active.path.endsWith(`/${rule}.lua`) || active.path.endsWith(`/${rule}.rule.json`))) return active;
-  const found = await vscode.workspace.findFiles(`**/{${rule}.lua,${rule}.rule.json}`, '**/node_modules/**', 1);
+  const names = ruleFileNames(rule);
+  if (active && names.some((name) => active.path.endsWith(`/${name}`))) return active;
+  const found = await vscode.workspace.findFiles(`**/{${names.join(',')}}`, SKIPPED_FOLDERS_GLOB, 1);
   return found[0];
 }

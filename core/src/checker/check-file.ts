@@ -1,23 +1,11 @@
-import { basename } from 'node:path';
 import { parseLuaHeader } from '../model/lua-header';
+import { ruleFileKind } from '../rules-folder/file-names';
 import { checkLuaRule } from './check-lua-rule';
 import type { RuleCheck } from './check-lua-rule';
 import type { ContextSchema } from './context-schema';
 import { findContextSchemaFile, loadContextSchema } from './context-schema';
 import { checkJsonFile } from './json-files';
 import type { Finding } from './types';
-
-export type RulesFileKind = 'lua' | 'fixtures' | 'pattern-rule' | 'context-schema';
-
-/** What kind of rules-folder file a path is, by its name (CONTRACTS, "Files in a rules folder"). */
-export function rulesFileKind(path: string): RulesFileKind | undefined {
-  const name = basename(path);
-  if (name.endsWith('.fixtures.json')) return 'fixtures';
-  if (name.endsWith('.rule.json')) return 'pattern-rule';
-  if (/^context(\.[^.]+)?\.schema\.json$/.test(name)) return 'context-schema';
-  if (name.endsWith('.lua')) return 'lua';
-  return undefined;
-}
 
 /** Caches schemas by path for one run (a workspace check reads each once). */
 export class SchemaCache {
@@ -53,7 +41,7 @@ export interface FileCheck extends RuleCheck {
  * a context schema (valid JSON). Other files have no findings.
  */
 export function checkRulesFile(path: string, text: string, schemas: SchemaCache = new SchemaCache()): FileCheck {
-  switch (rulesFileKind(path)) {
+  switch (ruleFileKind(path)) {
     case 'lua': {
       const category = parseLuaHeader(text).metadata.category;
       const { schema, error } = schemas.forRule(path, category);
@@ -62,8 +50,8 @@ export function checkRulesFile(path: string, text: string, schemas: SchemaCache 
     }
     case 'fixtures':
       return { findings: checkJsonFile(text, 'fixtures').findings };
-    case 'pattern-rule':
-      return { findings: checkJsonFile(text, 'pattern-rule').findings };
+    case 'pattern':
+      return { findings: checkJsonFile(text, 'pattern').findings };
     case 'context-schema': {
       try {
         JSON.parse(text);

@@ -13,7 +13,7 @@ export function renderChecksMarkdown(): string {
     '# Checks',
     '',
     '<!-- Generated from core/src/checker/checks/*.ts by renderChecksMarkdown(); edit the checks, then run',
-    '     node --import tsx -e "process.stdout.write(require(\'./core/src/checker/checks-docs\').renderChecksMarkdown())" > docs/checks.md -->',
+    '     npm run docs:checks (scripts/docs-checks.ts); test/checker/docs.test.ts fails while it is out of date -->',
     '',
     'What `lua-rules check` and the language server report. Each finding has a code (below), a',
     'severity, the narrowest useful range and a message that says how to fix it; many come with a',

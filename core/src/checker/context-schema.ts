@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { CONTEXT_SCHEMA_FILE, contextSchemaFileName } from '../rules-folder/file-names';
 
 /** The parts of JSON Schema the checker reads; everything else is ignored. */
 export interface SchemaNode {
@@ -188,10 +189,10 @@ export function findContextSchemaFile(ruleFile: string, category?: string): stri
   let dir = dirname(ruleFile);
   for (let i = 0; i < 20; i++) {
     if (category) {
-      const specific = join(dir, `context.${category}.schema.json`);
+      const specific = join(dir, contextSchemaFileName(category));
       if (existsSync(specific)) return specific;
     }
-    const general = join(dir, 'context.schema.json');
+    const general = join(dir, CONTEXT_SCHEMA_FILE);
     if (existsSync(general)) return general;
     const parent = dirname(dir);
     if (parent === dir) return undefined;

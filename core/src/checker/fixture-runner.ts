@@ -10,8 +10,9 @@ import { checkExpectation } from '../fixtures/check-expectation';
 import type { FixtureExpectation } from '../fixtures/fixture-file';
 import { LineIndex, checkJsonFile } from './json-files';
 import type { Finding, Range } from './types';
+import { defaultRuleName } from '../rules-folder/file-names';
 
-/** One fixture as the fixtures file holds it (CONTRACTS: `<name>.fixtures.json`). */
+/** One fixture as the fixtures file holds it (docs/rule-authoring.md, "Fixtures": `<name>.fixtures.json`). */
 export interface EditorFixture {
   name: string;
   context: unknown;
@@ -94,7 +95,7 @@ export async function runEditorFixtures(
   let definition: RuleDefinition = { kind: 'lua', name: chunkName, source: ruleSource, origin: chunkName };
   if (options.kind === 'pattern') {
     // A pattern rule that does not load has no fixture results; its own check says why.
-    const parsed = parsePatternRule(ruleSource, chunkName, chunkName.replace(/\.rule\.json$/, ''));
+    const parsed = parsePatternRule(ruleSource, chunkName, defaultRuleName(chunkName));
     if (!parsed.ok) return { outcomes: [], ruleFindings: [], fixtureFileFindings: [] };
     definition = parsed.definition;
   }

@@ -6,9 +6,10 @@ import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
 import { validateFixtureFile } from '../fixtures/fixture-file';
 import { validatePatternRule } from '../patterns/pattern-rule-file';
+import type { RuleFileKind } from '../rules-folder/file-names';
 import type { Finding, Position, Range, Severity } from './types';
 import { sortFindings } from './types';
-import { didYouMean, didYouMeanSuffix } from '../util/did-you-mean';
+import { didYouMean, didYouMeanSuffix, suggestionText } from '../util/did-you-mean';
 
 /** Maps offsets of a text to LSP positions. */
 export class LineIndex {
@@ -31,11 +32,12 @@ export class LineIndex {
   }
 }
 
-export type JsonFileKind = 'fixtures' | 'pattern-rule';
+/** The rules-folder files checked against a JSON Schema (schemas/). */
+export type JsonFileKind = Extract<RuleFileKind, 'fixtures' | 'pattern'>;
 
-const SCHEMA_FILES: Record<JsonFileKind, string> = { fixtures: 'fixtures.schema.json', 'pattern-rule': 'rule.schema.json' };
+const SCHEMA_FILES: Record<JsonFileKind, string> = { fixtures: 'fixtures.schema.json', pattern: 'rule.schema.json' };
 /** The finding code for a file that breaks its schema. */
-export const JSON_FILE_CODES: Record<JsonFileKind, string> = { fixtures: 'fixture-error', 'pattern-rule': 'invalid-pattern-rule' };
+export const JSON_FILE_CODES: Record<JsonFileKind, string> = { fixtures: 'fixture-error', pattern: 'invalid-pattern-rule' };
 
 /** `schemas/` of the repository or package, found upwards from this module (source and build output sit at different depths). */
 export function schemasFolder(): string {
@@ -149,7 +151,7 @@ function describeSchemaError(error: ErrorObject): string {
       const name = String(error.params.additionalProperty);
       const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
       const suggestion = properties ? didYouMean(name, Object.keys(properties)) : undefined;
-      return `${where} has an unknown property "${name}"${suggestion !== undefined ? ` (did you mean "${suggestion}"?)` : '; remove it or check its spelling'}`;
+      return `${where} has an unknown property "${name}"${suggestion !== undefined ? suggestionText(suggestion, '"') : '; remove it or check its spelling'}`;
     }
     case 'enum': {
       const allowed = error.params.allowedValues as unknown[];

@@ -3,7 +3,7 @@ import type { ExecutorLimits } from '../executor/limits';
 import type { FixtureOutcome } from '../fixtures/run-fixtures';
 import { loadFixtureFile, runFixtures } from '../fixtures/run-fixtures';
 import type { RuleDefinition } from '../model/rule';
-import { fixturesPathFor } from '../rules-folder/rule-file';
+import { fixturesPathFor } from '../rules-folder/file-names';
 import type { Finding } from './types';
 
 /**

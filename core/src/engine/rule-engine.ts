@@ -113,7 +113,7 @@ export class RuleEngineError extends Error {
 }
 
 /**
- * The in-process engine: the seed's RuleEngine. Rules come from a RuleSource; each
+ * The in-process engine. Rules come from a RuleSource; each
  * change is compiled first and swapped in one synchronous step, so an evaluation
  * sees the old version or the new one, never a mix, and a version that does not
  * compile is refused while the old one keeps serving.
@@ -245,7 +245,7 @@ export class RuleEngine {
     return this.evaluateLoaded(rule, context, options.correlationId, options.timeBudgetMs === undefined ? undefined : performance.now() + options.timeBudgetMs);
   }
 
-  /** Runs every rule of the category; the highest confidence wins (the seed's aggregation). */
+  /** Runs every rule of the category; the highest confidence wins (docs/serve.md, HTTP API). */
   evaluateCategory(category: string, context: unknown, options: EvaluateOptions = {}): CategoryResult {
     const started = performance.now();
     const rules = this.byCategory.get(category) ?? [];

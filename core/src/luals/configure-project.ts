@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { loadContextSchema } from '../checker/context-schema';
 import type { ContextSchema } from '../checker/context-schema';
-import { CONTEXT_SCHEMA_FILE, ruleFileKind } from '../rules-folder/rule-file';
+import { CONTEXT_SCHEMA_FILE, contextSchemaCategory, isRuleFile } from '../rules-folder/file-names';
+import { rulesFolderFiles } from '../rules-folder/walk-rules-folder';
 import { generateMeta } from './meta-file';
 import { LuarcError, mergeLuarc } from './luarc';
 
@@ -42,47 +43,34 @@ export interface PlannedFile {
   changed: boolean;
 }
 
-const SKIPPED = new Set(['node_modules', 'out', 'dist']);
-const MAX_DEPTH = 12;
 /** Folders read, at most: the editor walks the workspace on start, and a huge one must not stall it. */
 const MAX_FOLDERS = 10_000;
-const CATEGORY_SCHEMA = /^context\.([\w-]+)\.schema\.json$/;
 
 /**
  * The rules folders under a project: every folder holding a `context.schema.json`;
  * when there is none, the topmost folders holding rules (their `context` is untyped).
  */
 export function findRulesFolders(projectDir: string): RulesFolder[] {
-  const withSchema: string[] = [];
-  const withRules: string[] = [];
-  let seen = 0;
-  const walk = (dir: string, depth: number): void => {
-    if (depth > MAX_DEPTH || ++seen > MAX_FOLDERS) return;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
+  const withSchema = new Set<string>();
+  const withRules = new Set<string>();
+  const categorySchemas = new Map<string, Map<string, string>>();
+  for (const file of rulesFolderFiles(projectDir, { maxDepth: 12, maxFolders: MAX_FOLDERS })) {
+    const dir = dirname(file);
+    const name = file.slice(dir.length + 1);
+    if (name === CONTEXT_SCHEMA_FILE) withSchema.add(dir);
+    else if (isRuleFile(name)) withRules.add(dir);
+    const category = contextSchemaCategory(name);
+    if (category !== undefined) {
+      const byCategory = categorySchemas.get(dir) ?? new Map<string, string>();
+      byCategory.set(category, file);
+      categorySchemas.set(dir, byCategory);
     }
-    let hasRules = false;
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !SKIPPED.has(entry.name)) walk(join(dir, entry.name), depth + 1);
-      } else if (entry.name === CONTEXT_SCHEMA_FILE) withSchema.push(dir);
-      else if (['lua', 'pattern'].includes(ruleFileKind(entry.name))) hasRules = true;
-    }
-    if (hasRules) withRules.push(dir);
-  };
-  walk(projectDir, 0);
-  const dirs = withSchema.length > 0 ? withSchema : withRules.filter((d) => !withRules.some((other) => other !== d && d.startsWith(other + sep)));
+  }
+  const rulesDirs = [...withRules];
+  const dirs = withSchema.size > 0 ? [...withSchema] : rulesDirs.filter((d) => !rulesDirs.some((other) => other !== d && d.startsWith(other + sep)));
   return dirs.sort().map((dir) => {
-    const categorySchemaFiles = new Map<string, string>();
-    for (const name of readdirSync(dir).sort()) {
-      const match = CATEGORY_SCHEMA.exec(name);
-      if (match) categorySchemaFiles.set(match[1]!, join(dir, name));
-    }
     const schemaFile = join(dir, CONTEXT_SCHEMA_FILE);
-    return { dir, ...(existsSync(schemaFile) ? { schemaFile } : {}), categorySchemaFiles };
+    return { dir, ...(existsSync(schemaFile) ? { schemaFile } : {}), categorySchemaFiles: categorySchemas.get(dir) ?? new Map<string, string>() };
   });
 }
 

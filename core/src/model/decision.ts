@@ -1,5 +1,5 @@
 /**
- * The rule contract from the seed: every rule returns a decision, a confidence in
+ * The rule contract (docs/rule-authoring.md, "The contract"): every rule returns a decision, a confidence in
  * [0, 1] and a human-readable reasoning. The bands say which decision a confidence
  * is meant for; `decision-confidence-mismatch` warns when a rule disagrees.
  */
@@ -10,7 +10,7 @@ export function isDecision(value: unknown): value is Decision {
   return typeof value === 'string' && (DECISIONS as readonly string[]).includes(value);
 }
 
-/** Lower bounds of each band (CONTRACTS: autonomous >= 0.9, collaborative 0.7..0.89, escalated below 0.7). */
+/** Lower bounds of each band (docs/rule-authoring.md: autonomous >= 0.9, collaborative 0.7..0.89, escalated below 0.7). */
 export const BANDS = { autonomous: 0.9, collaborative: 0.7 } as const;
 
 export function decisionForConfidence(confidence: number): Decision {

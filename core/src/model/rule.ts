@@ -1,6 +1,6 @@
 /**
  * The rule model shared by the executor, the engine, the checker, the store and the CLI.
- * A rule is either Lua source or a declarative pattern rule (the seed's `elixir_patterns`).
+ * A rule is either Lua source or a declarative pattern rule (docs/pattern-rules.md).
  */
 export type RuleKind = 'lua' | 'pattern';
 
@@ -8,7 +8,7 @@ export interface RuleMetadata {
   name: string;
   category?: string;
   description?: string;
-  /** Confidence threshold (0..1) from the seed's model. */
+  /** Confidence threshold (0..1) (the rules table, docs/store.md). */
   threshold?: number;
   /** Approvals needed before a new version goes live; 0 = none. */
   consensus?: number;

@@ -7,7 +7,7 @@ import { compileLinearRegex } from './linear-regex';
 import { luaFixed } from '../executor/stdlib/number-text';
 
 /**
- * Pattern-rule semantics (docs/pattern-rules.md). The seed's metric pattern:
+ * Pattern-rule semantics (docs/pattern-rules.md). A metric pattern:
  *   value >= threshold      -> weight
  *   value below threshold   -> weight * value / threshold (never below 0)
  *   metric missing          -> weight * 0.5

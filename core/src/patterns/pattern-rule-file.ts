@@ -3,7 +3,7 @@ import { didYouMeanSuffix } from '../util/did-you-mean';
 import { compileLinearRegex } from './linear-regex';
 
 /**
- * Loads a `<name>.rule.json` pattern rule (the seed's `elixir_patterns` kind) and
+ * Loads a `<name>.rule.json` pattern rule (docs/pattern-rules.md) and
  * says precisely what is wrong with a bad one: every problem is collected, each
  * naming the pattern (`patterns[1].weight`) and the fix.
  */

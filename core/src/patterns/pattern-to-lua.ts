@@ -7,7 +7,7 @@ import { luaFixed } from '../executor/stdlib/number-text';
 /**
  * `lua-rules convert`: a Lua rule that gives exactly the results of a pattern rule
  * (decision, confidence and reasoning; proven by test/core/pattern-convert.test.ts
- * over generated contexts). The seed's phase 2 moves frequently edited pattern
+ * over generated contexts). Teams move frequently edited pattern
  * rules to Lua; this makes that move mechanical. Throws NotConvertible for a
  * regex that Lua patterns cannot express.
  */

@@ -1,38 +1,8 @@
-import { basename } from 'node:path';
 import { isLuaCatsMetaFile, parseLuaHeader } from '../model/lua-header';
 import type { LuaRuleDefinition, RuleDefinition } from '../model/rule';
 import { parsePatternRule } from '../patterns/pattern-rule-file';
+import { defaultRuleName, LUA_RULE_SUFFIX, PATTERN_RULE_SUFFIX, ruleFileKind } from './file-names';
 import { readRuleSource, ruleSourceProblem } from './rule-source';
-
-/** File names of the rules folder (CONTRACTS). */
-export const LUA_RULE_SUFFIX = '.lua';
-export const PATTERN_RULE_SUFFIX = '.rule.json';
-export const FIXTURES_SUFFIX = '.fixtures.json';
-export const CONTEXT_SCHEMA_FILE = 'context.schema.json';
-
-export type RuleFileKind = 'lua' | 'pattern' | 'fixtures' | 'schema' | 'other';
-
-export function ruleFileKind(path: string): RuleFileKind {
-  const name = basename(path);
-  if (name.endsWith(FIXTURES_SUFFIX)) return 'fixtures';
-  if (name.endsWith(PATTERN_RULE_SUFFIX)) return 'pattern';
-  if (name.endsWith(LUA_RULE_SUFFIX)) return 'lua';
-  if (/^context(\.[\w-]+)?\.schema\.json$/.test(name)) return 'schema';
-  return 'other';
-}
-
-/** `rules/epic.lua` and `rules/epic.rule.json` -> `rules/epic.fixtures.json`. */
-export function fixturesPathFor(rulePath: string): string {
-  const stem = rulePath.endsWith(PATTERN_RULE_SUFFIX) ? rulePath.slice(0, -PATTERN_RULE_SUFFIX.length) : rulePath.replace(/\.lua$/, '');
-  return stem + FIXTURES_SUFFIX;
-}
-
-/** The rule name a file gets when its header or JSON does not name it. */
-export function defaultRuleName(path: string): string {
-  const name = basename(path);
-  if (name.endsWith(PATTERN_RULE_SUFFIX)) return name.slice(0, -PATTERN_RULE_SUFFIX.length);
-  return name.replace(/\.lua$/, '');
-}
 
 export type RuleFileLoad = { ok: true; definition: RuleDefinition; text: string } | { ok: false; errors: string[] };
 

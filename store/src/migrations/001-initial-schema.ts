@@ -1,7 +1,7 @@
 import type { Migration } from './migration';
 
 /**
- * The first schema: the seed's rule model plus immutable versions, approvals, the
+ * The first schema: the rule model (docs/store.md) plus immutable versions, approvals, the
  * decision log, engine heartbeats and the change feed. The two dialects hold the same
  * logical schema; only types differ (serial keys, timestamptz, triggers).
  */

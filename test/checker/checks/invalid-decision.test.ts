@@ -8,7 +8,7 @@ test('a misspelt decision, with did-you-mean and a fix', () => {
       code: 'invalid-decision',
       severity: 'error',
       range: range(0, 20, 0, 31),
-      message: 'decision "autonomus" is not one of autonomous, collaborative, escalated; did you mean "autonomous"?',
+      message: 'decision "autonomus" is not one of autonomous, collaborative, escalated (did you mean "autonomous"?)',
       fix: { title: 'Change to "autonomous"', range: range(0, 20, 0, 31), newText: '"autonomous"' },
       moreFixes: [
         { title: 'Change to "collaborative"', range: range(0, 20, 0, 31), newText: '"collaborative"' },
@@ -37,7 +37,7 @@ test('each branch of cond and "a" or "b", and decisions held in locals', () => {
     'return { decision = d, confidence = 0.8, reasoning = "x" }',
   );
   assert.deepEqual(check(source, 'invalid-decision').map((f) => [f.range, f.message]), [
-    [range(1, 19, 1, 31), 'decision "Autonomous" is not one of autonomous, collaborative, escalated; did you mean "autonomous"?'],
+    [range(1, 19, 1, 31), 'decision "Autonomous" is not one of autonomous, collaborative, escalated (did you mean "autonomous"?)'],
   ]);
 });
 

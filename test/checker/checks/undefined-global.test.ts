@@ -8,7 +8,7 @@ test('a misspelt context, with did-you-mean and a fix', () => {
       code: 'undefined-global',
       severity: 'warning',
       range: range(0, 10, 0, 16),
-      message: '`contxt` is not defined: no local, no global the rule assigns, nothing the sandbox provides; did you mean `context`?',
+      message: '`contxt` is not defined: no local, no global the rule assigns, nothing the sandbox provides (did you mean `context`?)',
       fix: { title: 'Change to `context`', range: range(0, 10, 0, 16), newText: 'context' },
     },
   ]);
@@ -17,7 +17,7 @@ test('a misspelt context, with did-you-mean and a fix', () => {
 test('a misspelt local suggests the local in scope', () => {
   const source = lua('local business_value = context.metrics.business_value', 'if busines_value > 70 then end');
   assert.deepEqual(check(source, 'undefined-global').map((f) => [f.range, f.message]), [
-    [range(1, 3, 1, 16), '`busines_value` is not defined: no local, no global the rule assigns, nothing the sandbox provides; did you mean `business_value`?'],
+    [range(1, 3, 1, 16), '`busines_value` is not defined: no local, no global the rule assigns, nothing the sandbox provides (did you mean `business_value`?)'],
   ]);
 });
 
@@ -27,7 +27,7 @@ test('a library function that does not exist', () => {
       code: 'undefined-global',
       severity: 'warning',
       range: range(0, 17, 0, 23),
-      message: '`string.fromat` does not exist in the rule sandbox; did you mean `string.format`?',
+      message: '`string.fromat` does not exist in the rule sandbox (did you mean `string.format`?)',
       fix: { title: 'Change to `string.format`', range: range(0, 17, 0, 23), newText: 'format' },
     },
   ]);

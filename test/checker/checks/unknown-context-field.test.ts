@@ -8,13 +8,13 @@ test('a misspelt metric, with did-you-mean and a fix', () => {
       code: 'unknown-context-field',
       severity: 'warning',
       range: range(0, 26, 0, 35),
-      message: 'context.metrics has no field `wsjf_scor` in context.schema.json; did you mean `wsjf_score`?',
+      message: 'context.metrics has no field `wsjf_scor` in context.schema.json (did you mean `wsjf_score`?)',
       fix: { title: 'Change to `wsjf_score`', range: range(0, 26, 0, 35), newText: 'wsjf_score' },
     },
   ]);
 });
 
-test('through the seed-style parameter and local aliases', () => {
+test('through a validate_epic(ctx)-style parameter and local aliases', () => {
   const source = lua(
     'function validate_epic(ctx)',
     '  local m = ctx.metrics',
@@ -26,8 +26,8 @@ test('through the seed-style parameter and local aliases', () => {
   );
   assert.deepEqual(check(source, 'unknown-context-field', epicSchema()).map((f) => [f.range, f.message]), [
     [range(2, 17, 2, 22), 'context.metrics has no field `score` in context.schema.json; it has wsjf_score, business_value, job_size, acceptance_criteria_count, dependencies_met'],
-    [range(3, 30, 3, 34), 'context.owners[i] has no field `nmae` in context.schema.json; did you mean `name`?'],
-    [range(4, 69, 4, 75), 'context has no field `epicid` in context.schema.json; did you mean `epic_id`?'],
+    [range(3, 30, 3, 34), 'context.owners[i] has no field `nmae` in context.schema.json (did you mean `name`?)'],
+    [range(4, 69, 4, 75), 'context has no field `epicid` in context.schema.json (did you mean `epic_id`?)'],
   ]);
 });
 
@@ -36,6 +36,6 @@ test('open parts of the schema, no schema, and functions never called', () => {
   assert.deepEqual(check('local x = context.whatever', 'unknown-context-field'), []);
   const uncalled = lua('local ctx = context', 'local function helper() return ctx.metrics.jobsize end');
   assert.deepEqual(check(uncalled, 'unknown-context-field', epicSchema()).map((f) => f.message), [
-    'context.metrics has no field `jobsize` in context.schema.json; did you mean `job_size`?',
+    'context.metrics has no field `jobsize` in context.schema.json (did you mean `job_size`?)',
   ]);
 });

@@ -8,7 +8,7 @@ test('a misspelt contract field, with did-you-mean and a rename fix', () => {
       code: 'unknown-field',
       severity: 'warning',
       range: range(0, 34, 0, 44),
-      message: '`confidance` is not a field of the result and is ignored; did you mean `confidence`?',
+      message: '`confidance` is not a field of the result and is ignored (did you mean `confidence`?)',
       fix: { title: 'Rename to `confidence`', range: range(0, 34, 0, 44), newText: 'confidence' },
     },
   ]);

@@ -1,7 +1,7 @@
 import type { Check } from '../check';
 import { finding } from '../check';
 import { DECISIONS, isDecision } from '../../model/decision';
-import { didYouMean } from '../did-you-mean';
+import { didYouMean, suggestionText } from '../../util/did-you-mean';
 import { nodeRange } from '../parse';
 import type { Finding, Range } from '../types';
 import { fieldValues, returnedTables } from './contract-tables';
@@ -25,7 +25,7 @@ export const invalidDecision: Check = {
         findings.push(
           finding(invalidDecision, {
             range,
-            message: `decision ${JSON.stringify(value.value)} is not one of ${DECISIONS.join(', ')}${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+            message: `decision ${JSON.stringify(value.value)} is not one of ${DECISIONS.join(', ')}${suggestionText(suggestion, '"')}`,
             ...decisionFixes(range, suggestion),
           }),
         );

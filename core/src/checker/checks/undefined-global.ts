@@ -1,7 +1,7 @@
 import type { Check } from '../check';
 import { finding } from '../check';
 import { FORBIDDEN_GLOBALS, FORBIDDEN_LIBRARY_MEMBERS, PROVIDED_GLOBALS, SAFE_LIBRARIES } from '../../executor/sandbox-globals';
-import { didYouMean } from '../did-you-mean';
+import { didYouMean, suggestionText } from '../../util/did-you-mean';
 import { nodeRange } from '../parse';
 import type { Finding } from '../types';
 
@@ -40,7 +40,7 @@ export const undefinedGlobal: Check = {
       findings.push(
         finding(undefinedGlobal, {
           range,
-          message: `\`${read.name}\` is not defined: no local, no global the rule assigns, nothing the sandbox provides${hint ? `; ${hint}` : suggestion ? `; did you mean \`${suggestion}\`?` : '; declare it with `local` or fix the name'}`,
+          message: `\`${read.name}\` is not defined: no local, no global the rule assigns, nothing the sandbox provides${hint ? `; ${hint}` : suggestion ? suggestionText(suggestion, '`') : '; declare it with `local` or fix the name'}`,
           ...(suggestion ? { fix: { title: `Change to \`${suggestion}\``, range, newText: suggestion } } : {}),
         }),
       );
@@ -55,7 +55,7 @@ export const undefinedGlobal: Check = {
       findings.push(
         finding(undefinedGlobal, {
           range,
-          message: `\`${use.library}.${use.member}\` does not exist in the rule sandbox${hint ? `; ${hint}` : suggestion ? `; did you mean \`${use.library}.${suggestion}\`?` : `; the ${use.library} library has ${members.join(', ')}`}`,
+          message: `\`${use.library}.${use.member}\` does not exist in the rule sandbox${hint ? `; ${hint}` : suggestion ? suggestionText(`${use.library}.${suggestion}`, '`') : `; the ${use.library} library has ${members.join(', ')}`}`,
           ...(suggestion ? { fix: { title: `Change to \`${use.library}.${suggestion}\``, range, newText: suggestion } } : {}),
         }),
       );

@@ -1,6 +1,6 @@
 import type { Check } from '../check';
 import { finding } from '../check';
-import { didYouMean } from '../did-you-mean';
+import { didYouMean, suggestionText } from '../../util/did-you-mean';
 import type { Finding } from '../types';
 import { basename } from 'node:path';
 
@@ -28,7 +28,7 @@ export const unknownContextField: Check = {
       findings.push(
         finding(unknownContextField, {
           range: read.range,
-          message: `${contextPathText(read.parentPath)} has no field \`${read.name}\` in ${schemaName}${suggestion ? `; did you mean \`${suggestion}\`?` : read.lookup.known.length > 0 ? `; it has ${read.lookup.known.slice(0, 12).join(', ')}` : ''}`,
+          message: `${contextPathText(read.parentPath)} has no field \`${read.name}\` in ${schemaName}${suggestion ? suggestionText(suggestion, '`') : read.lookup.known.length > 0 ? `; it has ${read.lookup.known.slice(0, 12).join(', ')}` : ''}`,
           ...(suggestion ? { fix: { title: `Change to \`${suggestion}\``, range: read.range, newText: suggestion } } : {}),
         }),
       );

@@ -1,6 +1,6 @@
 import type { Check } from '../check';
 import { finding } from '../check';
-import { didYouMean } from '../did-you-mean';
+import { didYouMean, suggestionText } from '../../util/did-you-mean';
 import { nodeRange } from '../parse';
 import type { Finding } from '../types';
 import { CONTRACT_FIELDS, returnedTables } from './contract-tables';
@@ -27,7 +27,7 @@ export const unknownField: Check = {
           finding(unknownField, {
             range,
             message: suggestion
-              ? `\`${name}\` is not a field of the result and is ignored; did you mean \`${suggestion}\`?`
+              ? `\`${name}\` is not a field of the result and is ignored${suggestionText(suggestion, '`')}`
               : `\`${name}\` is not part of the result (${CONTRACT_FIELDS.join(', ')}) and is ignored by the engine; remove it or put it into the reasoning`,
             ...(suggestion ? { fix: { title: `Rename to \`${suggestion}\``, range, newText: isIdentifier ? suggestion : `"${suggestion}"` } } : {}),
           }),
