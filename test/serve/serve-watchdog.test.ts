@@ -12,7 +12,7 @@ describe('serve watchdog: a wedged evaluation cannot keep the process alive', ()
   it('a main thread blocked in an "evaluation" past stuckMs is killed, with one line on stderr', async () => {
     // The watchdog in a child whose main thread then never returns to its event loop.
     const script = `
-      const { startWatchdog } = require(${JSON.stringify(join(REPO, 'out', 'cli', 'src', 'serve', 'watchdog.js'))});
+      const { startWatchdog } = require(${JSON.stringify(join(REPO, 'out', 'service', 'src', 'watchdog.js'))});
       const dog = startWatchdog(500);
       setTimeout(() => { dog.busy(true); const end = Date.now() + 20000; while (Date.now() < end) {} process.exit(3); }, 50);
     `;
@@ -29,7 +29,7 @@ describe('serve watchdog: a wedged evaluation cannot keep the process alive', ()
 
   it('an idle or working process is left alone', async () => {
     const script = `
-      const { startWatchdog } = require(${JSON.stringify(join(REPO, 'out', 'cli', 'src', 'serve', 'watchdog.js'))});
+      const { startWatchdog } = require(${JSON.stringify(join(REPO, 'out', 'service', 'src', 'watchdog.js'))});
       const dog = startWatchdog(300);
       let n = 0;
       const t = setInterval(() => { dog.busy(true); const end = Date.now() + 100; while (Date.now() < end) {} dog.busy(false); if (++n === 10) { clearInterval(t); dog.stop().then(() => process.exit(0)); } }, 20);
