@@ -4,12 +4,12 @@ import type { Check, CheckContext } from '../check';
 import { finding } from '../check';
 import { nodeRange } from '../parse';
 import type { Finding, Range } from '../types';
+import { rangeContains } from '../types';
 
 const BITWISE = new Set(['&', '|', '~', '<<', '>>']);
 
 function contains(outer: Range, inner: Range): boolean {
-  const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character <= b.character);
-  return before(outer.start, inner.start) && before(inner.end, outer.end);
+  return rangeContains(outer, inner.start) && rangeContains(outer, inner.end);
 }
 
 /** True when the expression reads a context value: a field read the contract analysis saw, or a local holding one. */
