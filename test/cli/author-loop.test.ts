@@ -7,24 +7,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from '../../cli/src/commands/index';
 import { defaultAuthor } from '../../cli/src/commands/store-common';
-import { REPO, binary, cli } from './cli-harness';
+import { binary, cli, REPO, writeIn } from './cli-harness';
 
 let dir = '';
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'lua-rules-loop-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-}
+const file = (name: string, text: string): string => writeIn(dir, name, text);
 const RULE = '---@rule loop_rule\n---@category epic\nif (context.score or 0) > 5 then\n  return { decision = "autonomous", confidence = 0.95, reasoning = "high" }\nend\nreturn { decision = "escalated", confidence = 0.3, reasoning = "low" }\n';
 
 describe('--author defaults to the OS user', () => {

@@ -1,9 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { CommandIO } from '../../cli/src/command';
 import { main } from '../../cli/src/main';
 
 export const REPO = join(__dirname, '..', '..');
+
+/** Writes `text` to `name` under `dir`, creating the folders on the way; returns the path. */
+export function writeIn(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+}
 
 export interface CliRun {
   code: number;

@@ -1,22 +1,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LuaExecutor } from '../../core/src/executor/lua-executor';
-import { binary, cli } from './cli-harness';
+import { binary, cli, writeIn } from './cli-harness';
 
 let dir = '';
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'lua-rules-cli-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-}
+const file = (name: string, text: string): string => writeIn(dir, name, text);
 
 describe('lua-rules (the binary)', () => {
   it('--help lists the commands', () => {
