@@ -116,7 +116,11 @@ export interface LiveRule {
   checksum: string;
 }
 
-export type ChangeEvent = 'proposed' | 'approved' | 'live';
+/**
+ * `disabled`/`enabled`: a rule switched off or on (issue 14); `shadow`/`shadow-ended`: a
+ * shadow version started or stopped (issue 13). Engines must reload the rule on each.
+ */
+export type ChangeEvent = 'proposed' | 'approved' | 'live' | 'disabled' | 'enabled' | 'shadow' | 'shadow-ended';
 
 /** One row of the change feed: a monotonic revision per change. */
 export interface ChangeRecord {

@@ -40,10 +40,10 @@ describe('store commands on SQLite', () => {
   test('migrate creates the store; a second run has nothing to do', async () => {
     const first = await run(['migrate', '--store', store()]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /applied migration 1; schema at version 1/);
+    assert.match(first.stdout, /applied migrations? 1(, \d+)*; schema at version \d+/);
     const second = await run(['migrate'], { LUA_RULES_STORE: store() });
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /already at version 1/);
+    assert.match(second.stdout, /already at version \d+/);
   });
 
   test('publish runs the gate, then writes versions; unchanged content writes none', async () => {

@@ -12,6 +12,7 @@ import {
   HeartbeatWriter,
   InvalidRuleError,
   LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
   StoreDecisionLog,
   StoreEngine,
   StoreRuleSource,
@@ -46,7 +47,7 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
       const first = backend.open(url);
       open.push(first);
       assert.equal((await first.listRules()).length, 0);
-      assert.deepEqual(await first.migrate(), { applied: [1], current: LATEST_SCHEMA_VERSION });
+      assert.deepEqual(await first.migrate(), { applied: MIGRATIONS.map((m) => m.version), current: LATEST_SCHEMA_VERSION });
       const second = backend.open(url);
       open.push(second);
       assert.deepEqual(await second.migrate(), { applied: [], current: LATEST_SCHEMA_VERSION });
