@@ -10,3 +10,4 @@ export { StoreDecisionLog, type DecisionLogOptions } from './decision-log';
 export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export { StoreEngine, type StoreEngineOptions } from './store-engine';
+export { authorOfWrite, resolveAuthor, installRoles, TABLE_GRANTS, GROUP_ROLES, AUTHOR_ROLE, APPROVER_ROLE, ENGINE_ROLE, RolesSetupError, type RolesReport, type GroupRole } from './roles';

@@ -1,5 +1,6 @@
 import type { Decision } from '../../core/src/model/decision';
 import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
+import type { RolesReport } from './roles';
 
 /** Where a version is in its life: waiting for approvals, serving, or replaced. */
 export type VersionState = 'live' | 'pending' | 'superseded';
@@ -227,6 +228,16 @@ export interface RuleStore {
   /** Calls `handler` with every change after `fromRevision`, in order, until stopped (the backend's own watcher). */
   watch(fromRevision: number, handler: ChangeHandler, options?: WatchOptions): ChangeWatcher;
   close(): Promise<void>;
+
+  // Issue 14 (h14-roles): identity and roles (store/src/roles.ts).
+  /**
+   * PostgreSQL: `current_user` of the store's connections, the author the database
+   * records for every write (ask `authorOfWrite` in roles.ts, not this, for an author).
+   * SQLite: null (a file has no users; its permissions are the boundary).
+   */
+  databaseUser(): Promise<string | null>;
+  /** PostgreSQL: runs the migrations, then creates the group roles and applies their grants (`migrate --roles`). SQLite: RolesSetupError. */
+  installRoles(): Promise<RolesReport>;
 }
 
 /** The decision log: every evaluation an engine made (written in batches by StoreDecisionLog). */
