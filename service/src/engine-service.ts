@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RuleEngine } from '../../core/src/engine/rule-engine';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { displayText } from '../../core/src/util/display-text';
-import { redactSecret, secretsOfUrl, StoreEngine, type Store } from '../../store/src';
+import { authorOfWrite, redactSecret, secretsOfUrl, StoreEngine, type Store } from '../../store/src';
 import { answerClientError } from './client-error';
 import { createService, type HealthReport } from './http-service';
 import { serviceMetrics } from './metrics';
@@ -236,7 +236,9 @@ export async function startEngineService(options: EngineServiceOptions): Promise
 /** First start: publish the seed folder's rules through the same gate as `lua-rules publish`. */
 async function seed(store: Store, folder: string, count: number, options: EngineServiceOptions): Promise<void> {
   options.stderr(`serve: the store is empty; publishing the ${count} rules of ${folder}\n`);
-  const result = await publishFiles(store, [folder], options.cwd, { author: 'lua-rules-serve', message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
+  // PostgreSQL records the database user as the author (issue 14); elsewhere the seed is the service's.
+  const author = await authorOfWrite(store, undefined, () => 'lua-rules-serve');
+  const result = await publishFiles(store, [folder], options.cwd, { author, message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
   if (!result.ok) {
     for (const e of result.inputErrors) options.stderr(`lua-rules publish: ${displayText(e)}\n`);
     for (const c of result.refused) for (const line of describeRefused(c)) options.stderr(`${line}\n`);
