@@ -11,9 +11,11 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import { cli, REPO } from '../cli/cli-harness';
-import { openStore, TABLE_GRANTS } from '../../store/src';
+import { AuthorMismatchError, openStore, resolveAuthor, TABLE_GRANTS } from '../../store/src';
 import { POSTGRES_SKIPPED, startPostgres, type PgServer } from './pg-harness';
 import { eventually } from './store-helpers';
 import { post, startServe, type ServeProcess } from '../serve/serve-process';
@@ -292,5 +294,58 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
     const out = await run(['migrate', '--store', `sqlite:${join(dir, 'x.db')}`, '--roles']);
     assert.equal(out.code, 2);
     assert.match(out.stderr, /--roles is for PostgreSQL; a SQLite store has no database users or roles/);
+  });
+});
+
+describe('the author rule on SQLite: the name given, else the OS user', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lua-rules-roles-sqlite-'));
+    writeFileSync(join(dir, 'needs_two.lua'), CONSENSUS_RULE);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = (): string => `sqlite:${join(dir, 'rules.db')}`;
+  const run = (argv: string[], env: NodeJS.ProcessEnv = { USER: '', LOGNAME: '' }) => cli(argv, { cwd: dir, env });
+
+  test('resolveAuthor: one decision for every backend', () => {
+    const os = (): string => 'osuser';
+    assert.equal(resolveAuthor(null, undefined, os), 'osuser');
+    assert.equal(resolveAuthor(null, '  ', os), 'osuser', 'an empty name is not a name');
+    assert.equal(resolveAuthor(null, ' ann ', os), 'ann');
+    assert.equal(resolveAuthor('alice', undefined, os), 'alice');
+    assert.equal(resolveAuthor('alice', 'ALICE', os), 'alice', 'the database spelling is recorded');
+    assert.throws(() => resolveAuthor('alice', 'bob', os), AuthorMismatchError);
+  });
+
+  test('the OS user publishes and cannot approve its own version; --author names someone else', async () => {
+    const pub = await run(['publish', 'needs_two.lua', '--store', store()]);
+    assert.equal(pub.code, 0, pub.stderr);
+    const self = await run(['approve', 'needs_two', '--version', '1', '--store', store()]);
+    assert.equal(self.code, 1);
+    assert.match(self.stderr, new RegExp(`^lua-rules approve: ${userInfo().username} wrote version 1 of "needs_two" and cannot approve it`));
+    const other = await run(['approve', 'needs_two', '--version', '1', '--store', store(), '--author', 'bob']);
+    assert.equal(other.code, 0, other.stderr);
+    const s = openStore(store());
+    try {
+      assert.equal(await s.databaseUser(), null);
+      const [v1] = await s.history('needs_two');
+      assert.equal(v1?.author, userInfo().username);
+      assert.deepEqual(v1?.approvals.map((a) => a.approver), ['bob']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('raw SQL self-approval is refused by the database file too (a trigger)', async () => {
+    writeFileSync(join(dir, 'needs_two.lua'), CONSENSUS_RULE.replace('"ok"', '"v2"'));
+    assert.equal((await run(['publish', 'needs_two.lua', '--store', store(), '--author', 'Ann'])).code, 0);
+    const db = new Database(join(dir, 'rules.db'));
+    try {
+      const insert = db.prepare("INSERT INTO approvals (rule_id, version, approver, at) SELECT id, 2, ?, '2026-01-01T00:00:00Z' FROM rules WHERE name = 'needs_two'");
+      assert.throws(() => insert.run(' ann'), /approval by the version's own author is refused/);
+      assert.equal(insert.run('carl').changes, 1, 'someone else may');
+    } finally {
+      db.close();
+    }
   });
 });
