@@ -193,6 +193,28 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
     assert.deepEqual(state, [{ state: 'pending' }], 'nothing was approved');
   });
 
+  test('raw SQL cannot make a pending version live without its approvals', async () => {
+    const pendingId = "(SELECT id FROM rules WHERE name = 'needs_two')";
+    for (const [who, statement, why] of [
+      ['dave', `UPDATE rule_versions SET state = 'live', went_live_at = now() WHERE rule_id = ${pendingId} AND number = 1`, /version 1 cannot go live with 0 of the 1 approvals it needs/],
+      ['carol', `UPDATE rule_versions SET state = 'live', went_live_at = now() WHERE rule_id = ${pendingId} AND number = 1`, /cannot go live with 0 of the 1/],
+      ['dave', `UPDATE rule_versions SET required_approvals = 0 WHERE rule_id = ${pendingId} AND number = 1`, /required approvals .* cannot be changed/],
+      ['dave', `UPDATE rules SET live_version = 1, status = 'active' WHERE name = 'needs_two'`, /cannot serve version 1: that version is not live/],
+      [
+        'dave',
+        `INSERT INTO rule_versions (rule_id, number, kind, content, checksum, metadata, author, created_at, state, required_approvals, went_live_at)
+         SELECT id, 7, 'lua', 'return nil', 'x', '{"name":"needs_two","category":"epic"}', current_user, now(), 'live', 0, now() FROM rules WHERE name = 'needs_two'`,
+        /version 7 cannot go live with 0 of the 1 approvals/,
+      ],
+    ] as const) {
+      const refused = await refusal(urls[who], statement);
+      assert.equal(refused.code, '42501', statement);
+      assert.match(refused.message, why);
+    }
+    const state = await sql<{ number: number; state: string }>(ownerUrl, `SELECT number, state FROM rule_versions WHERE rule_id = ${pendingId} ORDER BY number`);
+    assert.deepEqual(state, [{ number: 1, state: 'pending' }]);
+  });
+
   test('an approver approves: recorded as the database user, and the version goes live', async () => {
     const out = await run(['approve', 'needs_two', '--version', '1', '--store', urls.carol]);
     assert.equal(out.code, 0, out.stderr);

@@ -8,7 +8,9 @@ import type { Migration } from './migration';
  *   case-insensitively and trimmed, as the store's own check does).
  * - PostgreSQL, for every user but the store's owner: a version's `author` and an
  *   approval's `approver` must be `current_user` (the name written is the name of the
- *   connection), and an approver must be a member of `lua_rules_approver`.
+ *   connection), an approver must be a member of `lua_rules_approver`, and a version
+ *   goes live only with the approvals its consensus asks for (no `UPDATE … SET state
+ *   = 'live'`, no rule row pointing at a version that is not live).
  *
  * The store's owner (who runs `migrate`, and who could drop these triggers anyway) is
  * exempt: checking it would only be theatre, and it keeps single-user stores (one
@@ -63,6 +65,46 @@ const postgres = [
      RETURN NEW;
    END $$`,
   `CREATE TRIGGER approvals_rules BEFORE INSERT ON approvals FOR EACH ROW EXECUTE FUNCTION lua_rules_approval_rules()`,
+  // Approvals nobody can fake would mean little if a version could simply be SET live.
+  // The bar is computed from immutable rows (version metadata), never from columns a
+  // writer may change (rules.consensus, required_approvals): the version's own
+  // consensus, and the one of the version that last went live before it (else of
+  // version 1), as the store's writer computes it. Once set, went_live_at and
+  // required_approvals stay (they are that computation's record).
+  `CREATE FUNCTION lua_rules_live_needs_approvals() RETURNS trigger LANGUAGE plpgsql AS $$
+   DECLARE
+     bar integer;
+     given integer;
+   BEGIN
+     IF lua_rules_is_owner(TG_RELID) THEN RETURN NEW; END IF;
+     IF TG_OP = 'UPDATE' AND (NEW.required_approvals IS DISTINCT FROM OLD.required_approvals
+        OR (OLD.went_live_at IS NOT NULL AND NEW.went_live_at IS DISTINCT FROM OLD.went_live_at)) THEN
+       RAISE EXCEPTION 'a version''s required approvals and the time it went live cannot be changed' USING ERRCODE = 'insufficient_privilege';
+     END IF;
+     IF NEW.state <> 'live' OR (TG_OP = 'UPDATE' AND OLD.state = 'live') THEN RETURN NEW; END IF;
+     SELECT COALESCE((p.metadata::jsonb ->> 'consensus')::integer, 0) INTO bar FROM rule_versions p
+       WHERE p.rule_id = NEW.rule_id AND p.number < NEW.number AND (p.went_live_at IS NOT NULL OR p.number = 1)
+       ORDER BY (p.went_live_at IS NOT NULL) DESC, p.number DESC LIMIT 1;
+     bar := GREATEST(COALESCE(bar, 0), COALESCE((NEW.metadata::jsonb ->> 'consensus')::integer, 0));
+     SELECT count(*) INTO given FROM approvals a WHERE a.rule_id = NEW.rule_id AND a.version = NEW.number;
+     IF given < bar THEN
+       RAISE EXCEPTION 'version % cannot go live with % of the % approvals it needs', NEW.number, given, bar USING ERRCODE = 'insufficient_privilege';
+     END IF;
+     RETURN NEW;
+   END $$`,
+  `CREATE TRIGGER rule_versions_live_needs_approvals BEFORE INSERT OR UPDATE ON rule_versions FOR EACH ROW EXECUTE FUNCTION lua_rules_live_needs_approvals()`,
+  // Engines serve rules.live_version: it may only name a version that is live. Checked
+  // at commit, because the writer updates the rule row and the version in either order.
+  `CREATE FUNCTION lua_rules_live_version_is_live() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF NEW.live_version IS NULL OR (TG_OP = 'UPDATE' AND NEW.live_version IS NOT DISTINCT FROM OLD.live_version) OR lua_rules_is_owner(TG_RELID) THEN RETURN NULL; END IF;
+     IF NOT EXISTS (SELECT 1 FROM rule_versions v WHERE v.rule_id = NEW.id AND v.number = NEW.live_version AND v.state = 'live') THEN
+       RAISE EXCEPTION 'rule % cannot serve version %: that version is not live', quote_literal(NEW.name), NEW.live_version USING ERRCODE = 'insufficient_privilege';
+     END IF;
+     RETURN NULL;
+   END $$`,
+  `CREATE CONSTRAINT TRIGGER rules_live_version_is_live AFTER INSERT OR UPDATE ON rules DEFERRABLE INITIALLY DEFERRED
+   FOR EACH ROW EXECUTE FUNCTION lua_rules_live_version_is_live()`,
 ];
 
 export const identityAndRoles: Migration = { version: 6, name: 'identity and roles', sqlite, postgres };
