@@ -283,6 +283,21 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
     }
   });
 
+  test('serve as the engine role on a store that needs a migration: one line, exit 1, nothing changed', { timeout: 60_000 }, async () => {
+    const behind = Math.max(...(await sql<{ version: number }>(ownerUrl, 'SELECT version FROM schema_migrations')).map((r) => r.version));
+    const row = (await sql<{ name: string; applied_at: string }>(ownerUrl, 'SELECT name, applied_at FROM schema_migrations WHERE version = $1', [behind]))[0]!;
+    await sql(ownerUrl, 'DELETE FROM schema_migrations WHERE version = $1', [behind]);
+    try {
+      await assert.rejects(startServe(['--store', urls.engine], { cwd: dir }), (e: Error) => {
+        assert.match(e.message, /serve exited with 1 before listening/);
+        assert.match(e.message, new RegExp(`lua-rules serve: the store .* has schema version \\d+ and this lua-rules needs \\d+, but the database refused to change the schema \\(refused by the database for user ${users.engine}: permission denied for schema public\\); run 'lua-rules migrate' as the store's owner`));
+        return true;
+      });
+    } finally {
+      await sql(ownerUrl, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [behind, row.name, row.applied_at]);
+    }
+  });
+
   test('migrate --roles by a user who may not create roles nor grant: one line, exit 1', async () => {
     const out = await run(['migrate', '--store', urls.alice, '--roles']);
     assert.equal(out.code, 1, out.stderr);
