@@ -143,7 +143,20 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
       [users.bob],
     );
     assert.equal(forged.code, '42501');
-    assert.match(forged.message, /author must be the database user writing it/);
+    assert.match(forged.message, new RegExp(`a version's author must be recorded under the database user doing it \\(${users.alice}\\), not '${users.bob}'`));
+    const creator = await refusal(
+      urls.alice,
+      `INSERT INTO rules (name, category, kind, lua_script, status, created_by, created_at, updated_at, head_version) VALUES ('forged', 'epic', 'lua', 'return nil', 'proposed', $1, now(), now(), 1)`,
+      [users.bob],
+    );
+    assert.match(creator.message, /a rule's creator must be recorded under the database user doing it/);
+    // Acting as the group role (shared by all its members) is no identity either.
+    const group = await refusal(
+      urls.alice,
+      `SET ROLE lua_rules_author; INSERT INTO rule_versions (rule_id, number, kind, content, checksum, metadata, author, created_at, state)
+       SELECT id, head_version + 1, 'lua', 'return nil', 'x', '{}', 'lua_rules_author', now(), 'superseded' FROM rules WHERE name = 'epic_priority'`,
+    );
+    assert.match(group.message, /lua_rules_author is a group role; write as yourself/);
   });
 
   test('self-approval is refused by the database: through the CLI and with raw SQL', async () => {
@@ -161,7 +174,10 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
     // Nor may dave approve under carol's name.
     const impersonated = await refusal(urls.dave, `INSERT INTO approvals (rule_id, version, approver, at) SELECT id, 1, $1, now() FROM rules WHERE name = 'needs_two'`, [users.carol]);
     assert.equal(impersonated.code, '42501');
-    assert.match(impersonated.message, /must be recorded under the database user giving it/);
+    assert.match(impersonated.message, /an approval must be recorded under the database user doing it/);
+    // Nor under the group role's name, which is not the author's.
+    const asGroup = await refusal(urls.dave, `SET ROLE lua_rules_approver; INSERT INTO approvals (rule_id, version, approver, at) SELECT id, 1, 'lua_rules_approver', now() FROM rules WHERE name = 'needs_two'`);
+    assert.match(asGroup.message, /lua_rules_approver is a group role; write as yourself/);
   });
 
   test('an approval by someone who is not a member of lua_rules_approver is refused: CLI and raw SQL', async () => {

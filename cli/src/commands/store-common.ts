@@ -144,7 +144,7 @@ export async function withStore(command: string, url: string, io: CommandIO, fn:
 }
 
 /** The group role a command's writes need (docs/store.md, "Roles"); commands not named here write as an author. */
-const ROLE_OF_COMMAND: Record<string, string> = { approve: 'lua_rules_approver', serve: 'lua_rules_engine' };
+const ROLE_OF_COMMAND: Record<string, string> = { approve: 'lua_rules_approver', serve: 'lua_rules_engine', history: 'lua_rules_author or lua_rules_approver' };
 
 /**
  * After a plain missing grant ("permission denied for table …"), which role would

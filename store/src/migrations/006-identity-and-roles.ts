@@ -33,15 +33,29 @@ const postgres = [
   // superuser): pg_class is readable by everyone, and TG_RELID needs no search_path.
   `CREATE FUNCTION lua_rules_is_owner(rel oid) RETURNS boolean LANGUAGE sql STABLE AS $$
    SELECT pg_has_role(current_user, c.relowner, 'MEMBER') FROM pg_class c WHERE c.oid = rel $$`,
+  // A person acts as themselves: after SET ROLE to a group role, current_user would be
+  // the group's name, shared by all its members (and never the author of anything,
+  // so an author could approve their own version under it).
+  `CREATE FUNCTION lua_rules_check_identity(recorded text, what text) RETURNS void LANGUAGE plpgsql AS $$
+   BEGIN
+     IF current_user::text IN ('lua_rules_author', 'lua_rules_approver', 'lua_rules_engine') THEN
+       RAISE EXCEPTION '% is a group role; write as yourself (RESET ROLE), not as the group', current_user USING ERRCODE = 'insufficient_privilege';
+     END IF;
+     IF recorded IS DISTINCT FROM current_user::text THEN
+       RAISE EXCEPTION '% must be recorded under the database user doing it (%), not %', what, current_user, quote_literal(recorded)
+         USING ERRCODE = 'insufficient_privilege';
+     END IF;
+   END $$`,
   `CREATE FUNCTION lua_rules_version_author() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
-     IF NOT lua_rules_is_owner(TG_RELID) AND NEW.author IS DISTINCT FROM current_user::text THEN
-       RAISE EXCEPTION 'a version''s author must be the database user writing it (%), not %', current_user, quote_literal(NEW.author)
-         USING ERRCODE = 'insufficient_privilege';
+     IF NOT lua_rules_is_owner(TG_RELID) THEN
+       IF TG_TABLE_NAME = 'rules' THEN PERFORM lua_rules_check_identity(NEW.created_by, 'a rule''s creator');
+       ELSE PERFORM lua_rules_check_identity(NEW.author, 'a version''s author'); END IF;
      END IF;
      RETURN NEW;
    END $$`,
   `CREATE TRIGGER rule_versions_author BEFORE INSERT ON rule_versions FOR EACH ROW EXECUTE FUNCTION lua_rules_version_author()`,
+  `CREATE TRIGGER rules_created_by BEFORE INSERT ON rules FOR EACH ROW EXECUTE FUNCTION lua_rules_version_author()`,
   `CREATE FUNCTION lua_rules_approval_rules() RETURNS trigger LANGUAGE plpgsql AS $$
    DECLARE
      version_author text;
@@ -52,10 +66,7 @@ const postgres = [
          USING ERRCODE = 'insufficient_privilege';
      END IF;
      IF NOT lua_rules_is_owner(TG_RELID) THEN
-       IF NEW.approver IS DISTINCT FROM current_user::text THEN
-         RAISE EXCEPTION 'an approval must be recorded under the database user giving it (%), not %', current_user, quote_literal(NEW.approver)
-           USING ERRCODE = 'insufficient_privilege';
-       END IF;
+       PERFORM lua_rules_check_identity(NEW.approver, 'an approval');
        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lua_rules_approver')
           OR NOT pg_has_role(current_user, 'lua_rules_approver', 'MEMBER') THEN
          RAISE EXCEPTION 'the database user % is not a member of lua_rules_approver and may not approve', current_user
