@@ -73,6 +73,12 @@ export const TABLE_GRANTS: readonly { table: string; author: string; approver: s
   { table: 'changes', author: 'SELECT, INSERT', approver: 'SELECT, INSERT', engine: 'SELECT' },
   { table: 'executions', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
   { table: 'engines', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE' },
+  // Tables of the other migrations of this release (4: lifecycle, 5: shadow runs); a
+  // line whose table this store does not have is skipped.
+  { table: 'rule_lifecycle', author: 'SELECT, INSERT', approver: 'SELECT', engine: '' },
+  { table: 'shadows', author: 'SELECT, INSERT, UPDATE', approver: 'SELECT, UPDATE', engine: 'SELECT' },
+  { table: 'shadow_counts', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE' },
+  { table: 'shadow_disagreements', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
 ];
 
 const ROLE_COLUMN: Record<GroupRole, 'author' | 'approver' | 'engine'> = { [AUTHOR_ROLE]: 'author', [APPROVER_ROLE]: 'approver', [ENGINE_ROLE]: 'engine' };
@@ -124,8 +130,11 @@ export async function installRoles(tx: SqlQueryer): Promise<RolesReport> {
   }
   const roles = GROUP_ROLES.map(quoteIdent).join(', ');
   await tx.exec(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${roles}`);
+  let tables = 0;
   for (const grant of TABLE_GRANTS) {
     const table = `${quoteIdent(schema)}.${quoteIdent(grant.table)}`;
+    if ((await tx.all('SELECT to_regclass(?) AS oid', [table]))[0]?.oid === null) continue;
+    tables++;
     await tx.exec(`REVOKE ALL ON ${table} FROM ${roles}`);
     const sequences = (
       await tx.all(
@@ -143,5 +152,5 @@ export async function installRoles(tx: SqlQueryer): Promise<RolesReport> {
       if (/\bINSERT\b/.test(privileges)) for (const sequence of sequences) await tx.exec(`GRANT USAGE ON SEQUENCE ${sequence} TO ${quoteIdent(role)}`);
     }
   }
-  return { created: missing, tables: TABLE_GRANTS.length, schema };
+  return { created: missing, tables, schema };
 }

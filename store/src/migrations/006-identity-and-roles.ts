@@ -28,6 +28,20 @@ const sqlite = [
    BEGIN SELECT RAISE(ABORT, 'an approval by the version''s own author is refused; approvals must come from others'); END`,
 ];
 
+/**
+ * Every column that records who did something: table, column, what it is (for the
+ * message), and when it is written. A new table or column that records a person is
+ * one more line here (in a later migration, the same statement).
+ */
+const RECORDED_BY: readonly [table: string, column: string, what: string, op: 'INSERT' | 'UPDATE'][] = [
+  ['rules', 'created_by', "a rule's creator", 'INSERT'],
+  ['rule_versions', 'author', "a version's author", 'INSERT'],
+  ['rules', 'disabled_by', 'who disabled a rule', 'UPDATE'],
+  ['rule_lifecycle', 'author', 'who disabled or enabled a rule', 'INSERT'],
+  ['shadows', 'author', "a shadow version's author", 'INSERT'],
+  ['shadows', 'ended_by', 'who ended a shadow run', 'UPDATE'],
+];
+
 const postgres = [
   // True when the connection's user owns the table (or is a member of its owner, or a
   // superuser): pg_class is readable by everyone, and TG_RELID needs no search_path.
@@ -46,16 +60,28 @@ const postgres = [
          USING ERRCODE = 'insufficient_privilege';
      END IF;
    END $$`,
-  `CREATE FUNCTION lua_rules_version_author() RETURNS trigger LANGUAGE plpgsql AS $$
+  // The name a row records as who did it must be current_user. Generic over the
+  // column (TG_ARGV[0]), so each table that records a person is one line of RECORDED_BY.
+  `CREATE FUNCTION lua_rules_recorded_by() RETURNS trigger LANGUAGE plpgsql AS $$
+   DECLARE
+     recorded text := to_jsonb(NEW) ->> TG_ARGV[0];
    BEGIN
-     IF NOT lua_rules_is_owner(TG_RELID) THEN
-       IF TG_TABLE_NAME = 'rules' THEN PERFORM lua_rules_check_identity(NEW.created_by, 'a rule''s creator');
-       ELSE PERFORM lua_rules_check_identity(NEW.author, 'a version''s author'); END IF;
-     END IF;
+     IF lua_rules_is_owner(TG_RELID) THEN RETURN NEW; END IF;
+     -- On UPDATE only a newly written name counts (clearing it, e.g. on enable, is no claim).
+     IF TG_OP = 'UPDATE' AND (recorded IS NULL OR recorded IS NOT DISTINCT FROM (to_jsonb(OLD) ->> TG_ARGV[0])) THEN RETURN NEW; END IF;
+     PERFORM lua_rules_check_identity(recorded, TG_ARGV[1]);
      RETURN NEW;
    END $$`,
-  `CREATE TRIGGER rule_versions_author BEFORE INSERT ON rule_versions FOR EACH ROW EXECUTE FUNCTION lua_rules_version_author()`,
-  `CREATE TRIGGER rules_created_by BEFORE INSERT ON rules FOR EACH ROW EXECUTE FUNCTION lua_rules_version_author()`,
+  ...RECORDED_BY.map(
+    ([table, column, what, op]) =>
+      // Tables of other migrations of this release (4: lifecycle, 5: shadow runs) may be
+      // absent from a build without them; the trigger is made only where the column is.
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${table}' AND column_name = '${column}') THEN
+           CREATE TRIGGER ${table}_${column}_recorded_by BEFORE ${op} ON ${table} FOR EACH ROW EXECUTE FUNCTION lua_rules_recorded_by('${column}', '${what.replace(/'/g, "''")}');
+         END IF;
+       END $$`,
+  ),
   `CREATE FUNCTION lua_rules_approval_rules() RETURNS trigger LANGUAGE plpgsql AS $$
    DECLARE
      version_author text;
