@@ -114,6 +114,29 @@ export class SqlRuleStore implements Store {
     if (newest < LATEST_SCHEMA_VERSION) throw new StoreError(`the store ${this.display} has schema version ${newest}; run 'lua-rules migrate --store …' to bring it to ${LATEST_SCHEMA_VERSION}`);
   }
 
+  // Issue 14 (h14-roles): identity and roles.
+  private user: Promise<string | null> | undefined;
+
+  databaseUser(): Promise<string | null> {
+    const sql = DATABASE_USER_SQL[this.driver.dialect];
+    if (sql === null) return Promise.resolve(null);
+    // Every pooled connection logs in with the URL's user, so one answer holds for all.
+    this.user ??= this.driver.all(sql).then(
+      (rows) => String(rows[0]?.name),
+      (e: unknown) => {
+        this.user = undefined;
+        throw e;
+      },
+    );
+    return this.user;
+  }
+
+  async installRoles(): Promise<RolesReport> {
+    if (this.driver.dialect !== 'postgres') throw new RolesSetupError(`${this.display} is a SQLite store: it has no database users or roles (the file's permissions decide who may write); --roles is for PostgreSQL`);
+    await this.migrate();
+    return this.driver.transaction('write', (tx) => installRoles(tx));
+  }
+
   async publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome> {
     const author = requireName(options.author, 'an author');
     const storable = toStorable(definition);
@@ -370,29 +393,6 @@ export class SqlRuleStore implements Store {
 
   async close(): Promise<void> {
     await this.driver.close();
-  }
-
-  // Issue 14 (h14-roles): identity and roles.
-  private user: Promise<string | null> | undefined;
-
-  databaseUser(): Promise<string | null> {
-    const sql = DATABASE_USER_SQL[this.driver.dialect];
-    if (sql === null) return Promise.resolve(null);
-    // Every pooled connection logs in with the URL's user, so one answer holds for all.
-    this.user ??= this.driver.all(sql).then(
-      (rows) => String(rows[0]?.name),
-      (e: unknown) => {
-        this.user = undefined;
-        throw e;
-      },
-    );
-    return this.user;
-  }
-
-  async installRoles(): Promise<RolesReport> {
-    if (this.driver.dialect !== 'postgres') throw new RolesSetupError(`${this.display} is a SQLite store: it has no database users or roles (the file's permissions decide who may write); --roles is for PostgreSQL`);
-    await this.migrate();
-    return this.driver.transaction('write', (tx) => installRoles(tx));
   }
 }
 

@@ -212,6 +212,16 @@ export interface RuleStore {
   /** The URL without its password, for messages. */
   readonly display: string;
   migrate(): Promise<MigrationReport>;
+  // Issue 14 (h14-roles): identity and roles (store/src/roles.ts).
+  /**
+   * PostgreSQL: `current_user` of the store's connections, the author the database
+   * records for every write (ask `authorOfWrite` in roles.ts, not this, for an author).
+   * SQLite: null (a file has no users; its permissions are the boundary).
+   */
+  databaseUser(): Promise<string | null>;
+  /** PostgreSQL: runs the migrations, then creates the group roles and applies their grants (`migrate --roles`). SQLite: RolesSetupError. */
+  installRoles(): Promise<RolesReport>;
+
   publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome>;
   approve(rule: string, version: number, approver: string): Promise<ApprovalOutcome>;
   /** Writes a new version with version `toVersion`'s content; history is never rewritten. */
@@ -228,16 +238,6 @@ export interface RuleStore {
   /** Calls `handler` with every change after `fromRevision`, in order, until stopped (the backend's own watcher). */
   watch(fromRevision: number, handler: ChangeHandler, options?: WatchOptions): ChangeWatcher;
   close(): Promise<void>;
-
-  // Issue 14 (h14-roles): identity and roles (store/src/roles.ts).
-  /**
-   * PostgreSQL: `current_user` of the store's connections, the author the database
-   * records for every write (ask `authorOfWrite` in roles.ts, not this, for an author).
-   * SQLite: null (a file has no users; its permissions are the boundary).
-   */
-  databaseUser(): Promise<string | null>;
-  /** PostgreSQL: runs the migrations, then creates the group roles and applies their grants (`migrate --roles`). SQLite: RolesSetupError. */
-  installRoles(): Promise<RolesReport>;
 }
 
 /** The decision log: every evaluation an engine made (written in batches by StoreDecisionLog). */

@@ -127,6 +127,7 @@ export async function withStore(command: string, url: string, io: CommandIO, fn:
   try {
     return await fn(store);
   } catch (e) {
+    // A usage error raised inside `fn` is reported once, by main (exit 2), not here too.
     if (e instanceof UsageError) throw new UsageError(redactSecret(e.message, password));
     const message = redactSecret((e as Error).message ?? String(e), password);
     if (e instanceof RefusedByDatabaseError || e instanceof RolesSetupError) {
