@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { RuleEngine } from '../../core/src/engine/rule-engine';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { displayText } from '../../core/src/util/display-text';
-import { authorOfWrite, redactSecret, secretsOfUrl, StoreEngine, type Store } from '../../store/src';
+import { redactSecret, secretsOfUrl, StoreEngine, type Store } from '../../store/src';
 import { answerClientError } from './client-error';
 import { createService, type HealthReport } from './http-service';
 import { serviceMetrics } from './metrics';
 import { describeRefused, publishFiles } from './publish-files';
 import { createServiceLogger, type LogLevel } from './service-logger';
 import { startWatchdog } from './watchdog';
+import { authorOfWrite } from '../../store/src/roles';
 
 /**
  * The rule engine service, the main job of Lua Rules: the store's live rules over

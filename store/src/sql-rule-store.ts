@@ -1,6 +1,5 @@
 import type { RuleDefinition } from '../../core/src/model/rule';
-import { InvalidRuleError, GateRefusedError, RefusedByDatabaseError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
-import { DATABASE_USER_SQL, installRoles, RolesSetupError, type RolesReport } from './roles';
+import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
 import { iso, isoOrNull, now, num, strOrNull, toChange, toStoredRule, toVersionRecord } from './row-mapping';
@@ -24,6 +23,9 @@ import type {
   VersionEvidence,
 } from './types';
 import { writeApproval, writeVersion, type WriteRequest } from './version-writer';
+// Issue 14 (h14-roles): identity and roles.
+import { RefusedByDatabaseError } from './errors';
+import { DATABASE_USER_SQL, installRoles, RolesSetupError, type RolesReport } from './roles';
 
 /**
  * The one implementation of the store's three seams (RuleStore, DecisionLog,
