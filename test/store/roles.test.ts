@@ -291,11 +291,10 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
       assert.equal((await run(['approve', 'needs_two', '--version', '2', '--store', urls.carol])).code, 0);
       await eventually(async () => (await post(`${engine!.base}/v1/rules/needs_two/evaluate`, EPIC)).json['version'] === 2, 'version 2 served');
       await eventually(async () => Number((await sql<{ n: string }>(ownerUrl, "SELECT count(*) AS n FROM executions WHERE rule_name = 'needs_two' AND version = 2"))[0]?.n) > 0, 'decision logged');
-      await eventually(async () => (await sql<{ rules: string }>(ownerUrl, "SELECT rules FROM engines WHERE status = 'running'")).some((r) => JSON.parse(r.rules).needs_two === 2), 'heartbeat with version 2');
+      await eventually(async () => (await sql<{ rules: string }>(ownerUrl, "SELECT rules FROM engines WHERE status = 'running'")).some((r) => (JSON.parse(r.rules) as Record<string, number>).needs_two === 2), 'heartbeat with version 2');
       assert.doesNotMatch(engine.stdout() + engine.stderr(), /permission denied|refused by the database/);
     } finally {
-      const code = await engine?.stop();
-      assert.equal(code, 0, engine?.stderr());
+      if (engine !== undefined) assert.equal(await engine.stop(), 0, engine.stderr());
     }
   });
 
