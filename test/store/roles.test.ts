@@ -6,7 +6,6 @@
  * (pg), because the database, not our client, has to say no.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import pg from 'pg';
 import { cli, REPO } from '../cli/cli-harness';
 import { AuthorMismatchError, openStore, resolveAuthor, TABLE_GRANTS } from '../../store/src';
 import { POSTGRES_SKIPPED, startPostgres, type PgServer } from './pg-harness';
+import { createLogins } from './pg-logins';
 import { eventually } from './store-helpers';
 import { post, startServe, type ServeProcess } from '../serve/serve-process';
 
@@ -53,10 +53,10 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
   let server: PgServer;
   let dir = '';
   let ownerUrl = '';
-  const suffix = randomBytes(3).toString('hex');
-  // Login roles (cluster-wide, so named per run): who each is, and its URL.
-  const users = { alice: `alice_${suffix}`, bob: `bob_${suffix}`, carol: `carol_${suffix}`, dave: `dave_${suffix}`, engine: `engine_${suffix}`, nobody: `nobody_${suffix}` };
-  const urls: Record<keyof typeof users, string> = { alice: '', bob: '', carol: '', dave: '', engine: '', nobody: '' };
+  // Login roles (cluster-wide, so named per run by createLogins): who each is, and its URL.
+  const people = ['alice', 'bob', 'carol', 'dave', 'engine', 'nobody'] as const;
+  const users = {} as Record<(typeof people)[number], string>;
+  const urls = {} as Record<(typeof people)[number], string>;
   const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => cli(argv, { cwd: dir, env });
 
   before(async () => {
@@ -67,23 +67,18 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
     writeFileSync(join(dir, 'needs_two.lua'), CONSENSUS_RULE);
     const setup = await run(['migrate', '--store', ownerUrl, '--roles']);
     assert.equal(setup.code, 0, setup.stderr);
-    // What a DBA runs (docs/store.md, "Roles").
-    const grants: Record<keyof typeof users, string[]> = {
+    // What a DBA runs (docs/store.md, "Roles"): a login per person, a group role each.
+    const logins = await createLogins(ownerUrl, {
       alice: ['lua_rules_author'],
       bob: ['lua_rules_author'],
       carol: ['lua_rules_approver'],
       dave: ['lua_rules_author', 'lua_rules_approver'],
       engine: ['lua_rules_engine'],
       nobody: [],
-    };
-    for (const key of Object.keys(users) as (keyof typeof users)[]) {
-      const password = `pw-${randomBytes(6).toString('hex')}`;
-      await sql(ownerUrl, `CREATE ROLE ${users[key]} LOGIN PASSWORD '${password}'`);
-      for (const role of grants[key]) await sql(ownerUrl, `GRANT ${role} TO ${users[key]}`);
-      const url = new URL(ownerUrl);
-      url.username = users[key];
-      url.password = password;
-      urls[key] = url.toString();
+    });
+    for (const who of people) {
+      users[who] = logins.name(who);
+      urls[who] = logins.url(who);
     }
   });
   after(async () => {
