@@ -4,7 +4,7 @@ import type { ExecutionRecord } from '../../core/src/engine/execution-sink';
 import { BatchBuilder, type PackedBatch } from './decision-batch';
 import type { DecisionWriterCounts, DecisionWriterSettings } from './decision-log-writer';
 import type { DecisionRetention } from './decision-retention';
-import type { ExecutionLogRecord } from './types';
+import type { EngineHeartbeatRecord, ExecutionLogRecord } from './types';
 
 /** What the worker is started with (decision-log-worker.ts). */
 export interface ThreadInit {
@@ -24,12 +24,17 @@ export interface ThreadInit {
   niceness: number;
 }
 
-export type ThreadRequest = { type: 'batch'; batch: PackedBatch } | { type: 'flush'; id: number } | { type: 'prune'; id: number } | { type: 'stop'; id: number };
+export type ThreadRequest =
+  | { type: 'batch'; batch: PackedBatch }
+  | { type: 'flush'; id: number }
+  | { type: 'prune'; id: number }
+  | { type: 'stop'; id: number }
+  | { type: 'heartbeat'; id: number; record: EngineHeartbeatRecord };
 
 /** Counts as the thread reports them: the writer's, plus what it dropped and still holds. */
 export type ThreadCounts = DecisionWriterCounts & { dropped: number; queued: number; received: number };
 
-export type ThreadReply = { type: 'done'; id: number; counts: ThreadCounts } | { type: 'counts'; counts: ThreadCounts } | { type: 'error'; message: string };
+export type ThreadReply = { type: 'done'; id: number; counts: ThreadCounts; error?: string } | { type: 'counts'; counts: ThreadCounts } | { type: 'error'; message: string };
 
 /**
  * The thread answering requests hands decisions to the log's worker thread
@@ -41,7 +46,7 @@ export type ThreadReply = { type: 'done'; id: number; counts: ThreadCounts } | {
 export class DecisionLogThread {
   private readonly worker: Worker;
   private builder: BatchBuilder;
-  private readonly waiting = new Map<number, () => void>();
+  private readonly waiting = new Map<number, (error?: string) => void>();
   private nextId = 1;
   private exited = false;
   private readonly timer: NodeJS.Timeout;
@@ -121,17 +126,31 @@ export class DecisionLogThread {
     }
     this.counts = reply.counts;
     if (reply.type === 'counts') return;
-    const resolve = this.waiting.get(reply.id);
+    const settle = this.waiting.get(reply.id);
     this.waiting.delete(reply.id);
-    resolve?.();
+    settle?.(reply.error);
   }
 
   private call(type: 'flush' | 'prune' | 'stop'): Promise<void> {
     if (this.exited) return Promise.resolve();
     const id = this.nextId++;
     return new Promise<void>((resolve) => {
-      this.waiting.set(id, resolve);
+      this.waiting.set(id, () => resolve());
       this.worker.postMessage({ type, id } satisfies ThreadRequest);
+    });
+  }
+
+  /**
+   * The engine's heartbeat, written by the thread too: on SQLite a write from this
+   * thread would wait (synchronously, in SQLite's busy handler) for the log thread's
+   * transaction, and that wait would be every request's.
+   */
+  heartbeat(record: EngineHeartbeatRecord): Promise<void> {
+    if (this.exited) return Promise.reject(new Error('the decision log thread has exited'));
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, (error) => (error === undefined ? resolve() : reject(new Error(error))));
+      this.worker.postMessage({ type: 'heartbeat', id, record } satisfies ThreadRequest);
     });
   }
 

@@ -102,6 +102,13 @@ port.on('message', (request: ThreadRequest) => {
     void drain();
     return;
   }
+  if (request.type === 'heartbeat') {
+    (store === undefined ? Promise.reject(new Error('the decision log thread has no store')) : store.heartbeat(request.record)).then(
+      () => send({ type: 'done', id: request.id, counts: counts() }),
+      (e: unknown) => send({ type: 'done', id: request.id, counts: counts(), error: (e as Error).message }),
+    );
+    return;
+  }
   void (async () => {
     try {
       if (request.type === 'flush') await drain();

@@ -3,7 +3,7 @@ import { parseMaskPaths } from './context-mask';
 import { DecisionLogThread } from './decision-log-thread';
 import { DecisionLogWriter, type DecisionStore, type DecisionWriterCounts, type DecisionWriterSettings } from './decision-log-writer';
 import { DEFAULT_RETENTION, type DecisionRetention } from './decision-retention';
-import type { ExecutionLogRecord } from './types';
+import type { ExecutionLogRecord, Heartbeats } from './types';
 
 export interface DecisionLogOptions extends DecisionWriterSettings {
   /** Records per write; a full batch is written at once. */
@@ -50,7 +50,7 @@ export class StoreDecisionLog implements ExecutionSink {
   dropped = 0;
 
   constructor(
-    store: DecisionStore,
+    private readonly store: DecisionStore & Partial<Pick<Heartbeats, 'engines'>>,
     private readonly options: DecisionLogOptions = {},
   ) {
     this.batchSize = options.batchSize ?? (options.thread !== undefined ? 500 : 200);
@@ -200,6 +200,17 @@ export class StoreDecisionLog implements ExecutionSink {
     if (this.retention === false) return;
     if (this.thread !== undefined) await this.thread.prune();
     else await this.local?.prune(this.retention);
+  }
+
+  /**
+   * Where the engine's heartbeats are best written: through the log's thread when it
+   * has a store connection (no write from the request thread then; see
+   * DecisionLogThread.heartbeat), else undefined (write them to the store directly).
+   */
+  get heartbeats(): Heartbeats | undefined {
+    const thread = this.thread;
+    if (thread === undefined || this.options.store === false) return undefined;
+    return { heartbeat: (record) => thread.heartbeat(record), engines: () => this.store.engines?.() ?? Promise.resolve([]) };
   }
 
   /** Records the store holds. */
