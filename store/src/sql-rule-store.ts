@@ -27,6 +27,9 @@ import type {
   VersionEvidence,
 } from './types';
 import { writeApproval, writeVersion, type WriteRequest } from './version-writer';
+// Issue 14 (h14-roles): identity and roles.
+import { RefusedByDatabaseError } from './errors';
+import { DATABASE_USER_SQL, installRoles, RolesSetupError, type RolesReport } from './roles';
 
 /**
  * The one implementation of the store's three seams (RuleStore, DecisionLog,
@@ -57,6 +60,28 @@ export class SqlRuleStore implements Store {
   }
 
   private async runMigrations(): Promise<MigrationReport> {
+    // A current store needs no DDL: look first, outside the write lock. A user without
+    // the right to change the schema (the roles of issue 14) can then use it.
+    const current = await this.appliedMigrations().catch((e: unknown) => {
+      // Not allowed to read the schema version: no use trying to change the schema.
+      if (e instanceof RefusedByDatabaseError) throw e;
+      return undefined;
+    });
+    if (current !== undefined && Math.max(0, ...current) <= LATEST_SCHEMA_VERSION && MIGRATIONS.every((m) => current.has(m.version))) return { applied: [], current: Math.max(0, ...current) };
+    try {
+      return await this.applyMigrations();
+    } catch (e) {
+      if (!(e instanceof RefusedByDatabaseError)) throw e;
+      const have = current === undefined || current.size === 0 ? 'has no schema yet' : `has schema version ${Math.max(...current)}`;
+      throw new RefusedByDatabaseError(`the store ${this.display} ${have} and this lua-rules needs ${LATEST_SCHEMA_VERSION}, but the database refused to change the schema (${e.message}); run 'lua-rules migrate' as the store's owner`);
+    }
+  }
+
+  private async appliedMigrations(): Promise<Set<number>> {
+    return new Set((await this.driver.all('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+  }
+
+  private async applyMigrations(): Promise<MigrationReport> {
     return this.driver.transaction('write', async (tx) => {
       await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
       const done = new Set((await tx.all('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
@@ -93,6 +118,29 @@ export class SqlRuleStore implements Store {
     }
     if (newest > LATEST_SCHEMA_VERSION) throw new StoreError(`the store ${this.display} has schema version ${newest}, newer than this lua-rules understands (${LATEST_SCHEMA_VERSION}); upgrade lua-rules`);
     if (newest < LATEST_SCHEMA_VERSION) throw new StoreError(`the store ${this.display} has schema version ${newest}; run 'lua-rules migrate --store …' to bring it to ${LATEST_SCHEMA_VERSION}`);
+  }
+
+  // Issue 14 (h14-roles): identity and roles.
+  private user: Promise<string | null> | undefined;
+
+  databaseUser(): Promise<string | null> {
+    const sql = DATABASE_USER_SQL[this.driver.dialect];
+    if (sql === null) return Promise.resolve(null);
+    // Every pooled connection logs in with the URL's user, so one answer holds for all.
+    this.user ??= this.driver.all(sql).then(
+      (rows) => String(rows[0]?.name),
+      (e: unknown) => {
+        this.user = undefined;
+        throw e;
+      },
+    );
+    return this.user;
+  }
+
+  async installRoles(): Promise<RolesReport> {
+    if (this.driver.dialect !== 'postgres') throw new RolesSetupError(`${this.display} is a SQLite store: it has no database users or roles (the file's permissions decide who may write); --roles is for PostgreSQL`);
+    await this.migrate();
+    return this.driver.transaction('write', (tx) => installRoles(tx));
   }
 
   async publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome> {

@@ -1,6 +1,7 @@
 import type { Decision } from '../../core/src/model/decision';
 import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
 import type { DecisionRetention, PruneReport } from './decision-retention';
+import type { RolesReport } from './roles';
 
 /** Where a version is in its life: waiting for approvals, serving, or replaced. */
 export type VersionState = 'live' | 'pending' | 'superseded';
@@ -237,6 +238,16 @@ export interface RuleStore {
   /** The URL without its password, for messages. */
   readonly display: string;
   migrate(): Promise<MigrationReport>;
+  // Issue 14 (h14-roles): identity and roles (store/src/roles.ts).
+  /**
+   * PostgreSQL: `current_user` of the store's connections, the author the database
+   * records for every write (ask `authorOfWrite` in roles.ts, not this, for an author).
+   * SQLite: null (a file has no users; its permissions are the boundary).
+   */
+  databaseUser(): Promise<string | null>;
+  /** PostgreSQL: runs the migrations, then creates the group roles and applies their grants (`migrate --roles`). SQLite: RolesSetupError. */
+  installRoles(): Promise<RolesReport>;
+
   publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome>;
   approve(rule: string, version: number, approver: string): Promise<ApprovalOutcome>;
   /** Writes a new version with version `toVersion`'s content; history is never rewritten. */
