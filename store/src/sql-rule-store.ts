@@ -105,15 +105,18 @@ export class SqlRuleStore implements Store {
       if (head !== undefined && head.checksum === storable.checksum) return this.outcome(storable.name, head.number, false);
     }
     let evidence: VersionEvidence = { gate: 'none', findings: [], fixtures: [], checkedAt: now() };
+    let fixtures = options.fixtures ?? null;
     if (options.gate !== undefined) {
       const verdict = await options.gate(definition);
       if (!verdict.ok) {
         throw new GateRefusedError(`rule "${storable.name}" was not published: ${verdict.summary ?? 'its checks or fixtures failed'}`, verdict);
       }
       evidence = { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
+      // The fixtures stored are the ones the gate ran.
+      if (verdict.fixtureFile !== undefined) fixtures = verdict.fixtureFile;
     }
     if (options.promotedFrom !== undefined) evidence = { ...evidence, promotedFrom: options.promotedFrom };
-    return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null, fixtures: options.fixtures ?? null });
+    return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null, fixtures });
   }
 
   private async write(storable: StorableRule, req: WriteRequest): Promise<PublishOutcome> {

@@ -15,6 +15,8 @@ export interface GateVerdict {
   fixtures: unknown[];
   /** One line for the refusal message when !ok. */
   summary?: string;
+  /** Issue 14 (h14-life): the fixtures file's text the verdict ran, stored with the version. */
+  fixtureFile?: string | null;
 }
 
 /** Publishing does not run checks itself: the caller passes the gate that does. */
