@@ -112,12 +112,13 @@ export async function withStore(command: string, url: string, io: CommandIO, fn:
   try {
     return await fn(store);
   } catch (e) {
+    // A usage error raised inside `fn` is reported once, by main (exit 2), not here too.
+    if (e instanceof UsageError) throw new UsageError(redactSecret(e.message, password));
     const message = redactSecret((e as Error).message ?? String(e), password);
     io.stderr(`lua-rules ${command}: ${message}\n`);
     if (e instanceof UnknownRuleError || e instanceof UnknownVersionError || e instanceof InvalidRuleError) return EXIT.usage;
     if (e instanceof StoreUnavailableError) return BAD_INPUT_CODES.has((e as { code?: string }).code ?? '') ? EXIT.usage : EXIT.failures;
     if (e instanceof ConflictError || e instanceof GateRefusedError || e instanceof ApprovalError || e instanceof StoreError) return EXIT.failures;
-    if (e instanceof UsageError) throw new UsageError(redactSecret(e.message, password));
     return EXIT.failures;
   } finally {
     await store.close().catch(() => undefined);
