@@ -8,6 +8,7 @@ import { SETTINGS_SECTION } from '../../protocol/src/settings';
 import { runOnFixture } from './commands/run-on-fixture';
 import { approve, convertPatternRule, publishRule, rollback, showHistory } from './commands/store-commands';
 import type { StoreCommandContext } from './commands/store-commands';
+import { disableRule, enableRule } from './commands/rule-switch-commands';
 import { createLanguageClient } from './language-client';
 import { LualsIntegration } from './luals-offer';
 import { RulesView } from './rules-view';
@@ -180,6 +181,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   register('luaRules.showHistory', trusted((arg) => showHistory(storeCtx, arg)));
   register('luaRules.rollback', trusted((arg) => rollback(storeCtx, arg)));
   register('luaRules.approve', trusted((arg) => approve(storeCtx, arg)));
+  register('luaRules.disableRule', trusted((arg) => disableRule(storeCtx, arg)));
+  register('luaRules.enableRule', trusted((arg) => enableRule(storeCtx, arg)));
   register('luaRules.convertPatternRule', (arg) => convertPatternRule(api, arg));
   register('luaRules.refreshRules', () => rulesView.refresh());
   register('luaRules.restartServer', () => restart());
