@@ -4,7 +4,7 @@ import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
 import { describePublished, describeRefused } from '../../../service/src/publish-files';
 import { gateVersion, NothingToPromoteError, promotableVersion, publishPromotion } from '../../../service/src/promote-version';
 import { parseStoreUrl, redactStoreUrl, UnknownRuleError, UnknownVersionError, type RuleVersionRecord } from '../../../store/src';
-import { STORE_HELP, authorFlag, requiredFlag, withStore } from './store-common';
+import { authorFlag, requiredFlag, withStore } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules promote <rule> --from URL --to URL [--version N] [--author NAME] [--message TEXT] [--json]
@@ -24,7 +24,10 @@ Options:
   --author NAME       who promotes (default: the OS user)
   --message TEXT      why (default: "promoted from <source> version <n>")
   --json              print {"rule", "from", "version", "created", "state", "approvalsMissing"}
-${STORE_HELP.replace('--store URL        ', '--from/--to URL    ')}
+
+Store URLs are sqlite:<path> or postgres://user:password@host:port/db (both are
+required: no default, so a promotion always names both ends); a password is never
+printed or recorded.
 
 Exit codes: 0 promoted (or unchanged); 1 the gate refused it, a conflict, or a
 store could not be reached; 2 bad usage, a bad URL, the same store twice, an
