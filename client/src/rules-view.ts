@@ -109,6 +109,14 @@ export class RulesView implements vscode.TreeDataProvider<Node>, vscode.Disposab
     }
   }
 
+  /** Issue 14 (tests): the tree item of one rule, from a fresh overview. */
+  async itemOf(name: string): Promise<vscode.TreeItem | undefined> {
+    for (const category of await this.getChildren()) {
+      for (const node of await this.getChildren(category)) if (node.kind === 'rule' && node.rule.name === name) return this.getTreeItem(node);
+    }
+    return undefined;
+  }
+
   dispose(): void {
     clearInterval(this.timer);
     this.changed.dispose();
