@@ -51,7 +51,6 @@ export const promoteCommand: Command = {
       if (!Number.isInteger(version) || version < 1) throw new UsageError(`promote: --version must be a version number >= 1, got '${versionText}'`);
     }
     if (sameStore(from, to, io.cwd)) throw new UsageError(`promote: --from and --to are the same store (${redactStoreUrl(to)}); promotion goes from one store to another`);
-    const author = authorFlag(args, io);
     const message = stringFlag(args, 'message');
     const json = booleanFlag(args, 'json');
     // The source is read (and closed) first: its errors are its own, the target's its own.
@@ -87,6 +86,8 @@ export const promoteCommand: Command = {
     }
     const candidate = gated.candidate;
     return withStore('promote', to, io, async (target) => {
+      // The one author-identity function, asked of the target (the store written to).
+      const author = authorFlag(args, io);
       const out = await publishPromotion(target, v, candidate, { author, from: fromDisplay, ...(message !== undefined ? { message } : {}) });
       if (json) {
         io.stdout(safeJson({ rule, from: { store: fromDisplay, version: v.number, checksum: v.checksum }, version: out.version.number, created: out.created, state: out.version.state, approvalsMissing: out.approvalsMissing }, 2) + '\n');

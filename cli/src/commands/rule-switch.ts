@@ -56,9 +56,11 @@ function switchCommand(name: 'disable' | 'enable', summary: string, help: string
       if (name === 'disable' && (message === undefined || message.trim() === '')) {
         throw new UsageError("disable: --message TEXT is required: say why the rule is switched off (history shows it); see 'lua-rules disable --help'");
       }
-      const author = authorFlag(args, io);
       const url = storeUrl(name, args, io);
       return withStore(name, url, io, async (store) => {
+        // The one author-identity function, asked once the store is open (issue 14: on
+        // PostgreSQL the author becomes the connection's user).
+        const author = authorFlag(args, io);
         const out: LifecycleOutcome =
           name === 'disable' ? await store.disable(rule, { author, message: message ?? '' }) : await store.enable(rule, { author, ...(message !== undefined ? { message } : {}) });
         if (booleanFlag(args, 'json')) io.stdout(safeJson(out, 2) + '\n');
