@@ -168,8 +168,11 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
         assert.ok(!loaded.some((r) => r.definition.name === WSJF));
         assert.equal(source.isDisabled(WSJF), true);
 
-        // Publishing while disabled stores the version; it serves only once enabled.
-        await store.publish(luaRule(WSJF, 'while-off'), { author: 'ann' });
+        // Publishing while disabled stores the version; it serves only once enabled (and publish says so).
+        writeFileSync(join(dir, 'while-off.lua'), luaRule(WSJF, 'while-off').source);
+        const published = await run(['publish', 'while-off.lua', '--store', url, '--author', 'ann']);
+        assert.equal(published.code, 0, published.stderr);
+        assert.match(published.stdout, /^published epic_wsjf_validation version 2 \(live\)\nnote: epic_wsjf_validation is disabled: no engine serves it until 'lua-rules enable epic_wsjf_validation'\n$/);
         assert.ok(!(await store.liveRules()).some((r) => r.definition.name === WSJF));
         const on = await store.enable(WSJF, { author: 'ann' });
         assert.deepEqual(on, { rule: WSJF, changed: true, disabled: null });
