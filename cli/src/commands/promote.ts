@@ -91,7 +91,11 @@ export const promoteCommand: Command = {
       const out = await publishPromotion(target, v, candidate, { author, from: fromDisplay, ...(message !== undefined ? { message } : {}) });
       if (json) {
         io.stdout(safeJson({ rule, from: { store: fromDisplay, version: v.number, checksum: v.checksum }, version: out.version.number, created: out.created, state: out.version.state, approvalsMissing: out.approvalsMissing }, 2) + '\n');
-      } else io.stdout(`${describePublished(out)} in ${target.display}, from version ${v.number} of ${fromDisplay}\n`);
+      } else {
+        io.stdout(`${describePublished(out)} in ${target.display}, from version ${v.number} of ${fromDisplay}\n`);
+        // The switch is the target's own: a rule disabled there stays disabled.
+        if ((await target.getRule(rule))?.disabled) io.stdout(`note: ${displayText(rule)} is disabled in ${target.display}: no engine serves it until 'lua-rules enable ${displayText(rule)}'\n`);
+      }
       return EXIT.ok;
     });
   },
