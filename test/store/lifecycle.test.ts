@@ -268,6 +268,11 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
         [['promote', 'nope', '--from', url, '--to', 'sqlite:t.db'], /promote: unknown rule "nope" in the source store/],
         [['promote', WSJF, '--from', url, '--to', 'sqlite:t.db', '--version', '7'], /has no version 7 \(latest is 1\) in the source store/],
         [['promote', WSJF, '--from', 'sqlite:missing.db', '--to', 'sqlite:t.db'], /promote: no store at/],
+        [['promote', WSJF, '--from', 'mysql://x/db', '--to', 'sqlite:t.db'], /promote: .*scheme/],
+        [['promote', WSJF, '--from', url, '--to', 'mysql://x/db'], /promote: .*scheme/],
+        [['promote', WSJF, '--from', url, '--to', 'sqlite:t.db', '--version'], /flag '--version' needs a value/],
+        [['enable', WSJF, '--store', url, '--message'], /flag '--message' needs a value/],
+        [['export', '--store', url, '--out', 'x', '--force=yes'], /flag '--force' does not take a value/],
       ];
       for (const [argv, expected] of cases) {
         const out = await run(argv);
