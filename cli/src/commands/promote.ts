@@ -3,7 +3,7 @@ import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
 import { describePublished, describeRefused } from '../../../service/src/publish-files';
 import { gateVersion, NothingToPromoteError, promotableVersion, publishPromotion } from '../../../service/src/promote-version';
-import { parseStoreUrl, redactStoreUrl, UnknownRuleError, UnknownVersionError, type RuleVersionRecord } from '../../../store/src';
+import { parseStoreUrl, redactStoreUrl, StoreUrlError, UnknownRuleError, UnknownVersionError, type RuleVersionRecord } from '../../../store/src';
 import { authorFlag, requiredFlag, withStore } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
@@ -49,6 +49,15 @@ export const promoteCommand: Command = {
     if (versionText !== undefined) {
       version = Number(versionText.trim().replace(/^v/i, ''));
       if (!Number.isInteger(version) || version < 1) throw new UsageError(`promote: --version must be a version number >= 1, got '${versionText}'`);
+    }
+    // Both URLs are checked before either store is opened: a typo in --to must not wait for the source.
+    for (const [flag, url] of [['--from', from], ['--to', to]] as const) {
+      try {
+        parseStoreUrl(url, io.cwd);
+      } catch (e) {
+        if (e instanceof StoreUrlError) throw new UsageError(`promote: ${flag}: ${e.message}`);
+        throw e;
+      }
     }
     if (sameStore(from, to, io.cwd)) throw new UsageError(`promote: --from and --to are the same store (${redactStoreUrl(to)}); promotion goes from one store to another`);
     const message = stringFlag(args, 'message');
