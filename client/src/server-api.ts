@@ -8,6 +8,8 @@ import type {
   PublishResult,
   RollbackParams,
   ApproveParams,
+  RuleSwitchParams,
+  RuleSwitchResult,
   RunRuleParams,
   RunRuleResult,
   StoreOverviewResult,
@@ -23,6 +25,7 @@ import {
   PublishCheckRequest,
   PublishRequest,
   RollbackRequest,
+  RuleSwitchRequest,
   RunRuleRequest,
   StoreOverviewRequest,
   StoreStatusRequest,
@@ -72,5 +75,9 @@ export class ServerApi {
   }
   async approve(params: ApproveParams): Promise<VersionChangeResult> {
     return this.running().sendRequest(ApproveRequest, params);
+  }
+  /** Issue 14: Disable Rule… / Enable Rule. */
+  async ruleSwitch(params: RuleSwitchParams): Promise<RuleSwitchResult> {
+    return this.running().sendRequest(RuleSwitchRequest, params);
   }
 }

@@ -126,6 +126,8 @@ export interface StoreRuleSummary {
   pending: { version: number; approvalsMissing: number; author: string; message: string | null }[];
   /** Engines that reported this rule in their last heartbeat. */
   servedBy: { engineId: string; host: string; version: number; lastSeen: string; status: string }[];
+  /** Issue 14: set while the rule is disabled (no engine evaluates it): who, when, why. */
+  disabled?: { by: string; at: string; message: string | null } | null;
 }
 export type StoreOverviewResult = { ok: true; rules: StoreRuleSummary[]; engines: number } | { ok: false; message: string };
 
@@ -191,6 +193,18 @@ export interface ApproveParams {
   author: string;
 }
 export type VersionChangeResult = { ok: true; rule: string; version: number; state: string; approvalsMissing: number } | { ok: false; message: string };
+
+/** Issue 14: Disable Rule… / Enable Rule (`lua-rules disable` / `enable` from the editor). */
+export const RuleSwitchRequest = new RequestType<RuleSwitchParams, RuleSwitchResult, void>('luaRules/ruleSwitch');
+export interface RuleSwitchParams {
+  rule: string;
+  /** false: disable (then `message` is required); true: enable. */
+  enabled: boolean;
+  author: string;
+  message?: string;
+}
+/** `changed: false`: the rule already was in that state (nothing written). */
+export type RuleSwitchResult = { ok: true; rule: string; changed: boolean; disabled: { by: string; at: string; message: string | null } | null } | { ok: false; message: string };
 
 // ---------------------------------------------------------------- the language server's own reports
 

@@ -29,6 +29,8 @@ import type {
   PublishResult,
   ResultSummary,
   RollbackParams,
+  RuleSwitchParams,
+  RuleSwitchResult,
   RunOutcome,
   RunRuleParams,
   RunRuleResult,
@@ -46,6 +48,7 @@ import {
   PublishCheckRequest,
   PublishRequest,
   RollbackRequest,
+  RuleSwitchRequest,
   RunRuleRequest,
   StoreChangedNotification,
   StoreOverviewRequest,
@@ -206,6 +209,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
           headVersion: rule.headVersion,
           description: rule.description,
           pending: pending.map((v) => ({ version: v.number, approvalsMissing: Math.max(0, v.requiredApprovals - v.approvals.length), author: v.author, message: v.message })),
+          disabled: rule.disabled ?? null,
           servedBy: engines
             .filter((e) => e.rules[rule.name] !== undefined)
             .map((e) => ({ engineId: e.engineId, host: e.host, version: e.rules[rule.name]!, lastSeen: e.lastSeen, status: e.status })),
@@ -312,6 +316,19 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
       const open = await store.open();
       const out = await open.approve(params.rule, params.version, await authorOfWrite(open, undefined, () => params.author));
       return { ok: true, rule: params.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };
+    } catch (e) {
+      return { ok: false, message: store.redact(errorMessage(e)) };
+    }
+  });
+
+  // Issue 14: Disable Rule… / Enable Rule.
+  connection.onRequest(RuleSwitchRequest, async (params: RuleSwitchParams): Promise<RuleSwitchResult> => {
+    try {
+      const open = await store.open();
+      const out = params.enabled
+        ? await open.enable(params.rule, { author: params.author, ...(params.message ? { message: params.message } : {}) })
+        : await open.disable(params.rule, { author: params.author, message: params.message ?? '' });
+      return { ok: true, ...out };
     } catch (e) {
       return { ok: false, message: store.redact(errorMessage(e)) };
     }

@@ -183,6 +183,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     requestTimeMs: options.requestTimeMs,
     maxPending: options.maxPending,
     onBusy: (busy) => watchdog.busy(busy),
+    isDisabled: (rule) => storeEngine.source.isDisabled(rule),
     health,
     reload: async () => {
       const live = await store.liveRules();

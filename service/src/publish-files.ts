@@ -43,7 +43,7 @@ function gate(executor: LuaExecutor, schemas: SchemaCache, path: string, shown: 
   return {
     problems: judged.problems,
     inputErrors: judged.fixtureFileErrors,
-    verdict: { ok: judged.problems.length === 0, summary: judged.summary, findings: judged.findings, fixtures: judged.fixtures },
+    verdict: { ok: judged.problems.length === 0, summary: judged.summary, findings: judged.findings, fixtures: judged.fixtures, fixtureFile: judged.fixtureFile },
   };
 }
 

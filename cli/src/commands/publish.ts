@@ -73,6 +73,10 @@ export const publishCommand: Command = {
       });
       if (json) {
         io.stdout(safeJson(results.map((r) => ({ rule: r.rule, version: r.version.number, state: r.version.state, created: r.created, approvalsMissing: r.approvalsMissing })), 2) + '\n');
+      } else {
+        // Issue 14: a version of a disabled rule is stored (and may be live) but not served.
+        const disabled = new Set(await store.disabledRules());
+        for (const r of results) if (r.created && disabled.has(r.rule)) io.stdout(`note: ${displayText(r.rule)} is disabled: no engine serves it until 'lua-rules enable ${displayText(r.rule)}'\n`);
       }
       return conflicts.length > 0 ? EXIT.failures : EXIT.ok;
     });
