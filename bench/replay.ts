@@ -1,0 +1,78 @@
+/**
+ * Impact analysis replay (issue 13): 100,000 captured decisions through a draft and the
+ * live version (target: ≤ 10 s on this machine), beside the plain engine evaluating
+ * the same contexts through the same two rules in the same run, so the figure shows
+ * what the replay adds over the engine itself. The rules are the example epic rule
+ * (live) and a variant with shifted thresholds (draft); the contexts are the bench's
+ * deterministic ones, each a fresh object (as parsed from the log), no result cache.
+ *   npx tsx bench/replay.ts [count]        (default 100000; also a pattern-rule pair)
+ */
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { RuleEngine } from '../core/src/engine/rule-engine';
+import { LuaExecutor } from '../core/src/executor/lua-executor';
+import type { RuleDefinition } from '../core/src/model/rule';
+import type { CapturedDecision } from '../core/src/impact/replay';
+import { replayDecisions } from '../core/src/impact/replay';
+import { generateContexts } from './contexts';
+import { luaDefinition } from './rule-definitions';
+import { epicPatternRule, epicRuleSource, epicVariantSource } from './rule-variants';
+
+const COUNT = Number(process.argv[2] ?? 100_000);
+const TARGET_S = 10;
+
+function decisions(count: number): CapturedDecision[] {
+  // Distinct contexts (1,000 shapes × copies through JSON): the log hands out a new object per record.
+  const base = generateContexts(1000);
+  const out: CapturedDecision[] = [];
+  for (let i = 0; i < count; i++) out.push({ context: JSON.parse(JSON.stringify(base[i % base.length])) as unknown, decision: 'autonomous', confidence: 0.9, errorCode: null, version: 1, at: null, correlationId: null });
+  return out;
+}
+
+/** The plain engine: the same two rules, the same contexts, no cache, nothing counted. */
+function plainEngine(draft: RuleDefinition, live: RuleDefinition, records: readonly CapturedDecision[]): number {
+  const executor = new LuaExecutor();
+  const engines = [draft, live].map((definition, i) => {
+    const engine = new RuleEngine({ executor, cache: { minConfidence: 2, maxEntries: 0 } });
+    engine.applyChange({ upserted: [{ definition, version: i, checksum: String(i) }], removed: [] });
+    return engine;
+  });
+  const [d, l] = engines as [RuleEngine, RuleEngine];
+  const started = performance.now();
+  let sink = 0;
+  for (const record of records) {
+    sink += d.evaluateRule(draft.name, record.context).confidence;
+    sink += l.evaluateRule(live.name, record.context).confidence;
+  }
+  if (Number.isNaN(sink)) console.log('');
+  return (performance.now() - started) / 1000;
+}
+
+async function measure(label: string, draft: RuleDefinition, live: RuleDefinition): Promise<void> {
+  const records = decisions(COUNT);
+  // Warm both paths on a slice first (JIT), then time each once over everything.
+  await replayDecisions({ draft, live: { definition: live, version: 1 }, decisions: records.slice(0, 2000), source: { kind: 'rule', rule: live.name } });
+  plainEngine(draft, live, records.slice(0, 2000));
+  const plainS = plainEngine(draft, live, records);
+  const started = performance.now();
+  const report = await replayDecisions({ draft, live: { definition: live, version: 1 }, decisions: records, source: { kind: 'rule', rule: live.name } });
+  const replayS = (performance.now() - started) / 1000;
+  const ok = replayS <= TARGET_S;
+  console.log(
+    `${label.padEnd(34)} replay ${replayS.toFixed(2)} s (${((replayS * 1e6) / COUNT).toFixed(1)} µs/decision)  plain engine ${plainS.toFixed(2)} s  ratio ${(replayS / plainS).toFixed(2)}x  ` +
+      `target ≤ ${TARGET_S} s ${ok ? 'met' : 'MISSED'}  [replayed ${report.replayed}, changed ${report.changed}]`,
+  );
+}
+
+async function main(): Promise<void> {
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`bench/replay: ${COUNT.toLocaleString('en-US')} captured decisions through a draft and the live version; node ${process.version}; load average ${load}`);
+  const source = epicRuleSource();
+  await measure('Lua rule (epic_wsjf_validation)', luaDefinition('epic_wsjf_validation', epicVariantSource(source, 7)), luaDefinition('epic_wsjf_validation', source));
+  const pattern = epicPatternRule();
+  const shifted = { ...pattern, patterns: pattern.patterns.map((p) => (p.type === 'metric' ? { ...p, threshold: p.threshold + 10 } : { ...p })) };
+  await measure('pattern rule (epic_priority)', shifted, pattern);
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+void main();
