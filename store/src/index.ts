@@ -11,4 +11,4 @@ export { InvalidQueryError } from './captured-decisions';
 export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export { StoreEngine, type StoreEngineOptions } from './store-engine';
-export { ImpactInputError, replayInputFor, type ReplayWindow } from './replay-input';
+export { ImpactInputError, impactOf, replayInputFor, type ReplayWindow } from './replay-input';

@@ -1,5 +1,7 @@
 import type { RuleDefinition } from '../../core/src/model/rule';
-import type { ReplayInput } from '../../core/src/impact/replay';
+import type { ReplayInput, ReplayOptions } from '../../core/src/impact/replay';
+import { replayDecisions } from '../../core/src/impact/replay';
+import type { ImpactReport } from '../../core/src/impact/impact-report';
 import { StoreError } from './errors';
 import type { DecisionLog, DecisionRecord, RuleStore } from './types';
 
@@ -40,6 +42,16 @@ export async function replayInputFor(store: RuleStore & DecisionLog, draft: Rule
   }
   const records = await store.decisions({ category, captured: true, ...narrowed });
   return { draft, live: null, decisions: onePerRequest(records), source: { kind: 'category', category }, window: reported };
+}
+
+/**
+ * The whole analysis in one call (the CLI's `impact` and `publish --impact`, the
+ * language server): read, then replay. The replay's own errors (ReplayError: the
+ * draft or the live version does not load) and ImpactInputError pass through.
+ */
+export async function impactOf(store: RuleStore & DecisionLog, draft: RuleDefinition, window: ReplayWindow = {}, options: ReplayOptions = {}): Promise<ImpactReport> {
+  const input = await replayInputFor(store, draft, window);
+  return replayDecisions(input, { total: input.decisions.length, ...options });
 }
 
 /**

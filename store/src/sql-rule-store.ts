@@ -112,6 +112,7 @@ export class SqlRuleStore implements Store {
       }
       evidence = { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
     }
+    if (options.impact !== undefined) evidence.impact = options.impact; // issue 13 (h13-impact)
     return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null });
   }
 

@@ -1,5 +1,6 @@
 import type { Decision } from '../../core/src/model/decision';
 import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
+import type { ImpactSummary } from '../../core/src/impact/impact-report';
 
 /** Where a version is in its life: waiting for approvals, serving, or replaced. */
 export type VersionState = 'live' | 'pending' | 'superseded';
@@ -28,6 +29,9 @@ export interface VersionEvidence {
   checkedAt: string;
   /** For rollbacks: the version whose content (and evidence) this repeats. */
   rollbackOf?: number;
+  // Issue 13 (h13-impact):
+  /** The impact analysis shown to the publisher (docs/impact.md): the summary, without example contexts. */
+  impact?: ImpactSummary;
 }
 
 export interface RuleVersionRecord {
@@ -92,6 +96,9 @@ export interface PublishOptions {
    */
   baseVersion?: number;
   gate?: PublishGate;
+  // Issue 13 (h13-impact):
+  /** Stored in the new version's evidence (`evidence.impact`). */
+  impact?: ImpactSummary;
 }
 
 export interface PublishOutcome {

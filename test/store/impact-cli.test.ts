@@ -187,6 +187,25 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       assert.equal(noStore.code, 2);
       assert.match(noStore.stderr, /no store/);
     });
+
+    // Last: it makes the draft the live version.
+    test('publish --impact prints the summary and stores it in the evidence; history --json shows it', async () => {
+      const published = await cli(['publish', 'tiers.lua', '--impact', '--store', url, '--author', 'bob'], { cwd: dir });
+      assert.equal(published.code, 0, published.stderr);
+      assert.match(published.stdout, /^impact: tiers: 3 of 14 decisions change \(21\.4%\) against live version 1\npublished tiers version 2 \(live\)\n$/);
+      const history = await cli(['history', 'tiers', '--json', '--store', url], { cwd: dir });
+      assert.equal(history.code, 0, history.stderr);
+      const versions = (JSON.parse(history.stdout) as { versions: { number: number; evidence: { impact?: ImpactJson & { examples?: unknown } } | null }[] }).versions;
+      const impact = versions[0]?.evidence?.impact;
+      assert.ok(impact, 'version 2 keeps its impact');
+      assert.deepEqual([impact.rule, impact.liveVersion, impact.replayed, impact.changed, impact.notReproduced], ['tiers', 1, 14, 3, 1]);
+      assert.deepEqual(impact.transitions, { 'autonomous->autonomous': 3, 'collaborative->autonomous': 2, 'collaborative->collaborative': 3, 'escalated->escalated': 5, 'escalated->error': 1 });
+      assert.equal(impact.examples, undefined, 'no example contexts in the evidence');
+      assert.equal(versions[1]?.evidence?.impact, undefined, 'published without --impact: none');
+      // Now the draft is live: replaying it against itself changes nothing.
+      const again = JSON.parse((await run('tiers.lua', '--json')).stdout) as ImpactJson;
+      assert.deepEqual([again.liveVersion, again.changed], [2, 0]);
+    });
   });
 }
 

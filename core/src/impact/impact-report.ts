@@ -92,3 +92,34 @@ export function summaryOf(report: ImpactReport): ImpactSummary {
   const { examples: _examples, notReproducedExamples: _notReproduced, ...summary } = report;
   return summary;
 }
+
+/**
+ * A summary from outside (the editor sends back the one it showed): only the fields of
+ * a summary, so a report's example contexts, or anything else, never reach the evidence.
+ * Undefined when it is not a summary at all.
+ */
+export function impactSummaryFrom(value: unknown): ImpactSummary | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Partial<ImpactSummary>;
+  if (typeof v.rule !== 'string' || typeof v.replayed !== 'number' || typeof v.changed !== 'number' || typeof v.transitions !== 'object' || v.transitions === null) return undefined;
+  const numbers = (record: unknown): Record<string, number> => Object.fromEntries(Object.entries(record ?? {}).filter(([, n]) => typeof n === 'number')) as Record<string, number>;
+  const source = v.source?.kind === 'category' ? { kind: 'category' as const, category: String(v.source.category) } : { kind: 'rule' as const, rule: String((v.source as { rule?: unknown } | undefined)?.rule ?? v.rule) };
+  const orNull = (n: unknown): number | null => (typeof n === 'number' ? n : null);
+  const count = (n: unknown): number => (typeof n === 'number' ? n : 0);
+  return {
+    rule: v.rule,
+    liveVersion: orNull(v.liveVersion),
+    source,
+    read: count(v.read),
+    skipped: count(v.skipped),
+    replayed: v.replayed,
+    changed: v.changed,
+    changedFraction: count(v.changedFraction),
+    transitions: numbers(v.transitions),
+    notReproduced: count(v.notReproduced),
+    loggedByLive: count(v.loggedByLive),
+    confidence: { meanLive: orNull(v.confidence?.meanLive), meanDraft: orNull(v.confidence?.meanDraft), mean: orNull(v.confidence?.mean), distribution: numbers(v.confidence?.distribution) },
+    window: { since: typeof v.window?.since === 'string' ? v.window.since : null, limit: orNull(v.window?.limit) },
+    durationMs: count(v.durationMs),
+  };
+}
