@@ -2,6 +2,8 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type {
   ConvertRuleResult,
   HistoryResult,
+  ImpactParams,
+  ImpactResult,
   ListFixturesResult,
   PublishCheckResult,
   PublishParams,
@@ -19,6 +21,7 @@ import {
   ApproveRequest,
   ConvertRuleRequest,
   HistoryRequest,
+  ImpactRequest,
   ListFixturesRequest,
   PublishCheckRequest,
   PublishRequest,
@@ -54,6 +57,9 @@ export class ServerApi {
   }
   async storeOverview(): Promise<StoreOverviewResult> {
     return this.running().sendRequest(StoreOverviewRequest);
+  }
+  async impact(params: ImpactParams): Promise<ImpactResult> {
+    return this.running().sendRequest(ImpactRequest, params);
   }
   async publishCheck(uri: string): Promise<PublishCheckResult> {
     return this.running().sendRequest(PublishCheckRequest, { uri });
