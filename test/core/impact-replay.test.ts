@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import type { CapturedDecision } from '../../core/src/impact/replay';
 import { replayDecisions, ReplayError } from '../../core/src/impact/replay';
 import type { RuleDefinition } from '../../core/src/model/rule';
+import { impactSummaryFrom, summaryOf } from '../../core/src/impact/impact-report';
 
 const LIVE = `
 local x = context.x
@@ -119,7 +120,7 @@ test('a rule with no live version: every decision is new (none->...)', async () 
 });
 
 test('a draft that loops or allocates is stopped per context and counted as error; junk contexts too', async () => {
-  const looping = lua(`if context.x > 5 then while true do end end\nif context.x > 3 then local t = {} for i = 1, 1e9 do t[i] = ("x"):rep(1000) end end\nreturn { decision = "escalated", confidence = 0.5, reasoning = "ok" }`);
+  const looping = lua(`if context.x > 5 then while true do end end\nif context.x > 3 then local t = {} for i = 1, 1e9 do t[i] = ("x"):rep(1e6 + i) end end\nreturn { decision = "escalated", confidence = 0.5, reasoning = "ok" }`);
   const decisions: CapturedDecision[] = [{ context: { x: 9 } }, { context: { x: 4 } }, { context: { x: 1 } }, { context: 'not an object' }, { context: [1, 2] }].map((d) => ({ ...d, decision: 'escalated', confidence: 0.3, errorCode: null, version: 2 }));
   const report = await replayDecisions({ draft: looping, live: { definition: lua(LIVE), version: 2 }, decisions, source: { kind: 'rule', rule: 'tiers' } });
   assert.equal(report.replayed, 5);
@@ -136,3 +137,13 @@ test('a draft that does not compile is one clear error', async () => {
 function round(value: number): number {
   return Math.round(value * 10_000) / 10_000;
 }
+
+test('impactSummaryFrom keeps a summary\'s fields only: no examples, no stray keys; junk is undefined', async () => {
+  const report = await replayDecisions({ draft: lua(DRAFT), live: { definition: lua(LIVE), version: 2 }, decisions: captured(), source: { kind: 'rule', rule: 'tiers' } });
+  const sent = { ...report, secret: 'x', confidence: { ...report.confidence, extra: 1 } };
+  const kept = impactSummaryFrom(JSON.parse(JSON.stringify(sent)));
+  assert.deepEqual(kept, summaryOf(report));
+  assert.equal(impactSummaryFrom(null), undefined);
+  assert.equal(impactSummaryFrom({ rule: 'x' }), undefined);
+  assert.equal(impactSummaryFrom('summary'), undefined);
+});

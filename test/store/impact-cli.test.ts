@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ExecutionLogRecord, Store } from '../../store/src';
 import { cli, writeIn } from '../cli/cli-harness';
+import { main } from '../../cli/src/main';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
 import { postgresBackend, sqliteBackend, type Backend } from './store-helpers';
 
@@ -131,6 +132,17 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       assert.deepEqual(limited.transitions, { 'autonomous->autonomous': 3, 'collaborative->autonomous': 1 });
       const wide = JSON.parse((await run('tiers.lua', '--json', '--since', '9d')).stdout) as ImpactJson;
       assert.equal(wide.replayed, 15);
+    });
+
+    test('on a terminal, progress goes to stderr and is cleared; the report still goes to stdout', async () => {
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), readStdin: async () => '', cwd: dir, env: {}, isTTY: true };
+      const code = await main(['impact', 'tiers.lua', '--store', url], io);
+      assert.equal(code, 0, stderr);
+      // Every line starts by clearing the one before; the last clears itself.
+      assert.equal(stderr, 'reading captured decisions…\r\u001b[Kreplaying 14 / 14…\r\u001b[K');
+      assert.match(stdout, /^tiers: 3 of 14 decisions change/);
     });
 
     test('--max-changed: exit 1 above the fraction, 0 at or below it', async () => {

@@ -29,7 +29,7 @@ ${STORE_HELP}
                       decisions changed, e.g. 0.05
   --json              print {"rule", "liveVersion", "replayed", "changed",
                       "transitions": {"live->draft": n}, "examples": [...], ...}
-  Progress goes to stderr when it is a terminal.
+  Progress goes to stderr when it is a terminal (also with --json).
 
 Exit codes: 0 fine; 1 more changed than --max-changed, or the store could not be
 reached; 2 bad usage, a missing or invalid draft, a draft that does not compile, or
@@ -73,14 +73,18 @@ export const impactCommand: Command = {
       url,
       io,
       async (store) => {
+        // stderr is a terminal: progress there, also with --json (which goes to stdout).
+        const onTerminal = io.isTTY;
+        if (onTerminal) io.stderr('reading captured decisions…');
         let input;
         try {
           input = await replayInputFor(store, loaded.definition, { since, limit });
         } catch (e) {
+          if (onTerminal) io.stderr('\r\u001b[K');
           if (e instanceof ImpactInputError || e instanceof InvalidQueryError) return badInput(io, e.message);
           throw e;
         }
-        const progress = io.isTTY && !json ? (p: { done: number; total: number | null }) => io.stderr(`\rreplaying ${p.done.toLocaleString('en-US')}${p.total !== null ? ` / ${p.total.toLocaleString('en-US')}` : ''}…`) : undefined;
+        const progress = onTerminal ? (p: { done: number; total: number | null }) => io.stderr(`\r\u001b[Kreplaying ${p.done.toLocaleString('en-US')}${p.total !== null ? ` / ${p.total.toLocaleString('en-US')}` : ''}…`) : undefined;
         let report;
         try {
           report = await replayDecisions(input, { examplesPerTransition: examples, total: input.decisions.length, progressEvery: 2000, ...(progress ? { onProgress: progress } : {}) });
