@@ -31,8 +31,8 @@ ${STORE_HELP}
                       "transitions": {"live->draft": n}, "examples": [...], ...}
   Progress goes to stderr when it is a terminal (also with --json).
 
-Exit codes: 0 fine; 1 more changed than --max-changed, or the store could not be
-reached; 2 bad usage, a missing or invalid draft, a draft that does not compile, or
+Exit codes: 0 fine; 1 more changed than --max-changed, the store could not be
+reached, or the stored live version does not load; 2 bad usage, a missing or invalid draft, a draft that does not compile, or
 a rule with no live version and no ---@category.`;
 
 const DEFAULT_LIMIT = 100_000;
@@ -89,7 +89,12 @@ export const impactCommand: Command = {
         try {
           report = await replayDecisions(input, { examplesPerTransition: examples, total: input.decisions.length, progressEvery: 2000, ...(progress ? { onProgress: progress } : {}) });
         } catch (e) {
-          if (e instanceof ReplayError) return badInput(io, e.message);
+          if (e instanceof ReplayError && e.side === 'draft') return badInput(io, e.message);
+          // The stored live version does not load here (a newer lua-rules wrote it?): a failure, not bad input.
+          if (e instanceof ReplayError) {
+            io.stderr(`lua-rules impact: ${displayText(e.message)}\n`);
+            return EXIT.failures;
+          }
           throw e;
         } finally {
           if (progress) io.stderr('\r\u001b[K');

@@ -74,8 +74,9 @@ export function impactSummaryLines(summary: ImpactSummary): string[] {
 
 function answerText(answer: ImpactExample['live']): string {
   if (answer.label === 'none') return '(no live version)';
-  if (answer.error) return `error ${answer.error.code}: ${displayText(answer.error.message)}`;
-  return `${answer.label} ${answer.confidence} ${JSON.stringify(displayText(answer.reasoning))}`;
+  if (answer.error) return `error ${answer.error.code}: ${displayText(answer.error.message.length <= 300 ? answer.error.message : `${answer.error.message.slice(0, 300)}…`)}`;
+  const reasoning = answer.reasoning.length <= 200 ? answer.reasoning : `${answer.reasoning.slice(0, 200)}…`;
+  return `${answer.label} ${answer.confidence} ${JSON.stringify(displayText(reasoning))}`;
 }
 
 /** A context on one line, cut at 400 characters (the JSON output has it whole). */

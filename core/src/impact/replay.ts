@@ -63,6 +63,13 @@ export interface ReplayOptions {
 /** Thrown when a definition cannot be loaded into an engine (it does not compile). */
 export class ReplayError extends Error {
   override name = 'ReplayError';
+  constructor(
+    message: string,
+    /** Which side failed: the draft (bad input) or the stored live version (the store's problem). */
+    readonly side: 'draft' | 'live',
+  ) {
+    super(message);
+  }
 }
 
 const LABEL_INDEX: Record<ReplayLabel, number> = { autonomous: 0, collaborative: 1, escalated: 2, error: 3, none: 4 };
@@ -104,7 +111,7 @@ function engineFor(executor: LuaExecutor, definition: RuleDefinition, version: n
   const engine = new RuleEngine({ executor, cache: { minConfidence: 2, maxEntries: 0 } });
   const report = engine.applyChange({ upserted: [{ definition, version, checksum: `${what}:${version}` }], removed: [] });
   const refused = report.refused[0];
-  if (refused) throw new ReplayError(`the ${what} of ${definition.name} does not load: ${refused.error.message}`);
+  if (refused) throw new ReplayError(`the ${what} of ${definition.name} does not load: ${refused.error.message}`, what === 'draft' ? 'draft' : 'live');
   return engine;
 }
 
