@@ -6,7 +6,7 @@
  * (live) and a variant with shifted thresholds (draft); the contexts are the bench's
  * deterministic ones, each a fresh object (as parsed from the log), no result cache.
  * Last, the whole path from a SQLite store (query, contexts parsed, replay).
- *   npx tsx bench/replay.ts [count]        (default 100000; also a pattern-rule pair)
+ *   npm run bench:replay   (or: npx tsx bench/replay.ts [count]; default 100000)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
