@@ -84,3 +84,25 @@ function toDecision(r: Row, withContext: boolean): DecisionRecord {
   if (withContext && r.context !== null && r.context !== undefined) record.context = JSON.parse(String(r.context)) as unknown;
   return record;
 }
+
+/**
+ * One decision as `lua-rules decisions --json` prints it and the JSON-lines sink writes
+ * it (the same fields, in this order): `engine` is the engine id; `context` only when
+ * one was captured.
+ */
+export function decisionJson(d: DecisionRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    at: d.at,
+    rule: d.rule,
+    version: d.version,
+    category: d.category,
+    decision: d.decision,
+    confidence: d.confidence,
+    errorCode: d.errorCode,
+    durationMs: d.durationMs,
+    correlationId: d.correlationId,
+    engine: d.engineId,
+  };
+  if (d.context !== undefined) out.context = d.context;
+  return out;
+}

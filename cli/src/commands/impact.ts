@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command, CommandIO } from '../command';
 import { EXIT, UsageError } from '../command';
 import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
-import { sinceFlag } from '../since-flag';
+import { sinceFlag } from '../duration';
 import { STORE_FLAGS, STORE_HELP, storeUrl, withStore } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
@@ -78,7 +78,7 @@ export const impactCommand: Command = {
         if (onTerminal) io.stderr('reading captured decisions…');
         let input;
         try {
-          input = await replayInputFor(store, loaded.definition, { since, limit });
+          input = await replayInputFor(store, loaded.definition, { ...(since !== undefined ? { since } : {}), limit });
         } catch (e) {
           if (onTerminal) io.stderr('\r\u001b[K');
           if (e instanceof ImpactInputError || e instanceof InvalidQueryError) return badInput(io, e.message);
