@@ -214,6 +214,8 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       assert.deepEqual(impact.transitions, { 'autonomous->autonomous': 3, 'collaborative->autonomous': 2, 'collaborative->collaborative': 3, 'escalated->escalated': 5, 'escalated->error': 1 });
       assert.equal(impact.examples, undefined, 'no example contexts in the evidence');
       assert.equal(versions[1]?.evidence?.impact, undefined, 'published without --impact: none');
+      const text = await cli(['history', 'tiers', '--store', url], { cwd: dir });
+      assert.match(text.stdout, /\n {2}v2 .*impact: 3 of 14 changed vs v1 /);
       // Now the draft is live: replaying it against itself changes nothing.
       const again = JSON.parse((await run('tiers.lua', '--json')).stdout) as ImpactJson;
       assert.deepEqual([again.liveVersion, again.changed], [2, 0]);
