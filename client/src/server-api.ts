@@ -1,4 +1,4 @@
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { CancellationToken, LanguageClient } from 'vscode-languageclient/node';
 import type {
   ConvertRuleResult,
   HistoryResult,
@@ -58,8 +58,8 @@ export class ServerApi {
   async storeOverview(): Promise<StoreOverviewResult> {
     return this.running().sendRequest(StoreOverviewRequest);
   }
-  async impact(params: ImpactParams): Promise<ImpactResult> {
-    return this.running().sendRequest(ImpactRequest, params);
+  async impact(params: ImpactParams, token?: CancellationToken): Promise<ImpactResult> {
+    return this.running().sendRequest(ImpactRequest, params, token);
   }
   async publishCheck(uri: string): Promise<PublishCheckResult> {
     return this.running().sendRequest(PublishCheckRequest, { uri });

@@ -16,7 +16,7 @@ import type { RuleResult } from '../../core/src/model/result';
 import { ConflictError, GateRefusedError, ImpactInputError, impactOf, InvalidRuleError, toStorable, UnknownRuleError, UnknownVersionError } from '../../store/src';
 import { impactSummaryFrom } from '../../core/src/impact/impact-report';
 import { impactHeadline, impactSummaryLines } from '../../core/src/impact/format-impact';
-import { ReplayError } from '../../core/src/impact/replay';
+import { ReplayCancelledError, ReplayError } from '../../core/src/impact/replay';
 import type {
   ApproveParams,
   ConvertRuleParams,
@@ -256,16 +256,19 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
 
   // Issue 13 (docs/impact.md): the rule as the editor has it, replayed on the captured
   // decisions beside its live version, with serve's limits (not the editor's budget).
-  connection.onRequest(ImpactRequest, async (params: ImpactParams): Promise<ImpactResult> => {
+  connection.onRequest(ImpactRequest, async (params: ImpactParams, token): Promise<ImpactResult> => {
     const loaded = loadRule(documents, params.uri);
     if (!loaded.ok) return { ok: false, message: loaded.message };
     try {
       const open = await store.open();
       const since = params.since ?? new Date(Date.now() - 7 * 86_400_000).toISOString();
-      const report = await impactOf(open, loaded.definition, { since, limit: params.limit ?? 100_000 });
+      // The editor's Cancel reaches the replay between two decisions (it yields every 50 ms).
+      const controller = new AbortController();
+      const listening = token.onCancellationRequested(() => controller.abort());
+      const report = await impactOf(open, loaded.definition, { since, limit: params.limit ?? 100_000 }, { signal: controller.signal }).finally(() => listening.dispose());
       return { ok: true, report, store: open.display, headline: impactHeadline(report), summaryLines: impactSummaryLines(report) };
     } catch (e) {
-      if (e instanceof ImpactInputError || e instanceof ReplayError) return { ok: false, message: e.message };
+      if (e instanceof ImpactInputError || e instanceof ReplayError || e instanceof ReplayCancelledError) return { ok: false, message: e.message };
       return { ok: false, message: store.redact(errorMessage(e)) };
     }
   });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CapturedDecision } from '../../core/src/impact/replay';
-import { replayDecisions, ReplayError } from '../../core/src/impact/replay';
+import { replayDecisions, ReplayCancelledError, ReplayError } from '../../core/src/impact/replay';
 import type { RuleDefinition } from '../../core/src/model/rule';
 import { impactSummaryFrom, summaryOf } from '../../core/src/impact/impact-report';
 
@@ -90,7 +90,7 @@ test('examples are bounded per transition, and an async source works the same', 
   async function* many(): AsyncGenerator<CapturedDecision> {
     for (let i = 0; i < 50; i++) yield { context: { x: 8 + (i % 2) }, decision: 'collaborative', confidence: 0.8, errorCode: null, version: 2 };
   }
-  const report = await replayDecisions({ draft: lua(DRAFT), live: { definition: lua(LIVE), version: 2 }, decisions: many(), source: { kind: 'rule', rule: 'tiers' } }, { examplesPerTransition: 2, yieldEvery: 7 });
+  const report = await replayDecisions({ draft: lua(DRAFT), live: { definition: lua(LIVE), version: 2 }, decisions: many(), source: { kind: 'rule', rule: 'tiers' } }, { examplesPerTransition: 2, yieldEveryMs: 1 });
   assert.deepEqual(report.transitions, { 'collaborative->autonomous': 50 });
   assert.equal(report.changed, 50);
   assert.equal(report.examples.length, 2);
@@ -146,4 +146,15 @@ test('impactSummaryFrom keeps a summary\'s fields only: no examples, no stray ke
   assert.equal(impactSummaryFrom(null), undefined);
   assert.equal(impactSummaryFrom({ rule: 'x' }), undefined);
   assert.equal(impactSummaryFrom('summary'), undefined);
+});
+
+test('a draft that runs to its limits on every context can be cancelled between decisions', async () => {
+  const looping = lua('while true do end');
+  const decisions = Array.from({ length: 1000 }, (_, x) => ({ context: { x }, decision: 'escalated', confidence: 0.3, errorCode: null, version: 2 }));
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  await assert.rejects(
+    replayDecisions({ draft: looping, live: { definition: lua(LIVE), version: 2 }, decisions, source: { kind: 'rule', rule: 'tiers' } }, { signal: controller.signal, limits: { instructions: 200_000 } }),
+    (e: unknown) => e instanceof ReplayCancelledError && Number(/cancelled after (\d+) decisions/.exec(e.message)?.[1]) < 1000,
+  );
 });

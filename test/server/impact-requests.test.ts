@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { MessageConnection } from 'vscode-languageserver-protocol/node';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import type { ImpactResult, PublishResult } from '../../protocol/src/custom-messages';
 import { openStore, type ExecutionLogRecord } from '../../store/src';
 
@@ -43,8 +43,12 @@ describe('impact analysis in the language server', { timeout: 120_000 }, () => {
     await store.publish({ kind: 'lua', name: 'tiers', category: 'c', source: LIVE, origin: 'tiers.lua' }, { author: 'ann' });
     const records: ExecutionLogRecord[] = [];
     for (let x = 0; x <= 12; x++) records.push({ rule: 'tiers', version: 1, decision: x >= 10 ? 'autonomous' : x >= 5 ? 'collaborative' : 'escalated', confidence: 0.5, durationMs: 0.1, errorCode: null, correlationId: `r${x}`, engineId: 'e', category: 'c', context: { x }, at: new Date(Date.now() - 1000 * (20 - x)).toISOString() });
+    // A second rule with many decisions, for a draft that loops on every one of them.
+    await store.publish({ kind: 'lua', name: 'slow', category: 'c', source: LIVE.replace('---@rule tiers', '---@rule slow'), origin: 'slow.lua' }, { author: 'ann' });
+    for (let i = 0; i < 2000; i++) records.push({ rule: 'slow', version: 1, decision: 'escalated', confidence: 0.3, durationMs: 0.1, errorCode: null, correlationId: `s${i}`, engineId: 'e', category: 'c', context: { x: 1 }, at: new Date(Date.now() - 1000 * 30 - i).toISOString() });
     await store.recordExecutions(records);
     await store.close();
+    writeFileSync(join(dir, 'rules', 'slow.lua'), '---@rule slow\n---@category c\nwhile true do end\n');
     child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'server/src/stdio.ts'), '--stdio'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LUA_RULES_STORE: 'sqlite:store/rules.db', LUA_RULES_STORE_CWD: dir, LUA_RULES_STORE_PASSWORD: '' } });
     child.stderr?.resume();
     connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -82,6 +86,19 @@ describe('impact analysis in the language server', { timeout: 120_000 }, () => {
     assert.ok(again.ok);
     assert.equal(again.report.changed, 10);
     await connection.sendNotification('textDocument/didClose', { textDocument: { uri: edited } });
+  });
+
+  test('a cancelled request stops the replay between two decisions', async () => {
+    const source = new CancellationTokenSource();
+    const pending = connection.sendRequest('luaRules/impact', { uri: uri(join(dir, 'rules', 'slow.lua')) }, source.token) as Promise<ImpactResult>;
+    setTimeout(() => source.cancel(), 300);
+    const result = await pending.catch((e: unknown) => ({ ok: false as const, message: String((e as Error).message) }));
+    assert.equal(result.ok, false);
+    // Either the handler's own answer or the protocol's "request cancelled": never 2,000 looping runs later.
+    assert.match(result.ok ? '' : result.message, /cancelled after \d+ decisions|cancel/i);
+    // The server still answers.
+    const after = await request<ImpactResult>('luaRules/impact', { uri: uri(join(dir, 'rules', 'tiers.lua')) });
+    assert.ok(after.ok);
   });
 
   test('bad input: one line, ok false', async () => {

@@ -43,8 +43,9 @@ export async function showImpact(ctx: ImpactViewContext, arg: unknown): Promise<
 /** The server's impact analysis of the rule as the editor has it, with a progress notification. */
 export function computeImpact(api: ServerApi, uri: vscode.Uri): Thenable<ImpactResult> {
   const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Lua Rules: replaying captured decisions through ${name}…` }, () =>
-    api.impact({ uri: uri.toString() }).catch((e: unknown): ImpactResult => ({ ok: false, message: (e as Error).message })),
+  // Cancellable: a draft that runs to its limits on every context can take minutes.
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Lua Rules: replaying captured decisions through ${name}…`, cancellable: true }, (_progress, token) =>
+    api.impact({ uri: uri.toString() }, token).catch((e: unknown): ImpactResult => ({ ok: false, message: token.isCancellationRequested ? 'cancelled' : (e as Error).message })),
   );
 }
 

@@ -56,8 +56,20 @@ export interface ReplayOptions {
   progressEvery?: number;
   /** The total for progress when the caller knows it (e.g. an array's length). */
   total?: number;
-  /** Give the event loop a turn every this many decisions (default 2000; 0: never), so a language server stays responsive. */
-  yieldEvery?: number;
+  /**
+   * Give the event loop a turn once this many milliseconds have passed since the last
+   * (default 50; 0: never), so a language server stays responsive and hears a
+   * cancellation. By time, not count: a draft that runs to its limits on every context
+   * takes tens of milliseconds per decision.
+   */
+  yieldEveryMs?: number;
+  /** Stops the replay (it then rejects with ReplayCancelledError); checked before each decision. */
+  signal?: AbortSignal;
+}
+
+/** The replay was stopped through its signal (the editor's Cancel). */
+export class ReplayCancelledError extends Error {
+  override name = 'ReplayCancelledError';
 }
 
 /** Thrown when a definition cannot be loaded into an engine (it does not compile). */
@@ -135,7 +147,9 @@ export async function replayDecisions(input: ReplayInput, options: ReplayOptions
   const perTransition = options.examplesPerTransition ?? 3;
   const maxNotReproduced = options.notReproducedExamples ?? 3;
   const progressEvery = Math.max(1, options.progressEvery ?? 1000);
-  const yieldEvery = options.yieldEvery ?? 2000;
+  const yieldEveryMs = options.yieldEveryMs ?? 50;
+  const signal = options.signal;
+  let lastYield = performance.now();
   const total = options.total ?? (Array.isArray(input.decisions) ? input.decisions.length : null);
 
   const transitions = new Uint32Array(LABEL_COUNT * LABEL_COUNT);
@@ -186,21 +200,31 @@ export async function replayDecisions(input: ReplayInput, options: ReplayOptions
     }
   };
 
+  /** Between decisions: progress, a turn of the event loop when due, the signal. Awaits only when it yields. */
+  const due = (): boolean => (options.onProgress !== undefined && read % progressEvery === 0) || (yieldEveryMs > 0 && performance.now() - lastYield >= yieldEveryMs);
   const tick = async (): Promise<void> => {
     if (options.onProgress && read % progressEvery === 0) options.onProgress({ done: read, total });
-    if (yieldEvery > 0 && read % yieldEvery === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (yieldEveryMs > 0 && performance.now() - lastYield >= yieldEveryMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  };
+  const stopIfAsked = (): void => {
+    if (signal?.aborted) throw new ReplayCancelledError(`replay of ${name} cancelled after ${read.toLocaleString('en-US')} decisions`);
   };
 
   if (isAsync(input.decisions)) {
     for await (const record of input.decisions) {
+      stopIfAsked();
       one(record);
-      await tick();
+      if (due()) await tick();
     }
   } else {
     for (const record of input.decisions) {
+      stopIfAsked();
       one(record);
-      // Only every yieldEvery-th record awaits: the synchronous loop stays synchronous in between.
-      if ((options.onProgress && read % progressEvery === 0) || (yieldEvery > 0 && read % yieldEvery === 0)) await tick();
+      // Only when something is due does the loop await: in between it stays synchronous.
+      if (due()) await tick();
     }
   }
   options.onProgress?.({ done: read, total });
