@@ -9,6 +9,7 @@ import { runOnFixture } from './commands/run-on-fixture';
 import { approve, convertPatternRule, publishRule, rollback, showHistory } from './commands/store-commands';
 import type { StoreCommandContext } from './commands/store-commands';
 import { disableRule, enableRule } from './commands/rule-switch-commands';
+import { showImpact } from './commands/impact-view';
 import { createLanguageClient } from './language-client';
 import { LualsIntegration } from './luals-offer';
 import { RulesView } from './rules-view';
@@ -181,6 +182,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   };
   register('luaRules.publish', trusted((arg) => publishRule(storeCtx, arg)));
   register('luaRules.showHistory', trusted((arg) => showHistory(storeCtx, arg)));
+  register('luaRules.showImpact', trusted((arg) => showImpact(storeCtx, arg)));
   register('luaRules.rollback', trusted((arg) => rollback(storeCtx, arg)));
   register('luaRules.approve', trusted((arg) => approve(storeCtx, arg)));
   register('luaRules.disableRule', trusted((arg) => disableRule(storeCtx, arg)));

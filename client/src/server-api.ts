@@ -1,7 +1,9 @@
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { CancellationToken, LanguageClient } from 'vscode-languageclient/node';
 import type {
   ConvertRuleResult,
   HistoryResult,
+  ImpactParams,
+  ImpactResult,
   ListFixturesResult,
   PublishCheckResult,
   PublishParams,
@@ -21,6 +23,7 @@ import {
   ApproveRequest,
   ConvertRuleRequest,
   HistoryRequest,
+  ImpactRequest,
   ListFixturesRequest,
   PublishCheckRequest,
   PublishRequest,
@@ -57,6 +60,9 @@ export class ServerApi {
   }
   async storeOverview(): Promise<StoreOverviewResult> {
     return this.running().sendRequest(StoreOverviewRequest);
+  }
+  async impact(params: ImpactParams, token?: CancellationToken): Promise<ImpactResult> {
+    return this.running().sendRequest(ImpactRequest, params, token);
   }
   async publishCheck(uri: string): Promise<PublishCheckResult> {
     return this.running().sendRequest(PublishCheckRequest, { uri });

@@ -16,3 +16,4 @@ export type { DecisionWriterCounts } from './decision-log-writer';
 export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export { StoreEngine, type StoreEngineOptions } from './store-engine';
+export { ImpactInputError, impactOf, replayInputFor, type ReplayWindow } from './replay-input';

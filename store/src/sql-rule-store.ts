@@ -168,6 +168,7 @@ export class SqlRuleStore implements Store {
       if (verdict.fixtureFile !== undefined) fixtures = verdict.fixtureFile;
     }
     if (options.promotedFrom !== undefined) evidence = { ...evidence, promotedFrom: options.promotedFrom };
+    if (options.impact !== undefined) evidence.impact = options.impact; // issue 13 (h13-impact)
     return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null, fixtures });
   }
 

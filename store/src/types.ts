@@ -1,5 +1,6 @@
 import type { Decision } from '../../core/src/model/decision';
 import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
+import type { ImpactSummary } from '../../core/src/impact/impact-report';
 import type { DecisionRetention, PruneReport } from './decision-retention';
 import type { RolesReport } from './roles';
 
@@ -34,6 +35,9 @@ export interface VersionEvidence {
   rollbackOf?: number;
   /** Issue 14 (h14-life): the version was promoted from another store (`lua-rules promote`). */
   promotedFrom?: PromotedFrom;
+  // Issue 13 (h13-impact):
+  /** The impact analysis shown to the publisher (docs/impact.md): the summary, without example contexts. */
+  impact?: ImpactSummary;
 }
 
 /** Issue 14 (h14-life): where a promoted version came from. */
@@ -142,6 +146,9 @@ export interface PublishOptions {
   fixtures?: string | null;
   /** Issue 14 (h14-life): recorded in the evidence of a promoted version. */
   promotedFrom?: PromotedFrom;
+  // Issue 13 (h13-impact):
+  /** Stored in the new version's evidence (`evidence.impact`). */
+  impact?: ImpactSummary;
 }
 
 export interface PublishOutcome {

@@ -27,6 +27,9 @@ function line(v: RuleVersionRecord): string {
   if (v.state === 'pending') parts.push(`approvals ${v.approvals.length}/${v.requiredApprovals}`);
   if (v.approvals.length > 0) parts.push(`approved by ${v.approvals.map((a) => displayText(a.approver)).join(', ')}`);
   if (v.rollbackOf !== null) parts.push(`(rollback to v${v.rollbackOf})`);
+  // Issue 13: the impact the publisher saw (docs/impact.md).
+  const impact = v.evidence?.impact;
+  if (impact) parts.push(impact.liveVersion === null ? `impact: new, ${impact.replayed} decisions` : `impact: ${impact.changed} of ${impact.replayed} changed vs v${impact.liveVersion}`);
   parts.push(`sha256:${v.checksum.slice(0, 12)}`);
   return parts.join('  ');
 }

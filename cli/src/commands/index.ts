@@ -21,6 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'check', summary: 'Check rules, pattern rules and fixture files against the rule contract', load: async () => (await import('./check.js')).checkCommand },
   { name: 'convert', summary: 'print a Lua rule equivalent to a pattern rule (*.rule.json)', load: async () => (await import('./convert.js')).convertCommand },
   { name: 'publish', summary: 'check, test and publish rules to the store as new versions', load: async () => (await import('./publish.js')).publishCommand },
+  { name: 'impact', summary: 'replay captured decisions through a draft and the live version: what would change', load: async () => (await import('./impact.js')).impactCommand },
   { name: 'history', summary: "list a stored rule's versions, newest first", load: async () => (await import('./history.js')).historyCommand },
   { name: 'decisions', summary: 'list the decision log, newest first (with captured contexts)', load: async () => (await import('./decisions.js')).decisionsCommand },
   { name: 'rollback', summary: "bring back an old version's content as a new version", load: async () => (await import('./rollback.js')).rollbackCommand },
