@@ -13,7 +13,7 @@ import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
 import { defaultRuleName, fixturesPathFor, ruleFileKind, rulePathsFor } from '../../core/src/rules-folder/file-names';
 import { luaRuleFromSource } from '../../core/src/rules-folder/rule-file';
 import type { RuleResult } from '../../core/src/model/result';
-import { ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError, UnknownVersionError } from '../../store/src';
+import { authorOfWrite, ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError, UnknownVersionError } from '../../store/src';
 import type {
   ApproveParams,
   ConvertRuleParams,
@@ -237,7 +237,8 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
       const open = await store.open();
       const base = (await open.getRule(loaded.definition.name))?.headVersion ?? 0;
       const out = await open.publish(loaded.definition, {
-        author: params.author.trim(),
+        // Issue 14: on PostgreSQL the database user, whatever the setting says (it names the SQLite author).
+        author: await authorOfWrite(open, undefined, () => (params.author ?? '').trim()),
         ...(params.message ? { message: params.message } : {}),
         baseVersion: base,
         gate: async () => verdict,
@@ -301,7 +302,9 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
 
   connection.onRequest(RollbackRequest, async (params: RollbackParams): Promise<VersionChangeResult> => {
     try {
-      const out = await (await store.open()).rollback(params.rule, params.toVersion, { author: params.author, ...(params.message ? { message: params.message } : {}) });
+      const open = await store.open();
+      const author = await authorOfWrite(open, undefined, () => params.author);
+      const out = await open.rollback(params.rule, params.toVersion, { author, ...(params.message ? { message: params.message } : {}) });
       return { ok: true, rule: out.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };
     } catch (e) {
       return { ok: false, message: store.redact(errorMessage(e)) };
@@ -310,7 +313,8 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
 
   connection.onRequest(ApproveRequest, async (params: ApproveParams): Promise<VersionChangeResult> => {
     try {
-      const out = await (await store.open()).approve(params.rule, params.version, params.author);
+      const open = await store.open();
+      const out = await open.approve(params.rule, params.version, await authorOfWrite(open, undefined, () => params.author));
       return { ok: true, rule: params.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };
     } catch (e) {
       return { ok: false, message: store.redact(errorMessage(e)) };

@@ -1,4 +1,6 @@
 import type { RuleDefinition } from '../../core/src/model/rule';
+import { contextText, queryDecisions } from './captured-decisions';
+import { pruneDecisions, type DecisionRetention, type PruneReport } from './decision-retention';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
@@ -10,6 +12,8 @@ import type {
   ChangeHandler,
   ChangeRecord,
   ChangeWatcher,
+  DecisionQuery,
+  DecisionRecord,
   EngineHeartbeatRecord,
   ExecutionLogRecord,
   LifecycleOutcome,
@@ -25,6 +29,9 @@ import type {
   VersionEvidence,
 } from './types';
 import { writeApproval, writeVersion, type WriteRequest } from './version-writer';
+// Issue 14 (h14-roles): identity and roles.
+import { RefusedByDatabaseError } from './errors';
+import { DATABASE_USER_SQL, installRoles, RolesSetupError, type RolesReport } from './roles';
 import { readLifecycle, writeSwitch } from './rule-lifecycle';
 
 /**
@@ -56,6 +63,28 @@ export class SqlRuleStore implements Store {
   }
 
   private async runMigrations(): Promise<MigrationReport> {
+    // A current store needs no DDL: look first, outside the write lock. A user without
+    // the right to change the schema (the roles of issue 14) can then use it.
+    const current = await this.appliedMigrations().catch((e: unknown) => {
+      // Not allowed to read the schema version: no use trying to change the schema.
+      if (e instanceof RefusedByDatabaseError) throw e;
+      return undefined;
+    });
+    if (current !== undefined && Math.max(0, ...current) <= LATEST_SCHEMA_VERSION && MIGRATIONS.every((m) => current.has(m.version))) return { applied: [], current: Math.max(0, ...current) };
+    try {
+      return await this.applyMigrations();
+    } catch (e) {
+      if (!(e instanceof RefusedByDatabaseError)) throw e;
+      const have = current === undefined || current.size === 0 ? 'has no schema yet' : `has schema version ${Math.max(...current)}`;
+      throw new RefusedByDatabaseError(`the store ${this.display} ${have} and this lua-rules needs ${LATEST_SCHEMA_VERSION}, but the database refused to change the schema (${e.message}); run 'lua-rules migrate' as the store's owner`);
+    }
+  }
+
+  private async appliedMigrations(): Promise<Set<number>> {
+    return new Set((await this.driver.all('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+  }
+
+  private async applyMigrations(): Promise<MigrationReport> {
     return this.driver.transaction('write', async (tx) => {
       await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
       const done = new Set((await tx.all('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
@@ -92,6 +121,29 @@ export class SqlRuleStore implements Store {
     }
     if (newest > LATEST_SCHEMA_VERSION) throw new StoreError(`the store ${this.display} has schema version ${newest}, newer than this lua-rules understands (${LATEST_SCHEMA_VERSION}); upgrade lua-rules`);
     if (newest < LATEST_SCHEMA_VERSION) throw new StoreError(`the store ${this.display} has schema version ${newest}; run 'lua-rules migrate --store …' to bring it to ${LATEST_SCHEMA_VERSION}`);
+  }
+
+  // Issue 14 (h14-roles): identity and roles.
+  private user: Promise<string | null> | undefined;
+
+  databaseUser(): Promise<string | null> {
+    const sql = DATABASE_USER_SQL[this.driver.dialect];
+    if (sql === null) return Promise.resolve(null);
+    // Every pooled connection logs in with the URL's user, so one answer holds for all.
+    this.user ??= this.driver.all(sql).then(
+      (rows) => String(rows[0]?.name),
+      (e: unknown) => {
+        this.user = undefined;
+        throw e;
+      },
+    );
+    return this.user;
+  }
+
+  async installRoles(): Promise<RolesReport> {
+    if (this.driver.dialect !== 'postgres') throw new RolesSetupError(`${this.display} is a SQLite store: it has no database users or roles (the file's permissions decide who may write); --roles is for PostgreSQL`);
+    await this.migrate();
+    return this.driver.transaction('write', (tx) => installRoles(tx));
   }
 
   async publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome> {
@@ -291,13 +343,21 @@ export class SqlRuleStore implements Store {
       if (when > s.last) s.last = when;
       perRule.set(r.rule, s);
     }
+    // The rules of one category evaluation share one context object: serialized once.
+    const texts = new Map<unknown, string | null>();
+    const textOf = (context: unknown): string | null => {
+      if (context === undefined || context === null || typeof context !== 'object') return contextText(context);
+      let text = texts.get(context);
+      if (text === undefined) texts.set(context, (text = contextText(context)));
+      return text;
+    };
     await this.driver.transaction('log', async (tx) => {
       for (let i = 0; i < records.length; i += 100) {
         const chunk = records.slice(i, i + 100);
         const params: unknown[] = [];
-        for (const r of chunk) params.push(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, r.at ?? at);
+        for (const r of chunk) params.push(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, r.at ?? at, r.category ?? null, textOf(r.context));
         await tx.run(
-          `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at, category, context) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
           params,
         );
       }
@@ -312,12 +372,22 @@ export class SqlRuleStore implements Store {
     });
   }
 
-  async recentExecutions(rule?: string, limit = 100): Promise<Required<ExecutionLogRecord>[]> {
+  async decisions(query: DecisionQuery): Promise<DecisionRecord[]> {
+    await this.ready();
+    return queryDecisions(this.driver, query);
+  }
+
+  async pruneDecisions(retention: DecisionRetention, now?: number): Promise<PruneReport> {
+    await this.ready();
+    return pruneDecisions(this.driver, retention, now);
+  }
+
+  async recentExecutions(rule?: string, limit = 100): Promise<Required<Omit<ExecutionLogRecord, 'context' | 'category'>>[]> {
     await this.ready();
     const rows =
       rule === undefined
-        ? await this.driver.all('SELECT * FROM executions ORDER BY id DESC LIMIT ?', [limit])
-        : await this.driver.all('SELECT * FROM executions WHERE rule_name = ? ORDER BY id DESC LIMIT ?', [rule, limit]);
+        ? await this.driver.all('SELECT rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at FROM executions ORDER BY id DESC LIMIT ?', [limit])
+        : await this.driver.all('SELECT rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at FROM executions WHERE rule_name = ? ORDER BY id DESC LIMIT ?', [rule, limit]);
     return rows.map((r) => ({
       rule: String(r.rule_name),
       version: num(r.version),

@@ -1,5 +1,7 @@
 import type { Decision } from '../../core/src/model/decision';
 import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
+import type { DecisionRetention, PruneReport } from './decision-retention';
+import type { RolesReport } from './roles';
 
 /** Where a version is in its life: waiting for approvals, serving, or replaced. */
 export type VersionState = 'live' | 'pending' | 'superseded';
@@ -196,7 +198,32 @@ export interface ExecutionLogRecord {
   engineId: string | null;
   /** ISO time; defaults to when it is written. */
   at?: string;
+  // Issue 13 (h13-log), captured decisions:
+  /** The context it was decided on, already masked (stored as JSON text); absent when not captured. */
+  context?: unknown;
+  /** The rule's category when it decided (so a category's decisions can be replayed). */
+  category?: string;
 }
+
+/**
+ * Issue 13 (h13-log): which captured decisions `DecisionLog.decisions()` returns, newest
+ * first. Every field narrows; none given means the whole log.
+ */
+export interface DecisionQuery {
+  rule?: string;
+  category?: string;
+  /** ISO date-time: only decisions made at or after it. */
+  since?: string;
+  /** At most this many (a whole number >= 1); absent: no limit. */
+  limit?: number;
+  /** Include each record's captured context (records without one are still returned, without `context`). */
+  withContext?: boolean;
+  /** Only records whose context was captured (what a replay needs); implies `withContext`. */
+  captured?: boolean;
+}
+
+/** Issue 13 (h13-log): one decision as read back; `category` is null for rows logged before migration 3. */
+export type DecisionRecord = Required<Omit<ExecutionLogRecord, 'context' | 'category'>> & { category: string | null; context?: unknown };
 
 export interface EngineHeartbeatRecord {
   engineId: string;
@@ -259,6 +286,16 @@ export interface RuleStore {
   /** The URL without its password, for messages. */
   readonly display: string;
   migrate(): Promise<MigrationReport>;
+  // Issue 14 (h14-roles): identity and roles (store/src/roles.ts).
+  /**
+   * PostgreSQL: `current_user` of the store's connections, the author the database
+   * records for every write (ask `authorOfWrite` in roles.ts, not this, for an author).
+   * SQLite: null (a file has no users; its permissions are the boundary).
+   */
+  databaseUser(): Promise<string | null>;
+  /** PostgreSQL: runs the migrations, then creates the group roles and applies their grants (`migrate --roles`). SQLite: RolesSetupError. */
+  installRoles(): Promise<RolesReport>;
+
   publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome>;
   approve(rule: string, version: number, approver: string): Promise<ApprovalOutcome>;
   /** Writes a new version with version `toVersion`'s content; history is never rewritten. */
@@ -290,7 +327,12 @@ export interface RuleStore {
 /** The decision log: every evaluation an engine made (written in batches by StoreDecisionLog). */
 export interface DecisionLog {
   recordExecutions(records: ExecutionLogRecord[]): Promise<void>;
-  recentExecutions(rule?: string, limit?: number): Promise<Required<ExecutionLogRecord>[]>;
+  recentExecutions(rule?: string, limit?: number): Promise<Required<Omit<ExecutionLogRecord, 'context' | 'category'>>[]>;
+  // Issue 13 (h13-log):
+  /** Decisions newest first, narrowed by the query; InvalidQueryError for a bad `since` or `limit`. */
+  decisions(query: DecisionQuery): Promise<DecisionRecord[]>;
+  /** Enforces the log's bounds now (decision-retention.ts); the decision log's writer calls it in the background. */
+  pruneDecisions(retention: DecisionRetention, now?: number): Promise<PruneReport>;
 }
 
 /** The engines' heartbeats: who runs, when last seen, which versions each serves. */

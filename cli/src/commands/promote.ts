@@ -4,7 +4,7 @@ import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
 import { describePublished, describeRefused } from '../../../service/src/publish-files';
 import { gateVersion, NothingToPromoteError, promotableVersion, publishPromotion } from '../../../service/src/promote-version';
 import { parseStoreUrl, redactStoreUrl, StoreUrlError, UnknownRuleError, UnknownVersionError, type RuleVersionRecord } from '../../../store/src';
-import { authorFlag, requiredFlag, withStore } from './store-common';
+import { AUTHOR_HELP, requiredFlag, withStore, writeAuthor } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules promote <rule> --from URL --to URL [--version N] [--author NAME] [--message TEXT] [--json]
@@ -21,7 +21,7 @@ Options:
   --from URL          the source store (read only)
   --to URL            the target store
   --version N         the version to promote (default: the source's live version)
-  --author NAME       who promotes (default: the OS user)
+${AUTHOR_HELP}
   --message TEXT      why (default: "promoted from <source> version <n>")
   --json              print {"rule", "from", "version", "created", "state", "approvalsMissing"}
 
@@ -96,7 +96,7 @@ export const promoteCommand: Command = {
     const candidate = gated.candidate;
     return withStore('promote', to, io, async (target) => {
       // The one author-identity function, asked of the target (the store written to).
-      const author = authorFlag(args, io);
+      const author = await writeAuthor('promote', target, args, io);
       const out = await publishPromotion(target, v, candidate, { author, from: fromDisplay, ...(message !== undefined ? { message } : {}) });
       if (json) {
         io.stdout(safeJson({ rule, from: { store: fromDisplay, version: v.number, checksum: v.checksum }, version: out.version.number, created: out.created, state: out.version.state, approvalsMissing: out.approvalsMissing }, 2) + '\n');

@@ -3,7 +3,7 @@ import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
 import { checkFilesForPublish, describePublished, describeRefused, publishChecked, PublishInputError } from '../../../service/src/publish-files';
 import type { CheckedFiles } from '../../../service/src/publish-files';
-import { STORE_FLAGS, STORE_HELP, authorFlag, storeUrl, withStore } from './store-common';
+import { AUTHOR_HELP, STORE_FLAGS, STORE_HELP, storeUrl, withStore, writeAuthor } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules publish <files or folders...> --store URL [--author NAME] [--message TEXT] [--json]
@@ -19,7 +19,7 @@ If someone publishes the same rule between this command reading the store and
 writing to it, that rule is refused with a conflict and nothing of it is written.
 
 Options:
-  --author NAME       who publishes (default: the OS user)
+${AUTHOR_HELP}
   --message TEXT      what changed and why
   --base-version N    publish on top of version N (default: the latest version when
                       the command starts); a different latest version is a conflict
@@ -37,7 +37,6 @@ export const publishCommand: Command = {
   async run(argv, io) {
     const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' } });
     if (args.positionals.length === 0) throw new UsageError('publish: which rules? usage: lua-rules publish <files...> --store URL [--author NAME]');
-    const author = authorFlag(args, io);
     const message = stringFlag(args, 'message');
     const baseText = stringFlag(args, 'base-version');
     const base = baseText === undefined ? undefined : Number(baseText);
@@ -65,6 +64,7 @@ export const publishCommand: Command = {
     }
     return withStore('publish', url, io, async (store) => {
       const json = booleanFlag(args, 'json');
+      const author = await writeAuthor('publish', store, args, io);
       const { outcomes: results, conflicts } = await publishChecked(store, candidates, { author, ...(message !== undefined ? { message } : {}), ...(base !== undefined ? { baseVersion: base } : {}) }, {
         published: (out) => {
           if (!json) io.stdout(`${describePublished(out)}\n`);

@@ -2,7 +2,7 @@ import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
 import type { LifecycleOutcome } from '../../../store/src';
-import { STORE_FLAGS, STORE_HELP, authorFlag, storeUrl, withStore } from './store-common';
+import { AUTHOR_HELP, STORE_FLAGS, STORE_HELP, storeUrl, withStore, writeAuthor } from './store-common';
 import { displayText, quotedText, safeJson } from '../../../core/src/util/display-text';
 
 /**
@@ -21,7 +21,7 @@ shows who disabled it, when and why.
 
 Options:
   --message TEXT      why the rule is switched off (required)
-  --author NAME       who switches it off (default: the OS user)
+${AUTHOR_HELP}
 ${STORE_HELP}
   --json              print {"rule", "changed", "disabled": {"by", "at", "message"}}
 
@@ -35,7 +35,7 @@ normal reload latency. 'lua-rules history' shows who enabled it, when and why.
 
 Options:
   --message TEXT      why the rule is switched back on (optional)
-  --author NAME       who switches it on (default: the OS user)
+${AUTHOR_HELP}
 ${STORE_HELP}
   --json              print {"rule", "changed", "disabled": null}
 
@@ -60,7 +60,7 @@ function switchCommand(name: 'disable' | 'enable', summary: string, help: string
       return withStore(name, url, io, async (store) => {
         // The one author-identity function, asked once the store is open (issue 14: on
         // PostgreSQL the author becomes the connection's user).
-        const author = authorFlag(args, io);
+        const author = await writeAuthor(name, store, args, io);
         const out: LifecycleOutcome =
           name === 'disable' ? await store.disable(rule, { author, message: message ?? '' }) : await store.enable(rule, { author, ...(message !== undefined ? { message } : {}) });
         if (booleanFlag(args, 'json')) io.stdout(safeJson(out, 2) + '\n');
