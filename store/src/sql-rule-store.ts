@@ -191,7 +191,7 @@ export class SqlRuleStore implements Store {
       evidence: req.evidence,
       rollbackOf: req.rollbackOf,
       wentLiveAt: result.state === 'live' ? result.at : null,
-      fixtures: req.fixtures,
+      fixtures: req.fixtures ?? null,
     };
     return { rule: storable.name, version, created: true, approvalsMissing: result.state === 'pending' ? result.required : 0 };
   }

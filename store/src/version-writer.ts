@@ -16,8 +16,8 @@ export interface WriteRequest {
   baseVersion: number | undefined;
   evidence: VersionEvidence | null;
   rollbackOf: number | null;
-  /** Issue 14: the fixtures file's text, stored beside the content. */
-  fixtures: string | null;
+  /** Issue 14: the fixtures file's text, stored beside the content (absent: none). */
+  fixtures?: string | null;
 }
 
 export interface WriteResult {
@@ -145,7 +145,7 @@ export async function writeVersion(tx: SqlQueryer, s: StorableRule, req: WriteRe
       required,
       req.rollbackOf,
       live ? at : null,
-      req.fixtures,
+      req.fixtures ?? null,
     ],
   });
   writes.push(changeRow(s.name, number, live ? 'live' : 'proposed', at));

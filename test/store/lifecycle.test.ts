@@ -17,6 +17,7 @@ import { StoreRuleSource, type RuleVersionRecord, type LifecycleRecord, type Rul
 import { startEngineService, type EngineServiceHandle } from '../../service/src/engine-service';
 import { post } from '../serve/serve-process';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
+import { createLogins, type Logins } from './pg-logins';
 import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
 
 let dir = '';
@@ -73,9 +74,23 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
       await backend?.close();
     });
 
+    // Who writes: on SQLite `--author NAME`; on PostgreSQL the author is the database
+    // user, so each person logs in as themselves (pg-logins.ts; the owner's URL reads).
+    const logins = new Map<string, Promise<Logins>>();
+    const as = async (url: string, who: string): Promise<{ flags: string[]; name: string }> => {
+      if (backend.name === 'sqlite') return { flags: ['--store', url, '--author', who], name: who };
+      let people = logins.get(url);
+      if (people === undefined) {
+        people = createLogins(url, { ann: ['lua_rules_author'], bob: ['lua_rules_author'], carol: ['lua_rules_author'], dave: ['lua_rules_author'] });
+        logins.set(url, people);
+      }
+      const p = await people;
+      return { flags: ['--store', p.url(who)], name: p.name(who) };
+    };
+
     const publishedStore = async (): Promise<string> => {
       const url = await backend.freshUrl();
-      const out = await run(['publish', 'rules', '--store', url, '--author', 'ann', '--message', 'examples']);
+      const out = await run(['publish', 'rules', ...(await as(url, 'ann')).flags, '--message', 'examples']);
       assert.equal(out.code, 0, out.stderr);
       return url;
     };
@@ -108,8 +123,10 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
         assert.equal((await byName()).status, 200);
         assert.ok((await category()).includes(WSJF));
 
+        const bob = await as(url, 'bob');
+        const carol = await as(url, 'carol');
         const started = performance.now();
-        const off = await run(['disable', WSJF, '--store', url, '--author', 'bob', '--message', 'wrong thresholds in production']);
+        const off = await run(['disable', WSJF, ...bob.flags, '--message', 'wrong thresholds in production']);
         assert.equal(off.code, 0, off.stderr);
         assert.match(off.stdout, /^disabled epic_wsjf_validation: engines stop evaluating it\n$/);
         await eventually(async () => (await byName()).status === 404, 'the disabled rule answers 404', 10_000);
@@ -124,7 +141,7 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
         assert.equal(((await post(`${base}/v1/rules/nope/evaluate`, EPIC)).json.error as { code: string }).code, 'rule-not-found');
         process.stdout.write(`# ${name}: disable → by-name 404 in ${latencyMs.toFixed(1)} ms (CLI call included)\n`);
 
-        const on = await run(['enable', WSJF, '--store', url, '--author', 'carol', '--message', 'thresholds fixed']);
+        const on = await run(['enable', WSJF, ...carol.flags, '--message', 'thresholds fixed']);
         assert.equal(on.code, 0, on.stderr);
         await eventually(async () => (await byName()).status === 200, 'the enabled rule is served again', 10_000);
         assert.ok((await category()).includes(WSJF));
@@ -134,18 +151,19 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
 
       const history = await historyJson(url, WSJF);
       assert.equal(history.disabled, null);
+      const [bob, carol] = [(await as(url, 'bob')).name, (await as(url, 'carol')).name];
       assert.deepEqual(
         history.lifecycle.map((e) => [e.event, e.by, e.message]),
         [
-          ['enabled', 'carol', 'thresholds fixed'],
-          ['disabled', 'bob', 'wrong thresholds in production'],
+          ['enabled', carol, 'thresholds fixed'],
+          ['disabled', bob, 'wrong thresholds in production'],
         ],
       );
       const text = await run(['history', WSJF, '--store', url]);
       assert.equal(text.code, 0, text.stderr);
       const lines = text.stdout.split('\n').slice(1, 4);
-      assert.match(lines[0] ?? '', /^ {2}-- +enabled +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}carol {2}"thresholds fixed"$/);
-      assert.match(lines[1] ?? '', /disabled .* bob {2}"wrong thresholds in production"$/);
+      assert.match(lines[0] ?? '', new RegExp(`^ {2}-- +enabled +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d {2}${carol} {2}"thresholds fixed"$`));
+      assert.match(lines[1] ?? '', new RegExp(`disabled .* ${bob} {2}"wrong thresholds in production"$`));
       assert.match(lines[2] ?? '', /^ {2}v1 +live/);
     });
 
@@ -155,7 +173,7 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
       try {
         const first = await store.disable(WSJF, { author: 'bob', message: 'off' });
         assert.equal(first.changed, true);
-        const again = await run(['disable', WSJF, '--store', url, '--message', 'off again', '--author', 'dave']);
+        const again = await run(['disable', WSJF, ...(await as(url, 'dave')).flags, '--message', 'off again']);
         assert.equal(again.code, 0, again.stderr);
         assert.match(again.stdout, /epic_wsjf_validation is already disabled \(by bob at .*"off"\); nothing written/);
         assert.equal((await store.lifecycle(WSJF)).length, 1);
@@ -170,7 +188,7 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
 
         // Publishing while disabled stores the version; it serves only once enabled (and publish says so).
         writeFileSync(join(dir, 'while-off.lua'), luaRule(WSJF, 'while-off').source);
-        const published = await run(['publish', 'while-off.lua', '--store', url, '--author', 'ann']);
+        const published = await run(['publish', 'while-off.lua', ...(await as(url, 'ann')).flags]);
         assert.equal(published.code, 0, published.stderr);
         assert.match(published.stdout, /^published epic_wsjf_validation version 2 \(live\)\nnote: epic_wsjf_validation is disabled: no engine serves it until 'lua-rules enable epic_wsjf_validation'\n$/);
         assert.ok(!(await store.liveRules()).some((r) => r.definition.name === WSJF));
@@ -218,7 +236,7 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
       assert.match(again.stdout, /\(0 files written\)/);
 
       const copy = await backend.freshUrl();
-      const published = await run(['publish', out, '--store', copy, '--author', 'ann', '--json']);
+      const published = await run(['publish', out, ...(await as(copy, 'ann')).flags, '--json']);
       assert.equal(published.code, 0, published.stderr);
       for (const rule of ['epic_priority', WSJF, 'feature_readiness_check']) {
         const [a, b] = [await historyJson(url, rule), await historyJson(copy, rule)];
@@ -311,13 +329,15 @@ describe('promotion between SQLite and PostgreSQL', { skip: POSTGRES_SKIPPED }, 
     const to = await postgres.freshUrl();
     assert.equal((await run(['publish', 'rules', '--store', from, '--author', 'ann'])).code, 0);
     const source = (await historyJson(from, WSJF)).versions[0]!;
-    const out = await run(['promote', WSJF, '--from', from, '--to', to, '--author', 'rita']);
+    // On PostgreSQL the author is who logs in: rita promotes with her own login.
+    const rita = await createLogins(to, { rita: ['lua_rules_author'] });
+    const out = await run(['promote', WSJF, '--from', from, '--to', rita.url('rita')]);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /^published epic_wsjf_validation version 1 \(live\) in postgres:\/\/.* from version 1 of sqlite:/);
     const promoted = (await historyJson(to, WSJF)).versions[0]!;
     assert.equal(promoted.checksum, source.checksum);
     assert.equal(promoted.fixtures, source.fixtures);
-    assert.equal(promoted.author, 'rita');
+    assert.equal(promoted.author, rita.name('rita'));
     assert.match(promoted.message ?? '', /^promoted from sqlite:.* version 1$/);
     assert.equal(promoted.evidence?.gate, 'passed');
     assert.ok((promoted.evidence?.fixtures.length ?? 0) > 0, 'the stored fixtures ran again in the target gate');
