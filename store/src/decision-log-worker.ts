@@ -95,7 +95,7 @@ schedulePrune(Math.min(init.pruneIntervalMs, init.firstPruneMs));
 
 port.on('message', (request: ThreadRequest) => {
   if (request.type === 'batch') {
-    const records = unpackBatch(request.batch, init.engineId);
+    const records = unpackBatch(request.batch, init.engineId, (init.settings.masks ?? []).length > 0);
     received += records.length;
     for (const r of records) queue.push(r);
     trim();
