@@ -14,9 +14,22 @@ export class InvalidQueryError extends StoreError {
   override name = 'InvalidQueryError';
 }
 
+/**
+ * A context that is already JSON text (the log's thread receives contexts serialized,
+ * and without masks to apply there is no reason to parse and serialize them again).
+ * Anything that serializes it anyway gets the value back (`toJSON`).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text) as unknown;
+  }
+}
+
 /** The context as stored: JSON text, or NULL when there is none (or it cannot be JSON). */
 export function contextText(context: unknown): string | null {
   if (context === undefined) return null;
+  if (context instanceof JsonText) return context.text;
   try {
     return JSON.stringify(context) ?? null;
   } catch {

@@ -1,4 +1,5 @@
 import type { ExecutionRecord } from '../../core/src/engine/execution-sink';
+import { JsonText } from './captured-decisions';
 import type { ExecutionLogRecord } from './types';
 
 /**
@@ -20,8 +21,8 @@ export interface PackedBatch {
   count: number;
   numbers: Float64Array;
   strings: string[];
-  /** JSON text of the batch's distinct contexts, in index order. */
-  contexts: string;
+  /** The JSON text of each of the batch's distinct contexts, in index order ('' for one that is not JSON). */
+  contexts: string[];
 }
 
 export class BatchBuilder {
@@ -93,7 +94,7 @@ export class BatchBuilder {
 
   /** The batch so far, ready to post; the builder starts over empty. */
   take(): PackedBatch {
-    const batch: PackedBatch = { count: this.count, numbers: this.numbers.subarray(0, this.count * STRIDE), strings: this.strings, contexts: contextsJson(this.contexts) };
+    const batch: PackedBatch = { count: this.count, numbers: this.numbers.subarray(0, this.count * STRIDE), strings: this.strings, contexts: this.contexts.map(contextJson) };
     this.numbers = new Float64Array(this.capacity * STRIDE);
     this.strings = [];
     this.stringIndex = new Map();
@@ -106,28 +107,20 @@ export class BatchBuilder {
   }
 }
 
-function contextsJson(contexts: unknown[]): string {
+function contextJson(context: unknown): string {
   try {
-    return JSON.stringify(contexts);
+    return JSON.stringify(context) ?? '';
   } catch {
     // A context that is not JSON (never one from an HTTP body): its records lose it, not their decision.
-    return JSON.stringify(
-      contexts.map((c) => {
-        try {
-          JSON.stringify(c);
-          return c;
-        } catch {
-          return null;
-        }
-      }),
-    );
+    return '';
   }
 }
 
 /** The records of a batch (in the log's thread), a context shared by the records that shared it. */
-export function unpackBatch(batch: PackedBatch, engineId: string | null): ExecutionLogRecord[] {
+export function unpackBatch(batch: PackedBatch, engineId: string | null, parseContexts: boolean): ExecutionLogRecord[] {
   const { numbers: n, strings } = batch;
-  const contexts = JSON.parse(batch.contexts) as unknown[];
+  // Parsed only when masks must see inside them; otherwise stored as they came.
+  const contexts = batch.contexts.map((text) => (text === '' ? undefined : parseContexts ? (JSON.parse(text) as unknown) : new JsonText(text)));
   const text = (i: number): string | null => (i < 0 ? null : (strings[i] as string));
   const out: ExecutionLogRecord[] = new Array<ExecutionLogRecord>(batch.count);
   for (let k = 0; k < batch.count; k++) {

@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { decisionJson } from './captured-decisions';
+import { decisionJson, JsonText } from './captured-decisions';
 import { maskContext, parseMaskPaths, type MaskPath } from './context-mask';
 import type { DecisionRetention, PruneReport } from './decision-retention';
 import type { DecisionLog, ExecutionLogRecord } from './types';
@@ -87,7 +87,10 @@ export class DecisionLogWriter {
     if (this.capture && r.context !== undefined) {
       // Masked once per context object (the rules of one category evaluation share it).
       let context = masked.get(r.context);
-      if (context === undefined && !masked.has(r.context)) masked.set(r.context, (context = this.masks.length === 0 ? r.context : maskContext(r.context, this.masks)));
+      if (context === undefined && !masked.has(r.context)) {
+        const value = r.context instanceof JsonText && this.masks.length > 0 ? r.context.toJSON() : r.context;
+        masked.set(r.context, (context = this.masks.length === 0 ? value : maskContext(value, this.masks)));
+      }
       out.context = context;
     }
     return out;
@@ -135,6 +138,12 @@ export class DecisionLogWriter {
 
 /** A line, with the context left out when it cannot be JSON (as the store sink does: contextText). */
 function safeJson(line: Record<string, unknown>): string {
+  const context = line.context;
+  if (context instanceof JsonText) {
+    // Spliced in as it came: no parse and serialize again. `context` is the last field.
+    delete line.context;
+    return `${JSON.stringify(line).slice(0, -1)},"context":${context.text}}`;
+  }
   try {
     return JSON.stringify(line);
   } catch {

@@ -170,13 +170,17 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
 
     test('bounds are enforced in the background, with no call', async () => {
       const { url, store } = await fresh();
-      const log = new StoreDecisionLog(store, { thread: { storeUrl: url }, retention: { contextsPerRule: 2 }, pruneIntervalMs: 100, flushIntervalMs: 20 });
+      const jsonl = join(dir, `${name}-unmasked.jsonl`);
+      const log = new StoreDecisionLog(store, { thread: { storeUrl: url }, retention: { contextsPerRule: 2 }, pruneIntervalMs: 100, flushIntervalMs: 20, jsonl });
       for (let i = 0; i < 5; i++) category(log, { n: i }, i);
       await eventually(() => log.counts.contextsPruned === 6, 'the per-rule bound applied in the background (2 rules x 3 contexts beyond 2)');
       await log.stop();
       const captured = await store.decisions({ captured: true });
       assert.deepEqual(captured.map((d) => `${d.rule}:${JSON.stringify(d.context)}`).sort(), ['a:{"n":3}', 'a:{"n":4}', 'b:{"n":3}', 'b:{"n":4}']);
       assert.equal((await store.decisions({})).length, 10, 'every decision keeps its row');
+      // Without masks the thread stores and prints contexts as they came (no parse): still the same JSON.
+      const lines = readFileSync(jsonl, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { rule: string; context: unknown });
+      assert.deepEqual(lines.map((l) => `${l.rule}:${JSON.stringify(l.context)}`).sort(), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4].map((n, i) => `${i % 2 === 0 ? 'a' : 'b'}:{"n":${n}}`).sort());
     });
 
     test('in process (no thread) the same masks and bounds hold', async () => {
