@@ -53,28 +53,56 @@ export function contextDigest(context: unknown): string {
  * and a short key is cheaper to build and to look up (issue 16). The context must be
  * validated already (validateContext). Long keys are hashed as in contextDigest.
  */
-export function readSetDigest(context: Record<string, unknown>, reads: ReadTree): string {
-  const key = writePruned(context, reads);
-  return key.length <= MAX_PLAIN_KEY ? key : hashKey(key);
+export function readSetDigest(context: Record<string, unknown>, reads: ReadTree, prefix = ''): string {
+  const key = writerFor(reads)(context);
+  return prefix + (key.length <= MAX_PLAIN_KEY ? key : hashKey(key));
 }
 
-function writePruned(value: unknown, node: ReadTree): string {
-  if (value === undefined || value === null) return '_';
-  // Scalars inline (as write does them): most read paths end in one, and this is the cache hit's path.
+type KeyWriter = (value: unknown) => string;
+
+/**
+ * Each read tree's writer, compiled once into closures (the tree is fixed for a loaded
+ * rule): no walk over the tree's arrays, no destructuring, on every cache lookup.
+ */
+const writers = new WeakMap<ReadTree, KeyWriter>();
+function writerFor(tree: ReadTree): KeyWriter {
+  let writer = writers.get(tree);
+  if (writer === undefined) {
+    writer = compileWriter(tree);
+    writers.set(tree, writer);
+  }
+  return writer;
+}
+
+/** A scalar as write does it; undefined for an object or array. */
+function scalarToken(value: unknown): string | undefined {
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (node.full) return write(value, null, 0, { values: 0, ancestors: [] });
-  if (Array.isArray(value)) return 'A';
-  const record = value as Record<string, unknown>;
-  const fields = node.fields;
-  let out = '{';
-  for (let i = 0; i < fields.length; i++) {
-    const [name, child] = fields[i] as [string, ReadTree];
-    // Own properties only, as the conversion sees them: `context.constructor` is nil, not Object's.
-    out += (i > 0 ? ',' : '') + writePruned(Object.hasOwn(record, name) ? record[name] : undefined, child);
+  return undefined;
+}
+
+/** What `node` writes for a value: `_`, a scalar, `A`, `{...}` of its fields, or the whole subtree (see readSetDigest). */
+function compileWriter(node: ReadTree): KeyWriter {
+  if (node.full) {
+    return (value) => (value === undefined || value === null ? '_' : (scalarToken(value) ?? write(value, null, 0, { values: 0, ancestors: [] })));
   }
-  return out + '}';
+  const names = node.fields.map(([name]) => name);
+  const children = node.fields.map(([, child]) => compileWriter(child));
+  const count = names.length;
+  return (value) => {
+    if (value === undefined || value === null) return '_';
+    if (typeof value !== 'object') return scalarToken(value) as string;
+    if (Array.isArray(value)) return 'A';
+    const record = value as Record<string, unknown>;
+    let out = '{';
+    for (let i = 0; i < count; i++) {
+      const name = names[i] as string;
+      // Own properties only, as the conversion sees them: `context.constructor` is nil, not Object's.
+      out += (i > 0 ? ',' : '') + (children[i] as KeyWriter)(Object.hasOwn(record, name) ? record[name] : undefined);
+    }
+    return out + '}';
+  };
 }
 
 /** crypto.hash (Node 20.12+) is the one-shot form; createHash is the fallback. */

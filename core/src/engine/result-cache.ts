@@ -114,7 +114,8 @@ let nextCacheId = 0;
 export class ResultCache {
   /** Entries of this view now in memory (kept by CacheMemory). */
   count = 0;
-  private readonly prefix = `${(nextCacheId++).toString(36)}:`;
+  /** Unique to this view; every key of it starts with it (the engine builds keys with it: no second concatenation). */
+  readonly prefix = `${(nextCacheId++).toString(36)}:`;
   private readonly keys = new Set<string>();
 
   constructor(private readonly memory: CacheMemory) {}
@@ -125,14 +126,22 @@ export class ResultCache {
 
   /** `digest` is the context's digest (contextDigest). */
   get(digest: string, now: number): RuleResult | undefined {
-    if (this.count === 0) return undefined;
-    return this.memory.get(this.prefix + digest, now);
+    return this.lookup(this.prefix + digest, now);
   }
 
   /** Stores a successful result when it is confident enough to cache. */
   offer(digest: string, result: RuleResult, now: number): void {
-    if (!this.wantsCaching(result)) return;
-    const key = this.prefix + digest;
+    if (this.wantsCaching(result)) this.store(this.prefix + digest, result, now);
+  }
+
+  /** `key` is `prefix` + the digest. */
+  lookup(key: string, now: number): RuleResult | undefined {
+    if (this.count === 0) return undefined;
+    return this.memory.get(key, now);
+  }
+
+  /** `key` is `prefix` + the digest; stores whatever it is given. */
+  store(key: string, result: RuleResult, now: number): void {
     if (this.memory.set(this, key, result, now)) this.keys.add(key);
   }
 
