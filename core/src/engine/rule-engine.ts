@@ -329,7 +329,7 @@ export class RuleEngine {
       if (!result && timeMs < 1) result = failedResult({ code: 'time-limit', message: `the request's time budget ran out before this rule ran` });
       if (!result) {
         ran = true;
-        if (rule.pattern) result = rule.pattern(context, { timeMs });
+        if (rule.pattern) result = rule.pattern(context, { timeMs, startedAt: started });
         else {
           if (!this.ensureCompiled(rule)) result = failedResult(rule.compileError as EvaluationError);
           else {
