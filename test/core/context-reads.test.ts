@@ -17,6 +17,7 @@ import { LuaExecutor } from '../../core/src/executor/lua-executor';
 import { readSetDigest } from '../../core/src/engine/context-key';
 import { RuleEngine } from '../../core/src/engine/rule-engine';
 import { validateContext } from '../../core/src/executor/push-context';
+import type { PatternRuleDefinition, RuleDefinition } from '../../core/src/model/rule';
 
 const ROOT = join(__dirname, '..', '..');
 /** `show` prints a table as "table": tostring would print its address, different on every run. */
@@ -144,6 +145,72 @@ describe('read-set cache keys never merge contexts a rule decides differently (p
   }
   it('the property is not vacuous: distinct contexts did share keys', () => {
     assert.ok(merged > 100, `only ${merged} distinct pairs shared a key`);
+  });
+});
+
+/** Pattern rules read fixed paths (their metrics and fields); their cache keys are built from those paths. */
+const PATTERN_RULES: PatternRuleDefinition[] = [
+  {
+    kind: 'pattern',
+    name: 'p_metrics',
+    origin: 'p_metrics.rule.json',
+    patterns: [
+      { type: 'metric', metric: 'score', threshold: 1, weight: 1 },
+      { type: 'metric', metric: 'x', threshold: 2, weight: 0.5 },
+    ],
+  },
+  {
+    kind: 'pattern',
+    name: 'p_paths',
+    origin: 'p_paths.rule.json',
+    patterns: [
+      { type: 'metric', metric: 'metrics.a.b', threshold: 1, weight: 1 },
+      { type: 'regex', field: 'x', regex: '^a', flags: 'i', weight: 1 },
+      { type: 'regex', field: 'metrics.len', regex: 'b+c?$', weight: 0.5 },
+    ],
+  },
+];
+
+/** An evaluation's answer without the fields that differ between runs (time, cache flag). */
+const answer = (r: { decision: string; confidence: number; reasoning: string; error: unknown; line: number | null }) => [r.decision, r.confidence, r.reasoning, r.error, r.line];
+
+describe('read-set cache keys through the engine: a cache hit answers what an evaluation would (property)', () => {
+  // Issue 16: the key is built by compiled writers with the cache's prefix, and the
+  // context is validated once per request; this checks the whole path end to end, for
+  // Lua and pattern rules, through evaluateRule and evaluateCategory, on sequences of
+  // contexts that often differ only where a rule does not look.
+  const definitions: RuleDefinition[] = [
+    ...Object.entries(RULES).map(([name, source]): RuleDefinition => ({ kind: 'lua', name, category: 'all', source: withShow(source), origin: `${name}.lua` })),
+    ...PATTERN_RULES.map((rule) => ({ ...rule, category: 'all' })),
+  ];
+  const load = (engine: RuleEngine) => engine.applyChange({ upserted: definitions.map((definition) => ({ definition, version: 1, checksum: definition.name })), removed: [] });
+  let hits = 0;
+  it('every rule, one context after another', () => {
+    const cached = new RuleEngine({ cache: { minConfidence: 0 } });
+    const uncached = new RuleEngine({ cache: { minConfidence: 2 } });
+    assert.equal(load(cached).refused.length, 0);
+    load(uncached);
+    fc.assert(
+      fc.property(fc.array(pair, { minLength: 1, maxLength: 6 }), (pairs) => {
+        for (const [a, b] of pairs) {
+          for (const ctx of [a, b]) {
+            for (const definition of definitions) {
+              const hit = cached.evaluateRule(definition.name, ctx);
+              if (hit.cached) hits++;
+              assert.deepEqual(answer(hit), answer(uncached.evaluateRule(definition.name, ctx)), `${definition.name} on ${JSON.stringify(ctx)}`);
+            }
+            const category = cached.evaluateCategory('all', ctx);
+            const fresh = uncached.evaluateCategory('all', ctx);
+            assert.deepEqual(answer(category), answer(fresh));
+            assert.deepEqual(category.results.map(answer), fresh.results.map(answer));
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it('the property is not vacuous: the cache answered', () => {
+    assert.ok(hits > 1000, `only ${hits} cache hits`);
   });
 });
 
