@@ -53,9 +53,9 @@ export function contextDigest(context: unknown): string {
  * and a short key is cheaper to build and to look up (issue 16). The context must be
  * validated already (validateContext). Long keys are hashed as in contextDigest.
  */
-export function readSetDigest(context: Record<string, unknown>, reads: ReadTree, prefix = ''): string {
+export function readSetDigest(context: Record<string, unknown>, reads: ReadTree): string {
   const key = writerFor(reads)(context);
-  return prefix + (key.length <= MAX_PLAIN_KEY ? key : hashKey(key));
+  return key.length <= MAX_PLAIN_KEY ? key : hashKey(key);
 }
 
 type KeyWriter = (value: unknown) => string;
@@ -85,7 +85,12 @@ function scalarToken(value: unknown): string | undefined {
 /** What `node` writes for a value: `_`, a scalar, `A`, `{...}` of its fields, or the whole subtree (see readSetDigest). */
 function compileWriter(node: ReadTree): KeyWriter {
   if (node.full) {
-    return (value) => (value === undefined || value === null ? '_' : (scalarToken(value) ?? write(value, null, 0, { values: 0, ancestors: [] })));
+    return (value) => {
+      // A number first: the commonest leaf (a metric compared with a threshold).
+      if (typeof value === 'number') return value === 0 && 1 / value < 0 ? '-0' : String(value);
+      if (value === undefined || value === null) return '_';
+      return scalarToken(value) ?? write(value, null, 0, { values: 0, ancestors: [] });
+    };
   }
   const names = node.fields.map(([name]) => name);
   const children = node.fields.map(([, child]) => compileWriter(child));

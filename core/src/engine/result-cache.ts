@@ -22,6 +22,7 @@ const ENTRY_OVERHEAD_BYTES = 400;
 
 interface Entry {
   readonly owner: ResultCache;
+  readonly key: string;
   readonly result: RuleResult;
   readonly expiresAt: number;
   readonly bytes: number;
@@ -34,31 +35,33 @@ interface Entry {
  * whole engine, so no sequence of requests (say, thousands of distinct 1 MB
  * contexts) grows the process past it. Keys are digests of the context (see
  * context-key.ts), so a key costs at most 256 characters whatever the context's size; results are
- * counted by their strings. A Map keeps insertion order; eviction is "second chance"
- * (CLOCK), an approximation of least-recently-used: a hit only marks its entry, and
- * eviction moves a marked first entry to the back instead of dropping it. Why not
- * re-insert on every hit (exact LRU): the Map delete + set was the largest part of a
- * cache hit (issue 16).
+ * counted by their strings. Eviction follows one insertion order for every view (a
+ * Set of entries) and is "second chance" (CLOCK), an approximation of least recently
+ * used: a hit only marks its entry, and eviction moves a marked first entry to the
+ * back instead of dropping it. Why not re-insert on every hit (exact LRU): the delete
+ * + add was the largest part of a cache hit (issue 16). Each view looks its keys up in
+ * a Map of its own, so a key needs no prefix naming the view: building and hashing
+ * that longer string was a fifth of a cache hit (issue 16).
  */
 export class CacheMemory {
-  private readonly entries = new Map<string, Entry>();
+  private readonly order = new Set<Entry>();
   private bytesUsed = 0;
 
   constructor(readonly options: CacheOptions) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.order.size;
   }
 
   get bytes(): number {
     return this.bytesUsed;
   }
 
-  get(key: string, now: number): RuleResult | undefined {
-    const entry = this.entries.get(key);
+  get(owner: ResultCache, key: string, now: number): RuleResult | undefined {
+    const entry = owner.entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= now) {
-      this.remove(key, entry);
+      this.remove(entry);
       return undefined;
     }
     entry.used = true;
@@ -71,78 +74,63 @@ export class CacheMemory {
     // One entry may not take more than a sixteenth of the memory: a huge reasoning is
     // recomputed rather than evicting hundreds of ordinary entries.
     if (bytes > this.options.maxBytes / 16 || this.options.maxEntries < 1) return false;
-    const old = this.entries.get(key);
-    if (old) this.remove(key, old);
-    while (this.entries.size > 0 && (this.entries.size >= this.options.maxEntries || this.bytesUsed + bytes > this.options.maxBytes)) {
-      const [oldestKey, oldest] = this.entries.entries().next().value as [string, Entry];
+    const old = owner.entries.get(key);
+    if (old) this.remove(old);
+    while (this.order.size > 0 && (this.order.size >= this.options.maxEntries || this.bytesUsed + bytes > this.options.maxBytes)) {
+      const oldest = this.order.values().next().value as Entry;
       if (oldest.used && oldest.expiresAt > now) {
         // Each entry is spared at most once per pass: the loop ends.
         oldest.used = false;
-        this.entries.delete(oldestKey);
-        this.entries.set(oldestKey, oldest);
+        this.order.delete(oldest);
+        this.order.add(oldest);
         continue;
       }
-      this.remove(oldestKey, oldest);
+      this.remove(oldest);
     }
-    this.entries.set(key, { owner, result, expiresAt: now + this.options.ttlMs, bytes, used: false });
+    const entry: Entry = { owner, key, result, expiresAt: now + this.options.ttlMs, bytes, used: false };
+    this.order.add(entry);
+    owner.entries.set(key, entry);
     this.bytesUsed += bytes;
-    owner.count++;
     return true;
   }
 
-  delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry) this.remove(key, entry);
+  /** Drops every entry of one view. */
+  clear(owner: ResultCache): void {
+    for (const entry of [...owner.entries.values()]) this.remove(entry);
   }
 
-  private remove(key: string, entry: Entry): void {
-    this.entries.delete(key);
+  private remove(entry: Entry): void {
+    this.order.delete(entry);
     this.bytesUsed -= entry.bytes;
-    entry.owner.count--;
-    entry.owner.forget(key);
+    entry.owner.entries.delete(entry.key);
   }
 }
 
-let nextCacheId = 0;
-
 /**
  * The cache of ONE loaded version of one rule, a view on the engine's shared
- * CacheMemory. Its keys carry an id unique to the loaded version, so a hot reload's
- * new version can never be served the old one's results; `clear()` frees them when
- * the version is replaced.
+ * CacheMemory. Its entries are its own (a hot reload's new version gets a new view,
+ * so it can never be served the old one's results); `clear()` frees them when the
+ * version is replaced.
  */
 export class ResultCache {
-  /** Entries of this view now in memory (kept by CacheMemory). */
-  count = 0;
-  /** Unique to this view; every key of it starts with it (the engine builds keys with it: no second concatenation). */
-  readonly prefix = `${(nextCacheId++).toString(36)}:`;
-  private readonly keys = new Set<string>();
+  /** This view's entries, by key (kept and evicted by CacheMemory). */
+  readonly entries = new Map<string, Entry>();
 
   constructor(private readonly memory: CacheMemory) {}
 
   get size(): number {
-    return this.count;
+    return this.entries.size;
   }
 
-  /** `digest` is the context's digest (contextDigest). */
+  /** `digest` is the context's digest (contextDigest or readSetDigest). */
   get(digest: string, now: number): RuleResult | undefined {
-    return this.lookup(this.prefix + digest, now);
+    if (this.entries.size === 0) return undefined;
+    return this.memory.get(this, digest, now);
   }
 
   /** Stores a successful result when it is confident enough to cache. */
   offer(digest: string, result: RuleResult, now: number): void {
-    if (this.wantsCaching(result)) this.store(this.prefix + digest, result, now);
-  }
-
-  /** `key` is `prefix` + the digest. */
-  lookup(key: string, now: number): RuleResult | undefined {
-    if (this.count === 0) return undefined;
-    return this.memory.get(key, now);
-  }
-
-  /** `key` is `prefix` + the digest; stores whatever it is given. */
-  store(key: string, result: RuleResult, now: number): void {
-    if (this.memory.set(this, key, result, now)) this.keys.add(key);
+    if (this.wantsCaching(result)) this.memory.set(this, digest, result, now);
   }
 
   wantsCaching(result: RuleResult): boolean {
@@ -151,12 +139,6 @@ export class ResultCache {
 
   /** Drops every entry of this view (its version was replaced or removed). */
   clear(): void {
-    for (const key of [...this.keys]) this.memory.delete(key);
-    this.keys.clear();
-  }
-
-  /** Called by CacheMemory when it evicts one of this view's entries. */
-  forget(key: string): void {
-    this.keys.delete(key);
+    this.memory.clear(this);
   }
 }

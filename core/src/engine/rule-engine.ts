@@ -314,7 +314,7 @@ export class RuleEngine {
       if (rule.cache.size > 0) {
         key = this.cacheKey(rule, context, validated);
         validated = true;
-        result = rule.cache.lookup(key, started);
+        result = rule.cache.get(key, started);
         if (result) cached = true;
       } else if (rule.pattern && !validated) {
         validateContext(context);
@@ -339,7 +339,7 @@ export class RuleEngine {
           }
         }
         // A result that is not invalid-context means the context was validated (by the executor at the latest).
-        if (rule.cache.wantsCaching(result)) rule.cache.store(key ?? this.cacheKey(rule, context, true), result, started);
+        if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? this.cacheKey(rule, context, true), result, started);
       }
     } catch (error) {
       if (!(error instanceof InvalidContextError)) throw error;
@@ -365,7 +365,7 @@ export class RuleEngine {
   }
 
   /**
-   * The rule's cache key for a context, prefixed with the cache's own prefix, validating
+   * The rule's cache key for a context, validating
    * the context unless `validated` says the caller did (a pattern rule relies on that; a
    * cache hit must refuse a bad context as a run would). Keyed by the paths the rule
    * reads (context-reads.ts), or the whole context when it reads it all (that key's
@@ -374,9 +374,9 @@ export class RuleEngine {
   private cacheKey(rule: LoadedRule, context: unknown, validated: boolean): string {
     if (rule.reads === undefined) rule.reads = rule.lua ? this.executor.contextReads(rule.lua) : rule.definition.kind === 'lua' ? null : rule.reads;
     const reads = rule.reads;
-    if (!reads) return rule.cache.prefix + contextDigest(context);
+    if (!reads) return contextDigest(context);
     if (!validated) validateContext(context);
-    return readSetDigest(context as Record<string, unknown>, reads, rule.cache.prefix);
+    return readSetDigest(context as Record<string, unknown>, reads);
   }
 
   private compile(versioned: VersionedRule, defer = false): LoadedRule | { error: EvaluationError } {
