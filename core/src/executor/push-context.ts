@@ -243,14 +243,15 @@ export class ContextPusher {
     lua.lua_createtable(L, 0, fields.length);
     const record = value as Record<string, unknown>;
     for (let i = 0; i < fields.length; i++) {
-      const [key, child] = fields[i] as [string, ReadTree];
+      const field = fields[i] as [string, ReadTree];
+      const key = field[0];
       // Own properties only, as the full conversion (Object.keys) sees them: a rule's
       // `context.constructor` or `context.__proto__` is nil, never something of Object's.
       const item = Object.hasOwn(record, key) ? record[key] : undefined;
       if (item === undefined || item === null) continue;
       if (this.keys) this.keys.push(L, key);
       else lua.lua_pushstring(L, lstr(key));
-      this.pushPruned(item, child, depth + 1);
+      this.pushPruned(item, field[1], depth + 1);
       lua.lua_rawset(L, -3);
     }
   }

@@ -21,6 +21,21 @@ function stringAt(L: LuaState, index: number): string {
   }
 }
 
+/** The decisions as bytes: a rule's decision is one of them, read without decoding it. */
+const DECISION_BYTES = DECISIONS.map((d) => [d, new TextEncoder().encode(d)] as const);
+
+/** The decision string at `index`: a known decision as its constant text, anything else decoded. */
+function decisionAt(L: LuaState, index: number): string {
+  const bytes = lua.lua_tolstring(L, index) as Uint8Array;
+  for (const [text, known] of DECISION_BYTES) {
+    if (bytes.length !== known.length) continue;
+    let i = 0;
+    while (i < known.length && bytes[i] === known[i]) i++;
+    if (i === known.length) return text;
+  }
+  return stringAt(L, index);
+}
+
 const RESULT_SHAPE = '{ decision = "autonomous" | "collaborative" | "escalated", confidence = <0..1>, reasoning = "<why>" }';
 const MAX_REASONING = 10_000;
 
@@ -44,7 +59,7 @@ export function readResult(L: LuaState, index: number, keys?: InternedKeys): { o
   pushKey('decision');
   lua.lua_rawget(L, table);
   const decisionType: number = lua.lua_type(L, -1);
-  const decision = decisionType === lua.LUA_TSTRING ? stringAt(L, -1) : null;
+  const decision = decisionType === lua.LUA_TSTRING ? decisionAt(L, -1) : null;
   lua.lua_pop(L, 1);
   if (decision === null) {
     return { ok: false, message: decisionType === lua.LUA_TNIL ? `the result has no decision; set decision to one of ${DECISIONS.join(', ')}` : `decision must be a string (one of ${DECISIONS.join(', ')}), got a ${luaTypeNameOf(decisionType)}` };

@@ -1,5 +1,5 @@
 import type { LuaState } from '../fengari-runtime';
-import { lauxlib, lua, lstr } from '../fengari-runtime';
+import { lauxlib, lua, lstr, pushOwnedString } from '../fengari-runtime';
 import type { CallBudget } from '../limits';
 import { expText, fixedDigits, generalText, hexFloatText, luaNumberText, signBit } from './number-text';
 
@@ -376,7 +376,8 @@ export function stringFormat(L: LuaState, budget: CallBudget): number {
     out.set(part, at);
     at += part.length;
   }
-  lua.lua_pushlstring(L, out, length);
+  // `out` is ours alone: pushed without the copy lua_pushlstring would make.
+  pushOwnedString(L, out);
   return 1;
 }
 
