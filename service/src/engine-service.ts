@@ -4,13 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { RuleEngine } from '../../core/src/engine/rule-engine';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { displayText } from '../../core/src/util/display-text';
-import { redactSecret, secretsOfUrl, StoreEngine, type Store } from '../../store/src';
+import { DEFAULT_RETENTION, mergeStorePassword, parseStoreUrl, redactSecret, secretsOfUrl, StoreEngine, type DecisionLogOptions, type DecisionRetention, type Store } from '../../store/src';
 import { answerClientError } from './client-error';
 import { createService, type HealthReport } from './http-service';
+import { registerDecisionLogMetrics } from './decision-log-metrics';
 import { serviceMetrics } from './metrics';
 import { describeRefused, publishFiles } from './publish-files';
 import { createServiceLogger, type LogLevel } from './service-logger';
 import { startWatchdog } from './watchdog';
+import { authorOfWrite } from '../../store/src/roles';
 
 /**
  * The rule engine service, the main job of Lua Rules: the store's live rules over
@@ -30,6 +32,8 @@ export interface EngineServiceOptions {
   port: number;
   maxBodyBytes: number;
   decisionLog: boolean;
+  /** Issue 13: masks, context capture, the JSON-lines sink and the bounds of the decision log (docs/serve.md). */
+  decisionLogSettings?: DecisionLogSettings | undefined;
   /** Instruction budget per evaluation; default: the executor's. */
   instructions?: number | undefined;
   logLevel: LogLevel;
@@ -55,6 +59,20 @@ export interface EngineServiceOptions {
    * `stop()` just goes on waiting.
    */
   onStuckStop?: (message: string) => void;
+}
+
+/** The decision log as `serve` configures it (issue 13); every field has a default. */
+export interface DecisionLogSettings {
+  /** Dotted context paths removed before anything is stored or printed. */
+  masks?: string[];
+  /** False: no contexts are captured (default true). */
+  captureContexts?: boolean;
+  /** JSON lines of every decision to this file (appended) or `-` for stdout; beside the store sink. */
+  jsonl?: string | undefined;
+  retention?: DecisionRetention;
+  pruneIntervalMs?: number | undefined;
+  /** Write from a worker thread (default true; an in-memory SQLite store is always written in process). */
+  thread?: boolean;
 }
 
 export interface EngineServiceHandle {
@@ -105,7 +123,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
   let storeProblem: string | undefined;
   const onError = (error: Error): void => logger.warn({ err: { message: redact(error.message) } }, 'store problem (rules keep serving)');
   const { engine: storeEngine, report } = await StoreEngine.start(store, {
-    decisionLog: options.decisionLog ? {} : false,
+    decisionLog: decisionLogOptions(options),
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     onError,
     ...(options.instructions ? { limits: { instructions: options.instructions } } : {}),
@@ -114,6 +132,8 @@ export async function startEngineService(options: EngineServiceOptions): Promise
   });
   const engine = storeEngine.engine;
   engineRef.current = engine;
+  const log = storeEngine.log;
+  if (log !== undefined) registerDecisionLogMetrics(metrics.registry, () => log.counts);
   // The wedge bound is the grace period: even an evaluation that never ends cannot keep
   // a SIGTERM waiting longer (the watchdog ends the process), and no working
   // evaluation comes near it (the request budget is far smaller).
@@ -163,6 +183,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     requestTimeMs: options.requestTimeMs,
     maxPending: options.maxPending,
     onBusy: (busy) => watchdog.busy(busy),
+    isDisabled: (rule) => storeEngine.source.isDisabled(rule),
     health,
     reload: async () => {
       const live = await store.liveRules();
@@ -233,10 +254,34 @@ export async function startEngineService(options: EngineServiceOptions): Promise
   return { url, host: options.host, port: address.port, engineId: storeEngine.engineId, engine, stop };
 }
 
+/**
+ * The decision log's options from the service's: the store sink when `decisionLog` is
+ * on, the JSON-lines sink when asked, written from a worker thread with its own
+ * connection (the password travels in the URL to the thread, never into a message).
+ */
+function decisionLogOptions(options: EngineServiceOptions): DecisionLogOptions | false {
+  const s = options.decisionLogSettings ?? {};
+  if (!options.decisionLog && s.jsonl === undefined) return false;
+  const memory = parseStoreUrl(options.storeUrl, options.cwd);
+  const inMemory = memory.kind === 'sqlite' && memory.path === ':memory:';
+  return {
+    store: options.decisionLog,
+    cwd: options.cwd,
+    ...(s.masks !== undefined ? { masks: s.masks } : {}),
+    ...(s.captureContexts !== undefined ? { captureContexts: s.captureContexts } : {}),
+    ...(s.jsonl !== undefined ? { jsonl: s.jsonl } : {}),
+    ...(s.retention !== undefined ? { retention: { ...DEFAULT_RETENTION, ...s.retention } } : {}),
+    ...(s.pruneIntervalMs !== undefined ? { pruneIntervalMs: s.pruneIntervalMs } : {}),
+    ...(s.thread !== false && !inMemory ? { thread: { storeUrl: mergeStorePassword(options.storeUrl, options.password), cwd: options.cwd } } : {}),
+  };
+}
+
 /** First start: publish the seed folder's rules through the same gate as `lua-rules publish`. */
 async function seed(store: Store, folder: string, count: number, options: EngineServiceOptions): Promise<void> {
   options.stderr(`serve: the store is empty; publishing the ${count} rules of ${folder}\n`);
-  const result = await publishFiles(store, [folder], options.cwd, { author: 'lua-rules-serve', message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
+  // PostgreSQL records the database user as the author (issue 14); elsewhere the seed is the service's.
+  const author = await authorOfWrite(store, undefined, () => 'lua-rules-serve');
+  const result = await publishFiles(store, [folder], options.cwd, { author, message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
   if (!result.ok) {
     for (const e of result.inputErrors) options.stderr(`lua-rules publish: ${displayText(e)}\n`);
     for (const c of result.refused) for (const line of describeRefused(c)) options.stderr(`${line}\n`);
