@@ -14,7 +14,8 @@ import fc from 'fast-check';
 import { analyseContextReads } from '../../core/src/executor/context-reads';
 import type { ReadTree } from '../../core/src/executor/context-reads';
 import { LuaExecutor } from '../../core/src/executor/lua-executor';
-import { readSetDigest } from '../../core/src/engine/context-key';
+import type { KeyToken } from '../../core/src/engine/context-key';
+import { readSetDigest, readSetTokens } from '../../core/src/engine/context-key';
 import { RuleEngine } from '../../core/src/engine/rule-engine';
 import { validateContext } from '../../core/src/executor/push-context';
 import type { PatternRuleDefinition, RuleDefinition } from '../../core/src/model/rule';
@@ -135,7 +136,14 @@ describe('read-set cache keys never merge contexts a rule decides differently (p
         fc.property(pair, ([a, b]) => {
           validateContext(a);
           validateContext(b);
-          if (readSetDigest(a, reads) !== readSetDigest(b, reads)) return;
+          // The key path the cache uses and the key string agree exactly on which contexts share a key.
+          const pathA: KeyToken[] = [];
+          const pathB: KeyToken[] = [];
+          readSetTokens(a, reads, pathA);
+          readSetTokens(b, reads, pathB);
+          const samePath = pathA.length === pathB.length && pathA.every((step, i) => Object.is(step, pathB[i]) || (step === pathB[i] && step !== 0));
+          assert.equal(samePath, readSetDigest(a, reads) === readSetDigest(b, reads), `paths and strings disagree on ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+          if (!samePath) return;
           if (JSON.stringify(a) !== JSON.stringify(b)) merged++;
           assert.deepEqual(outcome(whole, source, name, b), outcome(whole, source, name, a));
         }),
@@ -198,6 +206,8 @@ describe('read-set cache keys through the engine: a cache hit answers what an ev
               const hit = cached.evaluateRule(definition.name, ctx);
               if (hit.cached) hits++;
               assert.deepEqual(answer(hit), answer(uncached.evaluateRule(definition.name, ctx)), `${definition.name} on ${JSON.stringify(ctx)}`);
+              // Every result that worked is cached (minConfidence 0): the same context again is a hit.
+              assert.equal(cached.evaluateRule(definition.name, ctx).cached, hit.error === null, `${definition.name} cached its answer`);
             }
             const category = cached.evaluateCategory('all', ctx);
             const fresh = uncached.evaluateCategory('all', ctx);

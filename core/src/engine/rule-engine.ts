@@ -10,7 +10,8 @@ import type { ExecutorLimits } from '../executor/limits';
 import { InvalidContextError, validateContext } from '../executor/push-context';
 import type { PatternEvaluator } from '../patterns/evaluate-pattern-rule';
 import { compilePatternRule } from '../patterns/evaluate-pattern-rule';
-import { contextDigest, readSetDigest } from './context-key';
+import type { KeyToken } from './context-key';
+import { contextTokens, readSetTokens } from './context-key';
 import type { ReadTree } from '../executor/context-reads';
 import { readTreeOf } from '../executor/context-reads';
 import { metricPath } from '../patterns/evaluate-pattern-rule';
@@ -301,7 +302,7 @@ export class RuleEngine {
   private evaluateLoaded(rule: LoadedRule, context: unknown, correlationId: string | undefined, deadline: number | undefined, validated = false): EngineResult {
     // One clock for the duration and the cache's expiry: a clock read was a tenth of a cache hit.
     const started = performance.now();
-    let key: string | undefined;
+    let key: KeyToken[] | undefined;
     let result: RuleResult | undefined;
     let instructions = 0;
     let cached = false;
@@ -373,12 +374,17 @@ export class RuleEngine {
    * reads (context-reads.ts), or the whole context when it reads it all (that key's
    * walk validates as it goes).
    */
-  private cacheKey(rule: LoadedRule, context: unknown, validated: boolean): string {
+  private cacheKey(rule: LoadedRule, context: unknown, validated: boolean): KeyToken[] {
     if (rule.reads === undefined) rule.reads = rule.lua ? this.executor.contextReads(rule.lua) : rule.definition.kind === 'lua' ? null : rule.reads;
     const reads = rule.reads;
-    if (!reads) return contextDigest(context);
-    if (!validated) validateContext(context);
-    return readSetDigest(context as Record<string, unknown>, reads);
+    // A new array per key: the cache copies what it keeps, but a key outlives the run of the rule.
+    const key: KeyToken[] = [];
+    if (!reads) contextTokens(context, key);
+    else {
+      if (!validated) validateContext(context);
+      readSetTokens(context as Record<string, unknown>, reads, key);
+    }
+    return key;
   }
 
   private compile(versioned: VersionedRule, defer = false): LoadedRule | { error: EvaluationError } {
