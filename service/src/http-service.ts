@@ -36,6 +36,40 @@ export interface ServiceOptions {
 }
 
 const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
+const JSON_TYPE = 'application/json; charset=utf-8';
+const METRICS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const CATEGORY_ROUTE = '/v1/evaluate/';
+
+/** A number as JSON.stringify writes it (a non-finite one as null). */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
+}
+
+/**
+ * The answer of an evaluation as JSON text, written directly (issue 16): the same
+ * fields in the same order as JSON.stringify of the object the service used to build,
+ * without building that object first. Strings go through JSON.stringify, so escaping
+ * is JSON's own.
+ */
+export function resultJson(result: EngineResult | CategoryResult, correlationId: string): string {
+  const error = result.error ? `{"code":${JSON.stringify(result.error.code)},"message":${JSON.stringify(result.error.message)}}` : 'null';
+  let out =
+    `{"decision":${JSON.stringify(result.decision)},"confidence":${jsonNumber(result.confidence)},"reasoning":${JSON.stringify(result.reasoning)}` +
+    `,"rule":${result.rule === null ? 'null' : JSON.stringify(result.rule)},"version":${result.version === null ? 'null' : jsonNumber(result.version)}` +
+    `,"durationMs":${jsonNumber(result.durationMs)},"error":${error},"line":${result.line === null ? 'null' : jsonNumber(result.line)},"correlationId":${JSON.stringify(correlationId)}`;
+  if ('category' in result) {
+    out += `,"category":${JSON.stringify(result.category)},"results":[`;
+    for (let i = 0; i < result.results.length; i++) {
+      const r = result.results[i] as EngineResult;
+      out +=
+        (i > 0 ? ',' : '') +
+        `{"rule":${JSON.stringify(r.rule)},"version":${jsonNumber(r.version)},"decision":${JSON.stringify(r.decision)},"confidence":${jsonNumber(r.confidence)}` +
+        `,"error":${r.error ? JSON.stringify(r.error.code) : 'null'},"cached":${r.cached ? 'true' : 'false'}}`;
+    }
+    out += ']}';
+  } else out += `,"cached":${result.cached ? 'true' : 'false'}}`;
+  return out;
+}
 
 /** The HTTP API of `lua-rules serve` (CONTRACTS) over an engine; returns a request handler and an in-flight counter. */
 export function createService(options: ServiceOptions) {
@@ -47,13 +81,14 @@ export function createService(options: ServiceOptions) {
   const adminToken = options.adminToken ? Buffer.from(options.adminToken) : undefined;
 
   function send(res: ServerResponse, status: number, body: unknown, route: string, correlationId?: string): void {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    const headers: Record<string, string> = {
-      'content-type': typeof body === 'string' ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(text)),
-    };
-    if (correlationId) headers['x-correlation-id'] = correlationId;
-    res.writeHead(status, headers);
+    if (typeof body === 'string') sendText(res, status, body, METRICS_TYPE, route, correlationId);
+    else sendText(res, status, JSON.stringify(body), JSON_TYPE, route, correlationId);
+  }
+
+  /** Headers as a flat list (no header object for Node to walk); the text is written once, with them. */
+  function sendText(res: ServerResponse, status: number, text: string, type: string, route: string, correlationId?: string): void {
+    const length = String(Buffer.byteLength(text));
+    res.writeHead(status, correlationId ? ['content-type', type, 'content-length', length, 'x-correlation-id', correlationId] : ['content-type', type, 'content-length', length]);
     res.end(text);
     metrics.requests.inc({ route, status: String(status) });
   }
@@ -67,26 +102,6 @@ export function createService(options: ServiceOptions) {
     if (result.error) metrics.errors.inc({ rule: result.rule, code: result.error.code });
     if (result.cached) metrics.cacheHits.inc({ rule: result.rule });
     if (result.shortCircuited) metrics.shortCircuits.inc({ rule: result.rule });
-  }
-
-  function resultBody(result: EngineResult | CategoryResult, correlationId: string): Record<string, unknown> {
-    const base: Record<string, unknown> = {
-      decision: result.decision,
-      confidence: result.confidence,
-      reasoning: result.reasoning,
-      rule: result.rule,
-      version: result.version,
-      durationMs: result.durationMs,
-      error: result.error ? { code: result.error.code, message: result.error.message } : null,
-      // The line of the return that produced the result (CONTRACTS); null for pattern rules.
-      line: result.line,
-      correlationId,
-    };
-    if ('category' in result) {
-      base['category'] = result.category;
-      base['results'] = result.results.map((r) => ({ rule: r.rule, version: r.version, decision: r.decision, confidence: r.confidence, error: r.error ? r.error.code : null, cached: r.cached }));
-    } else base['cached'] = result.cached;
-    return base;
   }
 
   async function evaluate(req: IncomingMessage, res: ServerResponse, route: string, target: { category: string } | { rule: string }, correlationId: string): Promise<void> {
@@ -131,7 +146,7 @@ export function createService(options: ServiceOptions) {
       sendError(res, 400, 'invalid-context', invalid.error.message, route, correlationId);
       return;
     }
-    send(res, 200, resultBody(result, correlationId), route, correlationId);
+    sendText(res, 200, resultJson(result, correlationId), JSON_TYPE, route, correlationId);
     metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9, { route });
     if (result.error) logger.warn({ correlationId, rule: result.rule, code: result.error.code }, `rule failed: ${result.error.message}`);
     else if (logger.isLevelEnabled('debug')) logger.debug({ correlationId, rule: result.rule, decision: result.decision, confidence: result.confidence }, 'evaluated');
@@ -154,8 +169,13 @@ export function createService(options: ServiceOptions) {
 
   async function route(req: IncomingMessage, res: ServerResponse, correlationId: string): Promise<void> {
     const url = req.url ?? '/';
-    const path = url.split('?')[0] ?? '/';
     const method = req.method ?? 'GET';
+    // The commonest request first, without splitting the URL: POST /v1/evaluate/<category>.
+    if (method === 'POST' && url.startsWith(CATEGORY_ROUTE) && url.length > CATEGORY_ROUTE.length && url.indexOf('/', CATEGORY_ROUTE.length) < 0 && !url.includes('?')) {
+      await evaluate(req, res, 'evaluate-category', { category: decode(url.slice(CATEGORY_ROUTE.length)) }, correlationId);
+      return;
+    }
+    const path = url.split('?')[0] ?? '/';
     const parts = path.split('/').filter((p) => p !== '');
     const expect = (allowed: string, routeName: string): boolean => {
       if (method === allowed) return true;

@@ -14,9 +14,11 @@ import fc from 'fast-check';
 import { analyseContextReads } from '../../core/src/executor/context-reads';
 import type { ReadTree } from '../../core/src/executor/context-reads';
 import { LuaExecutor } from '../../core/src/executor/lua-executor';
-import { readSetDigest } from '../../core/src/engine/context-key';
+import type { KeyToken } from '../../core/src/engine/context-key';
+import { readSetDigest, readSetTokens } from '../../core/src/engine/context-key';
 import { RuleEngine } from '../../core/src/engine/rule-engine';
 import { validateContext } from '../../core/src/executor/push-context';
+import type { PatternRuleDefinition, RuleDefinition } from '../../core/src/model/rule';
 
 const ROOT = join(__dirname, '..', '..');
 /** `show` prints a table as "table": tostring would print its address, different on every run. */
@@ -134,7 +136,14 @@ describe('read-set cache keys never merge contexts a rule decides differently (p
         fc.property(pair, ([a, b]) => {
           validateContext(a);
           validateContext(b);
-          if (readSetDigest(a, reads) !== readSetDigest(b, reads)) return;
+          // The key path the cache uses and the key string agree exactly on which contexts share a key.
+          const pathA: KeyToken[] = [];
+          const pathB: KeyToken[] = [];
+          readSetTokens(a, reads, pathA);
+          readSetTokens(b, reads, pathB);
+          const samePath = pathA.length === pathB.length && pathA.every((step, i) => Object.is(step, pathB[i]) || (step === pathB[i] && step !== 0));
+          assert.equal(samePath, readSetDigest(a, reads) === readSetDigest(b, reads), `paths and strings disagree on ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+          if (!samePath) return;
           if (JSON.stringify(a) !== JSON.stringify(b)) merged++;
           assert.deepEqual(outcome(whole, source, name, b), outcome(whole, source, name, a));
         }),
@@ -144,6 +153,74 @@ describe('read-set cache keys never merge contexts a rule decides differently (p
   }
   it('the property is not vacuous: distinct contexts did share keys', () => {
     assert.ok(merged > 100, `only ${merged} distinct pairs shared a key`);
+  });
+});
+
+/** Pattern rules read fixed paths (their metrics and fields); their cache keys are built from those paths. */
+const PATTERN_RULES: PatternRuleDefinition[] = [
+  {
+    kind: 'pattern',
+    name: 'p_metrics',
+    origin: 'p_metrics.rule.json',
+    patterns: [
+      { type: 'metric', metric: 'score', threshold: 1, weight: 1 },
+      { type: 'metric', metric: 'x', threshold: 2, weight: 0.5 },
+    ],
+  },
+  {
+    kind: 'pattern',
+    name: 'p_paths',
+    origin: 'p_paths.rule.json',
+    patterns: [
+      { type: 'metric', metric: 'metrics.a.b', threshold: 1, weight: 1 },
+      { type: 'regex', field: 'x', regex: '^a', flags: 'i', weight: 1 },
+      { type: 'regex', field: 'metrics.len', regex: 'b+c?$', weight: 0.5 },
+    ],
+  },
+];
+
+/** An evaluation's answer without the fields that differ between runs (time, cache flag). */
+const answer = (r: { decision: string; confidence: number; reasoning: string; error: unknown; line: number | null }) => [r.decision, r.confidence, r.reasoning, r.error, r.line];
+
+describe('read-set cache keys through the engine: a cache hit answers what an evaluation would (property)', () => {
+  // Issue 16: the key is built by compiled writers with the cache's prefix, and the
+  // context is validated once per request; this checks the whole path end to end, for
+  // Lua and pattern rules, through evaluateRule and evaluateCategory, on sequences of
+  // contexts that often differ only where a rule does not look.
+  const definitions: RuleDefinition[] = [
+    ...Object.entries(RULES).map(([name, source]): RuleDefinition => ({ kind: 'lua', name, category: 'all', source: withShow(source), origin: `${name}.lua` })),
+    ...PATTERN_RULES.map((rule) => ({ ...rule, category: 'all' })),
+  ];
+  const load = (engine: RuleEngine) => engine.applyChange({ upserted: definitions.map((definition) => ({ definition, version: 1, checksum: definition.name })), removed: [] });
+  let hits = 0;
+  it('every rule, one context after another', () => {
+    const cached = new RuleEngine({ cache: { minConfidence: 0 } });
+    const uncached = new RuleEngine({ cache: { minConfidence: 2 } });
+    assert.equal(load(cached).refused.length, 0);
+    load(uncached);
+    fc.assert(
+      fc.property(fc.array(pair, { minLength: 1, maxLength: 6 }), (pairs) => {
+        for (const [a, b] of pairs) {
+          for (const ctx of [a, b]) {
+            for (const definition of definitions) {
+              const hit = cached.evaluateRule(definition.name, ctx);
+              if (hit.cached) hits++;
+              assert.deepEqual(answer(hit), answer(uncached.evaluateRule(definition.name, ctx)), `${definition.name} on ${JSON.stringify(ctx)}`);
+              // Every result that worked is cached (minConfidence 0): the same context again is a hit.
+              assert.equal(cached.evaluateRule(definition.name, ctx).cached, hit.error === null, `${definition.name} cached its answer`);
+            }
+            const category = cached.evaluateCategory('all', ctx);
+            const fresh = uncached.evaluateCategory('all', ctx);
+            assert.deepEqual(answer(category), answer(fresh));
+            assert.deepEqual(category.results.map(answer), fresh.results.map(answer));
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it('the property is not vacuous: the cache answered', () => {
+    assert.ok(hits > 1000, `only ${hits} cache hits`);
   });
 });
 

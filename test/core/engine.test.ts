@@ -163,7 +163,8 @@ describe('engine: execution records', () => {
     engine.evaluateRule('bad', {});
     assert.equal(sink.records.length, 2);
     const [first, second] = sink.records;
-    assert.deepEqual({ ...first, durationMs: 0, at: 0 }, { rule: 'a', version: 1, decision: 'autonomous', confidence: 0.95, durationMs: 0, errorCode: null, correlationId: 'req-1', cached: false, at: 0 });
+    // category and context: the decision log's captured fields (issue 13, merged from main with this test unchanged).
+    assert.deepEqual({ ...first, durationMs: 0, at: 0 }, { rule: 'a', version: 1, decision: 'autonomous', confidence: 0.95, durationMs: 0, errorCode: null, correlationId: 'req-1', cached: false, at: 0, category: 'epic', context: {} });
     assert.equal(second?.errorCode, 'invalid-result');
     assert.match(second?.correlationId ?? '', /^[0-9a-f-]{36}$/);
   });

@@ -2,7 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
 import { compilePatternRule } from '../../core/src/patterns/evaluate-pattern-rule';
-import { compileLinearRegex, MAX_REGEX_PROGRAM } from '../../core/src/patterns/linear-regex';
+import fc from 'fast-check';
+import { RE2JS } from 're2js';
+import { compileLinearRegex, MAX_REGEX_PROGRAM, nativeFastPath, toRe2Syntax } from '../../core/src/patterns/linear-regex';
 import type { PatternRuleDefinition } from '../../core/src/model/rule';
 
 function rule(regex: string, flags?: string): ReturnType<typeof parsePatternRule> {
@@ -69,5 +71,48 @@ describe('pattern rules: regexes run in linear time', () => {
     const elapsed = performance.now() - started;
     assert.equal(result.error?.code, 'time-limit');
     assert.ok(elapsed < 1000, `stopped after ${elapsed} ms`);
+  });
+
+  // Issue 16: the simplest regexes run on JavaScript's own engine for short ASCII subjects.
+  it('the native fast path gives RE2\'s answer on random simple regexes and subjects, and is bounded', () => {
+    const ALPHABET = ['a', 'b', 'A', 'B', '-', '_', '.', '0', '9', ' ', 'z', 'Z', '[', '`'];
+    const atom = fc.oneof(
+      fc.constantFrom('a', 'b', 'A', '-', '0', '.', '\\d', '\\w', '\\W', '\\D', '\\.', '\\-', '_', 'Z', '`'),
+      fc.constantFrom('[a-z]', '[^a]', '[0-9]', '[A-Z_]', '[Z-a]', '[\\d-]', '[^\\w]', '[[]', '[ab.]'),
+    );
+    const quantifier = fc.constantFrom('', '', '*', '+', '?', '{2}', '{1,3}', '{2,}', '*?', '+?');
+    const regexArb = fc.record({
+      start: fc.boolean(),
+      end: fc.boolean(),
+      items: fc.array(fc.tuple(atom, quantifier), { minLength: 1, maxLength: 5 }),
+      flags: fc.constantFrom('', 'i'),
+    });
+    const subjectArb = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 24 }).map((chars) => chars.join(''));
+    let native = 0;
+    fc.assert(
+      fc.property(regexArb, fc.array(subjectArb, { minLength: 1, maxLength: 8 }), ({ start, end, items, flags }, subjects) => {
+        const source = (start ? '^' : '') + items.map(([a, q]) => a + q).join('') + (end ? '$' : '');
+        const fast = nativeFastPath(source, flags);
+        if (!fast) return;
+        native++;
+        const re2 = RE2JS.compile(toRe2Syntax(source, false), flags === 'i' ? RE2JS.CASE_INSENSITIVE : 0);
+        for (const subject of subjects) {
+          if (subject.length > fast.maxSubject) continue;
+          assert.equal(fast.regex.test(subject), re2.test(subject), `/${source}/${flags} on ${JSON.stringify(subject)}`);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(native > 1000, `only ${native} regexes took the fast path`);
+    // Outside the simple subset, or with too many repeats for the subject, RE2 answers.
+    for (const source of ['^([a-z]+)+$', '(a|b)*c', 'a(?:b)c', '^a|b$', '\\bx', 'caf\\u00e9']) assert.equal(nativeFastPath(source, ''), null, source);
+    assert.equal(nativeFastPath('abc', 'm'), null);
+    const quadratic = nativeFastPath('a*a*b', '');
+    assert.ok(quadratic && quadratic.maxSubject ** 3 <= 100_000);
+    const evaluate = compileLinearRegex('a*a*a*b');
+    assert.ok(evaluate.ok);
+    const started = performance.now();
+    assert.equal(evaluate.regex.test('a'.repeat(100_000)), false);
+    assert.ok(performance.now() - started < 2000, 'a long subject is left to RE2');
   });
 });

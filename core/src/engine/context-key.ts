@@ -54,27 +54,158 @@ export function contextDigest(context: unknown): string {
  * validated already (validateContext). Long keys are hashed as in contextDigest.
  */
 export function readSetDigest(context: Record<string, unknown>, reads: ReadTree): string {
-  const key = writePruned(context, reads);
+  const key = writerFor(reads)(context);
   return key.length <= MAX_PLAIN_KEY ? key : hashKey(key);
 }
 
-function writePruned(value: unknown, node: ReadTree): string {
-  if (value === undefined || value === null) return '_';
-  // Scalars inline (as write does them): most read paths end in one, and this is the cache hit's path.
+type KeyWriter = (value: unknown) => string;
+
+/**
+ * Each read tree's writer, compiled once into closures (the tree is fixed for a loaded
+ * rule): no walk over the tree's arrays, no destructuring, on every cache lookup.
+ */
+const writers = new WeakMap<ReadTree, KeyWriter>();
+function writerFor(tree: ReadTree): KeyWriter {
+  let writer = writers.get(tree);
+  if (writer === undefined) {
+    writer = compileWriter(tree);
+    writers.set(tree, writer);
+  }
+  return writer;
+}
+
+/** A scalar as write does it; undefined for an object or array. */
+function scalarToken(value: unknown): string | undefined {
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (node.full) return write(value, null, 0, { values: 0, ancestors: [] });
-  if (Array.isArray(value)) return 'A';
-  const record = value as Record<string, unknown>;
-  const fields = node.fields;
-  let out = '{';
-  for (let i = 0; i < fields.length; i++) {
-    const [name, child] = fields[i] as [string, ReadTree];
-    // Own properties only, as the conversion sees them: `context.constructor` is nil, not Object's.
-    out += (i > 0 ? ',' : '') + writePruned(Object.hasOwn(record, name) ? record[name] : undefined, child);
+  return undefined;
+}
+
+/** What `node` writes for a value: `_`, a scalar, `A`, `{...}` of its fields, or the whole subtree (see readSetDigest). */
+function compileWriter(node: ReadTree): KeyWriter {
+  if (node.full) {
+    return (value) => {
+      // A number first: the commonest leaf (a metric compared with a threshold).
+      if (typeof value === 'number') return value === 0 && 1 / value < 0 ? '-0' : String(value);
+      if (value === undefined || value === null) return '_';
+      return scalarToken(value) ?? write(value, null, 0, { values: 0, ancestors: [] });
+    };
   }
-  return out + '}';
+  const names = node.fields.map(([name]) => name);
+  const children = node.fields.map(([, child]) => compileWriter(child));
+  const count = names.length;
+  return (value) => {
+    if (value === undefined || value === null) return '_';
+    if (typeof value !== 'object') return scalarToken(value) as string;
+    if (Array.isArray(value)) return 'A';
+    const record = value as Record<string, unknown>;
+    let out = '{';
+    for (let i = 0; i < count; i++) {
+      const name = names[i] as string;
+      // Own properties only, as the conversion sees them: `context.constructor` is nil, not Object's.
+      out += (i > 0 ? ',' : '') + (children[i] as KeyWriter)(Object.hasOwn(record, name) ? record[name] : undefined);
+    }
+    return out + '}';
+  };
+}
+
+/** One step of a cache key path (see readSetTokens): a read value itself, or a marker. */
+export type KeyToken = string | number | boolean | symbol;
+/** Markers: never equal to a value read from a context, so a path of tokens is one-to-one. */
+const ABSENT = Symbol('absent');
+const ARRAY = Symbol('array');
+const OBJECT = Symbol('object');
+const NEGATIVE_ZERO = Symbol('-0');
+/** Followed by the SHA-256 of a string longer than MAX_PLAIN_KEY: never confused with a short string equal to that digest. */
+const LONG_STRING = Symbol('long string');
+/** Followed by the canonical JSON (or its digest) of a subtree read whole. */
+const WHOLE = Symbol('whole');
+
+type TokenWriter = (value: unknown, out: KeyToken[]) => void;
+
+/**
+ * The same key as readSetDigest, as a path of tokens instead of a string (issue 16):
+ * the values the rule reads go into the path as they are (numbers, strings, booleans),
+ * markers stand for absent, an array read by name, an object read field by field, -0,
+ * and a subtree read whole (its canonical JSON, or that JSON's digest); a string longer
+ * than MAX_PLAIN_KEY is replaced by its digest behind a marker of its own. The result
+ * cache keeps a trie of Maps along these paths, so a cache hit builds no string and
+ * hashes none: JSON.parse's strings carry their hash already, and numbers hash by value.
+ * One-to-one for a given tree like the string (each node writes a prefix-free sequence,
+ * the tree fixes the order); test/core/context-reads.test.ts checks that two contexts
+ * get the same path exactly when they get the same string. Appends to `out`.
+ */
+export function readSetTokens(context: Record<string, unknown>, reads: ReadTree, out: KeyToken[]): void {
+  const start = out.length;
+  tokenWriterFor(reads)(context, out);
+  // A rule that reads nothing of the context: one key for every context, not an empty path.
+  if (out.length === start) out.push(OBJECT);
+}
+
+
+
+/** The whole-context key (contextDigest) as a path: the marker and the digest. */
+export function contextTokens(context: unknown, out: KeyToken[]): void {
+  out.push(WHOLE, contextDigest(context));
+}
+
+const tokenWriters = new WeakMap<ReadTree, TokenWriter>();
+function tokenWriterFor(tree: ReadTree): TokenWriter {
+  let writer = tokenWriters.get(tree);
+  if (writer === undefined) {
+    writer = compileTokenWriter(tree, true);
+    tokenWriters.set(tree, writer);
+  }
+  return writer;
+}
+
+function scalarTokens(value: unknown, out: KeyToken[]): boolean {
+  switch (typeof value) {
+    case 'number':
+      out.push(value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value);
+      return true;
+    case 'string':
+      if (value.length <= MAX_PLAIN_KEY) out.push(value);
+      else out.push(LONG_STRING, hashKey(value));
+      return true;
+    case 'boolean':
+      out.push(value);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** `root`: the context itself, always an object (validated), so its marker says nothing and is left out: one trie level fewer. */
+function compileTokenWriter(node: ReadTree, root = false): TokenWriter {
+  if (node.full) {
+    return (value, out) => {
+      if (typeof value === 'number') out.push(value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value);
+      else if (value === undefined || value === null) out.push(ABSENT);
+      else if (!scalarTokens(value, out)) {
+        const json = write(value, null, 0, { values: 0, ancestors: [] });
+        out.push(WHOLE, json.length <= MAX_PLAIN_KEY ? json : hashKey(json));
+      }
+    };
+  }
+  const names = node.fields.map(([name]) => name);
+  const children = node.fields.map(([, child]) => compileTokenWriter(child));
+  const count = names.length;
+  return (value, out) => {
+    if (value === undefined || value === null) out.push(ABSENT);
+    else if (typeof value !== 'object') scalarTokens(value, out);
+    else if (Array.isArray(value)) out.push(ARRAY);
+    else {
+      if (!root) out.push(OBJECT);
+      const record = value as Record<string, unknown>;
+      for (let i = 0; i < count; i++) {
+        const name = names[i] as string;
+        // Own properties only, as the conversion sees them: `context.constructor` is nil, not Object's.
+        (children[i] as TokenWriter)(Object.hasOwn(record, name) ? record[name] : undefined, out);
+      }
+    }
+  };
 }
 
 /** crypto.hash (Node 20.12+) is the one-shot form; createHash is the fallback. */

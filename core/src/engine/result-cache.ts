@@ -14,126 +14,179 @@ export interface CacheOptions {
 export const DEFAULT_CACHE: CacheOptions = { minConfidence: 0.9, ttlMs: 60 * 60 * 1000, maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 };
 
 /**
- * What one entry costs besides its strings: the Map slot, the entry and result
- * objects and the owner's key set. Measured roughly on Node 20 (a Map of small
- * objects: ~300 bytes an entry); rounded up so the estimate errs on the safe side.
+ * What one entry costs besides its strings: the entry and result objects and its
+ * share of the trie's Maps. Measured roughly on Node 20 (a Map of small objects: ~300
+ * bytes an entry); rounded up so the estimate errs on the safe side.
  */
 const ENTRY_OVERHEAD_BYTES = 400;
+/** Each step of a key path: a Map of its own at worst (a new branch of the trie). */
+const STEP_BYTES = 160;
 
-interface Entry {
-  readonly owner: ResultCache;
-  readonly result: RuleResult;
-  readonly expiresAt: number;
-  readonly bytes: number;
+/** One step of a key: a value read from the context, or a marker (see context-key.ts readSetTokens). */
+export type CacheKey = readonly (string | number | boolean | symbol)[];
+type Trie = Map<string | number | boolean | symbol, Trie | Entry>;
+
+class Entry {
   /** Hit since it was last put at the back: spared once by eviction (second chance). */
-  used: boolean;
+  used = false;
+  /** An entry ends every path through it: a longer key finds nothing here (lookups need no type test per step). */
+  get(): undefined {
+    return undefined;
+  }
+  constructor(
+    readonly owner: ResultCache,
+    readonly key: CacheKey,
+    readonly result: RuleResult,
+    readonly expiresAt: number,
+    readonly bytes: number,
+  ) {}
+}
+
+function keyBytes(key: CacheKey): number {
+  let bytes = 0;
+  for (const step of key) bytes += STEP_BYTES + (typeof step === 'string' ? 2 * step.length : 0);
+  return bytes;
 }
 
 /**
  * The memory every rule's cache shares: one bound in entries and one in bytes for the
  * whole engine, so no sequence of requests (say, thousands of distinct 1 MB
- * contexts) grows the process past it. Keys are digests of the context (see
- * context-key.ts), so a key costs at most 256 characters whatever the context's size; results are
- * counted by their strings. A Map keeps insertion order; eviction is "second chance"
- * (CLOCK), an approximation of least-recently-used: a hit only marks its entry, and
- * eviction moves a marked first entry to the back instead of dropping it. Why not
- * re-insert on every hit (exact LRU): the Map delete + set was the largest part of a
- * cache hit (issue 16).
+ * contexts) grows the process past it. Keys are paths of the values a rule reads
+ * (context-key.ts), strings longer than 256 characters replaced by their digest, so a
+ * key step costs at most that whatever the context's size; results are counted by
+ * their strings. Eviction follows one insertion order for every view (a Set of
+ * entries) and is "second chance" (CLOCK), an approximation of least recently used: a
+ * hit only marks its entry, and eviction moves a marked first entry to the back instead
+ * of dropping it. Why not re-insert on every hit (exact LRU): the delete + add was the
+ * largest part of a cache hit (issue 16). Each view keeps its entries in a trie of Maps
+ * along the key's steps, so a lookup builds no string and hashes none (a key string
+ * had to be built, flattened and hashed on every hit: half of it, issue 16).
  */
 export class CacheMemory {
-  private readonly entries = new Map<string, Entry>();
+  private readonly order = new Set<Entry>();
   private bytesUsed = 0;
 
   constructor(readonly options: CacheOptions) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.order.size;
   }
 
   get bytes(): number {
     return this.bytesUsed;
   }
 
-  get(key: string, now: number): RuleResult | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= now) {
-      this.remove(key, entry);
+  get(owner: ResultCache, key: CacheKey, now: number): RuleResult | undefined {
+    let node: Trie | Entry | undefined = owner.trie;
+    for (let i = 0; i < key.length && node !== undefined; i++) node = node.get(key[i] as string);
+    if (!(node instanceof Entry)) return undefined;
+    if (node.expiresAt <= now) {
+      this.remove(node);
       return undefined;
     }
-    entry.used = true;
-    return entry.result;
+    node.used = true;
+    return node.result;
   }
 
-  /** False when the entry was not kept (too large for the bound). */
-  set(owner: ResultCache, key: string, result: RuleResult, now: number): boolean {
-    const bytes = ENTRY_OVERHEAD_BYTES + 2 * (key.length + result.reasoning.length + (result.error?.message.length ?? 0));
+  /** False when the entry was not kept (too large for the bound). `key` is copied. */
+  set(owner: ResultCache, key: CacheKey, result: RuleResult, now: number): boolean {
+    const bytes = ENTRY_OVERHEAD_BYTES + keyBytes(key) + 2 * (result.reasoning.length + (result.error?.message.length ?? 0));
     // One entry may not take more than a sixteenth of the memory: a huge reasoning is
     // recomputed rather than evicting hundreds of ordinary entries.
-    if (bytes > this.options.maxBytes / 16 || this.options.maxEntries < 1) return false;
-    const old = this.entries.get(key);
-    if (old) this.remove(key, old);
-    while (this.entries.size > 0 && (this.entries.size >= this.options.maxEntries || this.bytesUsed + bytes > this.options.maxBytes)) {
-      const [oldestKey, oldest] = this.entries.entries().next().value as [string, Entry];
+    if (bytes > this.options.maxBytes / 16 || this.options.maxEntries < 1 || key.length === 0) return false;
+    const old = this.find(owner, key);
+    if (old) this.remove(old);
+    while (this.order.size > 0 && (this.order.size >= this.options.maxEntries || this.bytesUsed + bytes > this.options.maxBytes)) {
+      const oldest = this.order.values().next().value as Entry;
       if (oldest.used && oldest.expiresAt > now) {
         // Each entry is spared at most once per pass: the loop ends.
         oldest.used = false;
-        this.entries.delete(oldestKey);
-        this.entries.set(oldestKey, oldest);
+        this.order.delete(oldest);
+        this.order.add(oldest);
         continue;
       }
-      this.remove(oldestKey, oldest);
+      this.remove(oldest);
     }
-    this.entries.set(key, { owner, result, expiresAt: now + this.options.ttlMs, bytes, used: false });
+    const entry = new Entry(owner, [...key], result, now + this.options.ttlMs, bytes);
+    let node = owner.trie;
+    for (let i = 0; i < key.length - 1; i++) {
+      let next = node.get(key[i] as string);
+      if (!(next instanceof Map)) {
+        // A prefix never holds an entry (the paths are prefix-free); a new branch otherwise.
+        next = new Map();
+        node.set(key[i] as string, next);
+      }
+      node = next;
+    }
+    node.set(key[key.length - 1] as string, entry);
+    this.order.add(entry);
+    owner.entries.add(entry);
     this.bytesUsed += bytes;
-    owner.count++;
     return true;
   }
 
-  delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry) this.remove(key, entry);
+  /** Drops every entry of one view. */
+  clear(owner: ResultCache): void {
+    for (const entry of [...owner.entries]) this.remove(entry);
   }
 
-  private remove(key: string, entry: Entry): void {
-    this.entries.delete(key);
+  private find(owner: ResultCache, key: CacheKey): Entry | undefined {
+    let node: Trie | Entry | undefined = owner.trie;
+    for (let i = 0; i < key.length; i++) {
+      if (!(node instanceof Map)) return undefined;
+      node = node.get(key[i] as string);
+    }
+    return node instanceof Entry ? node : undefined;
+  }
+
+  /** Takes the entry out of the order and the trie, and prunes the branches it leaves empty. */
+  private remove(entry: Entry): void {
+    this.order.delete(entry);
     this.bytesUsed -= entry.bytes;
-    entry.owner.count--;
-    entry.owner.forget(key);
+    entry.owner.entries.delete(entry);
+    const path: Trie[] = [];
+    let node: Trie | Entry | undefined = entry.owner.trie;
+    for (let i = 0; i < entry.key.length - 1 && node instanceof Map; i++) {
+      path.push(node);
+      node = node.get(entry.key[i] as string);
+    }
+    if (!(node instanceof Map) || node.get(entry.key[entry.key.length - 1] as string) !== entry) return;
+    node.delete(entry.key[entry.key.length - 1] as string);
+    for (let i = path.length - 1; i >= 0 && node.size === 0; i--) {
+      const parent = path[i] as Trie;
+      parent.delete(entry.key[i] as string);
+      node = parent;
+    }
   }
 }
 
-let nextCacheId = 0;
-
 /**
  * The cache of ONE loaded version of one rule, a view on the engine's shared
- * CacheMemory. Its keys carry an id unique to the loaded version, so a hot reload's
- * new version can never be served the old one's results; `clear()` frees them when
- * the version is replaced.
+ * CacheMemory. Its entries are its own (a hot reload's new version gets a new view,
+ * so it can never be served the old one's results); `clear()` frees them when the
+ * version is replaced.
  */
 export class ResultCache {
-  /** Entries of this view now in memory (kept by CacheMemory). */
-  count = 0;
-  private readonly prefix = `${(nextCacheId++).toString(36)}:`;
-  private readonly keys = new Set<string>();
+  /** This view's entries along their key paths (kept and evicted by CacheMemory). */
+  readonly trie: Trie = new Map();
+  /** This view's entries now in memory (for clear). */
+  readonly entries = new Set<Entry>();
 
   constructor(private readonly memory: CacheMemory) {}
 
   get size(): number {
-    return this.count;
+    return this.entries.size;
   }
 
-  /** `digest` is the context's digest (contextDigest). */
-  get(digest: string, now: number): RuleResult | undefined {
-    if (this.count === 0) return undefined;
-    return this.memory.get(this.prefix + digest, now);
+  /** `key`: a digest string (contextDigest) or a key path (readSetTokens). */
+  get(key: string | CacheKey, now: number): RuleResult | undefined {
+    if (this.entries.size === 0) return undefined;
+    return this.memory.get(this, typeof key === 'string' ? [key] : key, now);
   }
 
   /** Stores a successful result when it is confident enough to cache. */
-  offer(digest: string, result: RuleResult, now: number): void {
-    if (!this.wantsCaching(result)) return;
-    const key = this.prefix + digest;
-    if (this.memory.set(this, key, result, now)) this.keys.add(key);
+  offer(key: string | CacheKey, result: RuleResult, now: number): void {
+    if (this.wantsCaching(result)) this.memory.set(this, typeof key === 'string' ? [key] : key, result, now);
   }
 
   wantsCaching(result: RuleResult): boolean {
@@ -142,12 +195,6 @@ export class ResultCache {
 
   /** Drops every entry of this view (its version was replaced or removed). */
   clear(): void {
-    for (const key of [...this.keys]) this.memory.delete(key);
-    this.keys.clear();
-  }
-
-  /** Called by CacheMemory when it evicts one of this view's entries. */
-  forget(key: string): void {
-    this.keys.delete(key);
+    this.memory.clear(this);
   }
 }

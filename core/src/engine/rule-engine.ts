@@ -10,7 +10,8 @@ import type { ExecutorLimits } from '../executor/limits';
 import { InvalidContextError, validateContext } from '../executor/push-context';
 import type { PatternEvaluator } from '../patterns/evaluate-pattern-rule';
 import { compilePatternRule } from '../patterns/evaluate-pattern-rule';
-import { contextDigest, readSetDigest } from './context-key';
+import type { KeyToken } from './context-key';
+import { contextTokens, readSetTokens } from './context-key';
 import type { ReadTree } from '../executor/context-reads';
 import { readTreeOf } from '../executor/context-reads';
 import { metricPath } from '../patterns/evaluate-pattern-rule';
@@ -256,8 +257,16 @@ export class RuleEngine {
     const deadline = options.timeBudgetMs === undefined ? undefined : started + options.timeBudgetMs;
     const results: EngineResult[] = [];
     let best: EngineResult | undefined;
+    // Validated once for every rule; a context that is refused is left to each rule, which then answers invalid-context as before.
+    let validated = true;
+    try {
+      validateContext(context);
+    } catch (error) {
+      if (!(error instanceof InvalidContextError)) throw error;
+      validated = false;
+    }
     for (const rule of rules) {
-      const result = this.evaluateLoaded(rule, context, correlationId, deadline);
+      const result = this.evaluateLoaded(rule, context, correlationId, deadline, validated);
       results.push(result);
       // Highest confidence wins; on a tie a rule that worked beats one that failed, then name order.
       if (!best || result.confidence > best.confidence || (result.confidence === best.confidence && best.error !== null && result.error === null)) best = result;
@@ -284,9 +293,16 @@ export class RuleEngine {
     return out;
   }
 
-  private evaluateLoaded(rule: LoadedRule, context: unknown, correlationId: string | undefined, deadline: number | undefined): EngineResult {
+  /**
+   * `validated`: the caller (evaluateCategory) validated the context once for all its
+   * rules. Otherwise it is validated here, once: before a cache lookup or a pattern
+   * rule, or by the executor itself for a Lua rule that runs (issue 16: a cache miss
+   * validated twice, and a category once per rule).
+   */
+  private evaluateLoaded(rule: LoadedRule, context: unknown, correlationId: string | undefined, deadline: number | undefined, validated = false): EngineResult {
+    // One clock for the duration and the cache's expiry: a clock read was a tenth of a cache hit.
     const started = performance.now();
-    let key: string | undefined;
+    let key: KeyToken[] | undefined;
     let result: RuleResult | undefined;
     let instructions = 0;
     let cached = false;
@@ -295,13 +311,16 @@ export class RuleEngine {
     try {
       // The key is only computed when it can be used: a lookup in a non-empty cache or
       // storing a confident result. A pattern rule never reaches the executor, so its
-      // context is validated here (cacheKey validates too).
+      // context is validated here.
       if (rule.cache.size > 0) {
-        key = this.cacheKey(rule, context);
-        const now = Date.now();
-        result = rule.cache.get(key, now);
+        key = this.cacheKey(rule, context, validated);
+        validated = true;
+        result = rule.cache.get(key, started);
         if (result) cached = true;
-      } else if (rule.pattern) validateContext(context);
+      } else if (rule.pattern && !validated) {
+        validateContext(context);
+        validated = true;
+      }
       const open = result || !rule.breaker ? null : rule.breaker.shortCircuit(Date.now());
       if (open) {
         result = failedResult(open);
@@ -311,16 +330,17 @@ export class RuleEngine {
       if (!result && timeMs < 1) result = failedResult({ code: 'time-limit', message: `the request's time budget ran out before this rule ran` });
       if (!result) {
         ran = true;
-        if (rule.pattern) result = rule.pattern(context, { timeMs });
+        if (rule.pattern) result = rule.pattern(context, { timeMs, startedAt: started });
         else {
           if (!this.ensureCompiled(rule)) result = failedResult(rule.compileError as EvaluationError);
           else {
-            const outcome = this.executor.run(rule.lua as CompiledLuaRule, context, timeMs === this.executor.limits.timeMs ? undefined : { timeMs });
+            const outcome = this.executor.run(rule.lua as CompiledLuaRule, context, timeMs === this.executor.limits.timeMs ? undefined : { timeMs }, undefined, validated);
             result = outcome.result;
             instructions = outcome.stats.instructions;
           }
         }
-        if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? this.cacheKey(rule, context), result, Date.now());
+        // A result that is not invalid-context means the context was validated (by the executor at the latest).
+        if (rule.cache.wantsCaching(result)) rule.cache.offer(key ?? this.cacheKey(rule, context, true), result, started);
       }
     } catch (error) {
       if (!(error instanceof InvalidContextError)) throw error;
@@ -348,16 +368,23 @@ export class RuleEngine {
   }
 
   /**
-   * The rule's cache key for a context, validating the context on the way (a pattern
-   * rule relies on that; a cache hit must refuse a bad context as a run would). Keyed by
-   * the paths the rule reads (context-reads.ts), or the whole context when it reads it all.
+   * The rule's cache key for a context, validating
+   * the context unless `validated` says the caller did (a pattern rule relies on that; a
+   * cache hit must refuse a bad context as a run would). Keyed by the paths the rule
+   * reads (context-reads.ts), or the whole context when it reads it all (that key's
+   * walk validates as it goes).
    */
-  private cacheKey(rule: LoadedRule, context: unknown): string {
+  private cacheKey(rule: LoadedRule, context: unknown, validated: boolean): KeyToken[] {
     if (rule.reads === undefined) rule.reads = rule.lua ? this.executor.contextReads(rule.lua) : rule.definition.kind === 'lua' ? null : rule.reads;
     const reads = rule.reads;
-    if (!reads) return contextDigest(context);
-    validateContext(context);
-    return readSetDigest(context as Record<string, unknown>, reads);
+    // A new array per key: the cache copies what it keeps, but a key outlives the run of the rule.
+    const key: KeyToken[] = [];
+    if (!reads) contextTokens(context, key);
+    else {
+      if (!validated) validateContext(context);
+      readSetTokens(context as Record<string, unknown>, reads, key);
+    }
+    return key;
   }
 
   private compile(versioned: VersionedRule, defer = false): LoadedRule | { error: EvaluationError } {

@@ -30,6 +30,8 @@ import lobject = require('fengari/src/lobject.js');
 import llimits = require('fengari/src/llimits.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import luaconf = require('fengari/src/luaconf.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import lstring = require('fengari/src/lstring.js');
 import { luaNumberText } from './stdlib/number-text';
 
 // Floats become text as Lua's "%.14g" (tostring, `..`, print, coercion); see patches/fengari/11-*.
@@ -99,6 +101,15 @@ if (!(originalSet as { luaRulesMetered?: boolean }).luaRulesMetered) {
   (meteredSet as { luaRulesMetered?: boolean }).luaRulesMetered = true;
   lobject.setsvalue2s = meteredSet;
   lobject.pushsvalue2s = meteredPush;
+}
+
+/**
+ * Pushes `bytes` as a Lua string that takes ownership of the array (lua_pushlstring
+ * copies it): for a string our own library code has just built and never touches
+ * again (string.format's result, issue 16). Metered like every pushed string.
+ */
+export function pushOwnedString(L: unknown, bytes: Uint8Array): void {
+  (lobject.pushsvalue2s as (L: unknown, ts: FengariTString) => void)(L, (lstring.luaS_bless as (L: unknown, bytes: Uint8Array) => FengariTString)(L, bytes));
 }
 
 /** Encodes constant strings once; the API would otherwise encode them on every call. */

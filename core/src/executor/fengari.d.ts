@@ -33,3 +33,9 @@ declare module 'fengari/src/llimits.js' {
   const llimits: any;
   export = llimits;
 }
+
+declare module 'fengari/src/lstring.js' {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const lstring: any;
+  export = lstring;
+}

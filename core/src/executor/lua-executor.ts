@@ -207,8 +207,12 @@ export class LuaExecutor {
     return this.run(compiled.rule, context, limits);
   }
 
-  /** `observer` (explain, coverage) sees every line of the rule that runs; it slows the run down. */
-  run(rule: CompiledLuaRule, context: unknown, limits?: Partial<ExecutorLimits>, observer?: LineObserver): LuaRunOutcome {
+  /**
+   * `observer` (explain, coverage) sees every line of the rule that runs; it slows the run down.
+   * `contextValidated`: the caller ran validateContext on `context` in this same synchronous
+   * call (the engine validates once per request, not once per rule and again here).
+   */
+  run(rule: CompiledLuaRule, context: unknown, limits?: Partial<ExecutorLimits>, observer?: LineObserver, contextValidated = false): LuaRunOutcome {
     const entry = rule as CompiledEntry;
     if (entry.generation !== this.world.generation) {
       const error = this.load(entry);
@@ -228,7 +232,7 @@ export class LuaExecutor {
       try {
         let reads = entry.reads;
         if (reads === undefined && this.conversion !== 'never' && (this.conversion === 'always' || entry.runs++ > 0)) reads = this.contextReads(entry);
-        this.pusher.pushContext(context, reads ?? null);
+        this.pusher.pushContext(context, reads ?? null, contextValidated);
       } catch (error) {
         lua.lua_settop(T, 0);
         if (error instanceof InvalidContextError) return this.failure({ code: 'invalid-context', message: `invalid context: ${error.message}` }, started);

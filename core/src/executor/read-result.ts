@@ -4,6 +4,38 @@ import type { InternedKeys } from './push-context';
 import { DECISIONS, isDecision } from '../model/decision';
 import type { RuleResult } from '../model/result';
 
+/** Valid UTF-8 only (anything else throws), a leading BOM kept: exactly what fengari's own decoding gives for valid input. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The Lua string at `index` as JS text. Why not lua_tojsstring: it builds the text one
+ * character at a time (a rope of one piece per byte), which was a sixth of a warm
+ * evaluation's garbage for a 70-byte reasoning (issue 16). Invalid UTF-8 still goes
+ * through fengari's decoding, so what a rule sees as U+FFFD stays exactly as before.
+ */
+function stringAt(L: LuaState, index: number): string {
+  try {
+    return strictUtf8.decode(lua.lua_tolstring(L, index) as Uint8Array);
+  } catch {
+    return lua.lua_tojsstring(L, index) as string;
+  }
+}
+
+/** The decisions as bytes: a rule's decision is one of them, read without decoding it. */
+const DECISION_BYTES = DECISIONS.map((d) => [d, new TextEncoder().encode(d)] as const);
+
+/** The decision string at `index`: a known decision as its constant text, anything else decoded. */
+function decisionAt(L: LuaState, index: number): string {
+  const bytes = lua.lua_tolstring(L, index) as Uint8Array;
+  for (const [text, known] of DECISION_BYTES) {
+    if (bytes.length !== known.length) continue;
+    let i = 0;
+    while (i < known.length && bytes[i] === known[i]) i++;
+    if (i === known.length) return text;
+  }
+  return stringAt(L, index);
+}
+
 const RESULT_SHAPE = '{ decision = "autonomous" | "collaborative" | "escalated", confidence = <0..1>, reasoning = "<why>" }';
 const MAX_REASONING = 10_000;
 
@@ -27,7 +59,7 @@ export function readResult(L: LuaState, index: number, keys?: InternedKeys): { o
   pushKey('decision');
   lua.lua_rawget(L, table);
   const decisionType: number = lua.lua_type(L, -1);
-  const decision = decisionType === lua.LUA_TSTRING ? (lua.lua_tojsstring(L, -1) as string) : null;
+  const decision = decisionType === lua.LUA_TSTRING ? decisionAt(L, -1) : null;
   lua.lua_pop(L, 1);
   if (decision === null) {
     return { ok: false, message: decisionType === lua.LUA_TNIL ? `the result has no decision; set decision to one of ${DECISIONS.join(', ')}` : `decision must be a string (one of ${DECISIONS.join(', ')}), got a ${luaTypeNameOf(decisionType)}` };
@@ -51,7 +83,7 @@ export function readResult(L: LuaState, index: number, keys?: InternedKeys): { o
   pushKey('reasoning');
   lua.lua_rawget(L, table);
   const reasoningType: number = lua.lua_type(L, -1);
-  let reasoning = reasoningType === lua.LUA_TSTRING ? (lua.lua_tojsstring(L, -1) as string) : null;
+  let reasoning = reasoningType === lua.LUA_TSTRING ? stringAt(L, -1) : null;
   lua.lua_pop(L, 1);
   if (reasoning === null) {
     return { ok: false, message: reasoningType === lua.LUA_TNIL ? 'the result has no reasoning; set reasoning to a string that explains the decision' : `reasoning must be a string, got a ${luaTypeNameOf(reasoningType)}` };

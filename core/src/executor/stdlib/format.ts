@@ -1,7 +1,7 @@
 import type { LuaState } from '../fengari-runtime';
-import { lauxlib, lua, lstr } from '../fengari-runtime';
+import { lauxlib, lua, lstr, pushOwnedString } from '../fengari-runtime';
 import type { CallBudget } from '../limits';
-import { expText, fixedDigits, generalText, hexFloatText, signBit } from './number-text';
+import { expText, fixedDigits, generalText, hexFloatText, luaNumberText, signBit } from './number-text';
 
 /**
  * string.format as Lua 5.3.6 does it on Debian (lstrlib.c `str_format` over glibc's
@@ -260,10 +260,34 @@ function literal(L: LuaState, arg: number): Uint8Array {
   throw new Error('unreachable: luaL_argerror returned');
 }
 
+/** Texts of the integers 0..1023, encoded once: `%s` of a small integer is the commonest item. */
+const SMALL_INTEGERS: (Uint8Array | undefined)[] = [];
+
+/**
+ * A number's text exactly as lua_tolstring makes it (fengari's luaO_tostring: integers
+ * as String(n), floats as "%.14g" plus ".0" when that looks like an integer), without
+ * turning the argument's stack slot into a new Lua string first: that conversion (a
+ * string object, a hash slot, an encoding) was a third of string.format (issue 16).
+ * The bytes are only read by the caller (copied into the result), so they may be shared.
+ */
+function numberText(L: LuaState, arg: number): Uint8Array {
+  if (lua.lua_isinteger(L, arg)) {
+    const n = lua.lua_tointeger(L, arg) as number;
+    if (n >= 0 && n < 1024) return (SMALL_INTEGERS[n] ??= ascii(String(n)));
+    return ascii(String(n));
+  }
+  const text = luaNumberText(lua.lua_tonumber(L, arg) as number);
+  return ascii(LOOKS_LIKE_INTEGER.test(text) ? text + '.0' : text);
+}
+const LOOKS_LIKE_INTEGER = /^[-0123456789]+$/;
+
 function stringItem(L: LuaState, spec: Spec, arg: number): Uint8Array {
   let s: Uint8Array;
   const type: number = lua.lua_type(L, arg);
-  if (type === lua.LUA_TSTRING || type === lua.LUA_TNUMBER) {
+  if (type === lua.LUA_TNUMBER) {
+    // A number has no __tostring (numbers have no metatable in the sandbox).
+    s = numberText(L, arg);
+  } else if (type === lua.LUA_TSTRING) {
     // Neither can carry a __tostring in the sandbox (the string metatable is protected,
     // numbers have none), so this is luaL_tolstring's answer without its metatable lookups.
     s = lua.lua_tolstring(L, arg) as Uint8Array;
@@ -352,7 +376,8 @@ export function stringFormat(L: LuaState, budget: CallBudget): number {
     out.set(part, at);
     at += part.length;
   }
-  lua.lua_pushlstring(L, out, length);
+  // `out` is ours alone: pushed without the copy lua_pushlstring would make.
+  pushOwnedString(L, out);
   return 1;
 }
 
