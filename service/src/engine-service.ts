@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RuleEngine } from '../../core/src/engine/rule-engine';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { displayText } from '../../core/src/util/display-text';
-import { redactSecret, secretsOfUrl, StoreEngine, type Store } from '../../store/src';
+import { redactSecret, secretsOfUrl, StoreEngine, type ShadowRunner, type Store, type StoreEngineOptions } from '../../store/src';
 import { answerClientError } from './client-error';
 import { createService, type HealthReport } from './http-service';
 import { serviceMetrics } from './metrics';
@@ -55,6 +55,8 @@ export interface EngineServiceOptions {
    * `stop()` just goes on waiting.
    */
   onStuckStop?: (message: string) => void;
+  /** Issue 13 (h13-shadow): shadow run options (queue bound, context capture), or false to run no shadows. */
+  shadows?: StoreEngineOptions['shadows'];
 }
 
 export interface EngineServiceHandle {
@@ -96,11 +98,12 @@ export async function startEngineService(options: EngineServiceOptions): Promise
 
   const startedAt = Date.now();
   // Metrics exist before the engine (the store engine reports reloads to them); they read it once it is there.
-  const engineRef: { current?: RuleEngine } = {};
+  const engineRef: { current?: RuleEngine; shadows?: ShadowRunner | undefined } = {};
   const metrics = serviceMetrics(
     () => (Date.now() - startedAt) / 1000,
     () => engineRef.current?.openCircuits() ?? [],
     () => ({ entries: engineRef.current?.cacheMemory.size ?? 0, bytes: engineRef.current?.cacheMemory.bytes ?? 0 }),
+    () => engineRef.shadows,
   );
   let storeProblem: string | undefined;
   const onError = (error: Error): void => logger.warn({ err: { message: redact(error.message) } }, 'store problem (rules keep serving)');
@@ -111,9 +114,11 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     ...(options.instructions ? { limits: { instructions: options.instructions } } : {}),
     ...(options.breakerFailures > 0 ? { breaker: { failures: options.breakerFailures, coolDownMs: options.breakerCoolDownMs } } : {}),
     ...(options.cacheMaxBytes !== undefined ? { cache: { maxBytes: options.cacheMaxBytes } } : {}),
+    ...(options.shadows !== undefined ? { shadows: options.shadows } : {}),
   });
   const engine = storeEngine.engine;
   engineRef.current = engine;
+  engineRef.shadows = storeEngine.shadows;
   // The wedge bound is the grace period: even an evaluation that never ends cannot keep
   // a SIGTERM waiting longer (the watchdog ends the process), and no working
   // evaluation comes near it (the request budget is far smaller).
@@ -163,6 +168,8 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     requestTimeMs: options.requestTimeMs,
     maxPending: options.maxPending,
     onBusy: (busy) => watchdog.busy(busy),
+    // Issue 13 (h13-shadow): after the answer is sent, the shadow runner queues a job per shadowed rule.
+    ...(storeEngine.shadows !== undefined ? { afterEvaluation: (context: unknown, result: Parameters<ShadowRunner['offer']>[1], correlationId: string) => storeEngine.shadows?.offer(context, result, correlationId) } : {}),
     health,
     reload: async () => {
       const live = await store.liveRules();

@@ -1,0 +1,81 @@
+/**
+ * The shadow runs' thread (issue 13): evaluates shadow versions beside the live ones,
+ * so that a shadow that loops, allocates or fails costs the serving thread nothing
+ * but a message. Started by ShadowRunner (shadow-runner.ts) with the engine's limits:
+ * the same sandbox (instructions, memory, time) as the live rules, in its own Lua
+ * state. It compares each shadow answer with the live answer it was sent and reports
+ * counts and disagreements back in batches; it never touches the store.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { RuleEngine } from '../../core/src/engine/rule-engine';
+import type { ExecutorLimits } from '../../core/src/executor/limits';
+import type { ShadowJob, ShadowWorkerMessage, ShadowWorkerReport } from './shadow-protocol';
+import { disagrees } from './shadow-protocol';
+
+const port = parentPort;
+if (port === null) throw new Error('shadow-worker.ts runs as a worker thread (see shadow-runner.ts)');
+const data = workerData as { limits?: Partial<ExecutorLimits>; reportEveryMs: number };
+
+// No breaker: a shadow answer must be the rule's own, not a short-circuit; the runner's
+// queue bound is what protects against a slow shadow (excess jobs are dropped and counted).
+const engine = new RuleEngine(data.limits !== undefined ? { limits: data.limits } : {});
+let report: ShadowWorkerReport = { type: 'report', done: 0, counts: [], disagreements: [] };
+const counts = new Map<string, { rule: string; shadow: number; compared: number; agreed: number }>();
+/** Rule → the shadow number loaded for it. */
+const loaded = new Map<string, number>();
+
+function send(): void {
+  if (report.done === 0) return;
+  report.counts = [...counts.values()];
+  port?.postMessage(report);
+  counts.clear();
+  report = { type: 'report', done: 0, counts: [], disagreements: [] };
+}
+
+function run(job: ShadowJob): void {
+  report.done++;
+  // The shadow may have ended (or been replaced) since the job was queued: its answer is not wanted then.
+  if (loaded.get(job.rule) !== job.shadow) return;
+  const result = engine.evaluateRule(job.rule, job.context);
+  const shadowAnswer = { decision: result.decision, confidence: result.confidence, errorCode: result.error?.code ?? null };
+  const agreed = !disagrees(job.live, shadowAnswer);
+  const key = `${job.shadow} ${job.rule}`;
+  const c = counts.get(key) ?? { rule: job.rule, shadow: job.shadow, compared: 0, agreed: 0 };
+  c.compared++;
+  if (agreed) c.agreed++;
+  counts.set(key, c);
+  if (!agreed) {
+    report.disagreements.push({
+      rule: job.rule,
+      shadow: job.shadow,
+      liveVersion: job.live.version,
+      live: { decision: job.live.decision, confidence: job.live.confidence, errorCode: job.live.errorCode },
+      shadowAnswer,
+      context: job.context,
+      correlationId: job.correlationId,
+      engineId: null,
+      at: job.at,
+    });
+  }
+}
+
+port.on('message', (message: ShadowWorkerMessage) => {
+  if (message.type === 'set') {
+    for (const name of message.removed) loaded.delete(name);
+    const change = engine.applyChange({ upserted: message.upserted.map((s) => ({ definition: s.definition, version: s.number, checksum: s.checksum })), removed: message.removed });
+    for (const applied of change.applied) loaded.set(applied.name, applied.version);
+    // A shadow that does not compile is not run (its jobs are skipped); the runner reports it.
+    for (const refused of change.refused) {
+      loaded.delete(refused.name);
+      port.postMessage({ type: 'refused', rule: refused.name, shadow: refused.version, message: refused.error.message });
+    }
+  } else if (message.type === 'run') {
+    run(message);
+    if (report.done >= 200) send();
+  } else if (message.type === 'report-now') {
+    send();
+    port.postMessage({ type: 'reported', token: message.token });
+  }
+});
+
+setInterval(send, data.reportEveryMs).unref();
