@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'publish', summary: 'check, test and publish rules to the store as new versions', load: async () => (await import('./publish.js')).publishCommand },
   { name: 'history', summary: "list a stored rule's versions, newest first", load: async () => (await import('./history.js')).historyCommand },
   { name: 'rollback', summary: "bring back an old version's content as a new version", load: async () => (await import('./rollback.js')).rollbackCommand },
+  { name: 'shadow', summary: "report a rule's shadow run (agreement, disagreements); promote or stop it", load: async () => (await import('./shadow.js')).shadowCommand },
   { name: 'approve', summary: 'approve a pending rule version (consensus)', load: async () => (await import('./approve.js')).approveCommand },
   { name: 'migrate', summary: 'create or update the rule store schema (SQLite or PostgreSQL)', load: async () => (await import('./migrate.js')).migrateCommand },
   { name: 'lsp', summary: 'Run the language server (LSP over stdio)', load: async () => (await import('./lsp.js')).lspCommand },

@@ -1,4 +1,4 @@
-import type { Command } from '../command';
+import type { Command, CommandIO } from '../command';
 import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
 import { checkFilesForPublish, describePublished, describeRefused, publishChecked, PublishInputError } from '../../../service/src/publish-files';
@@ -6,7 +6,7 @@ import type { CheckedFiles } from '../../../service/src/publish-files';
 import { STORE_FLAGS, STORE_HELP, authorFlag, storeUrl, withStore } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
-const HELP = `Usage: lua-rules publish <files or folders...> --store URL [--author NAME] [--message TEXT] [--json]
+const HELP = `Usage: lua-rules publish <files or folders...> --store URL [--author NAME] [--message TEXT] [--shadow] [--json]
 
 Publishes rules (*.lua, *.rule.json) to the store. Each rule must pass the gate
 first: the contract checks report no error and every fixture in its
@@ -23,8 +23,14 @@ Options:
   --message TEXT      what changed and why
   --base-version N    publish on top of version N (default: the latest version when
                       the command starts); a different latest version is a conflict
+  --shadow            publish as a shadow of each rule's live version instead: engines
+                      evaluate it beside the live version without serving its answers
+                      and record where they disagree ('lua-rules shadow <rule>' reports
+                      and promotes it). Same gate; no approvals needed; one shadow per
+                      rule (a new one replaces the running one)
 ${STORE_HELP}
   --json              print [{"rule", "version", "state", "created", "approvalsMissing"}]
+                      (--shadow: [{"rule", "shadow", "against", "created", "replaced"}])
 
 Exit codes: 0 published (or unchanged); 1 a rule failed its checks or fixtures, a
 conflict, or the store could not be reached; 2 bad usage, a bad URL, a missing or
@@ -35,13 +41,15 @@ export const publishCommand: Command = {
   summary: 'check, test and publish rules to the store as new versions',
   help: HELP,
   async run(argv, io) {
-    const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' } });
+    const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' }, shadow: { type: 'boolean' } });
     if (args.positionals.length === 0) throw new UsageError('publish: which rules? usage: lua-rules publish <files...> --store URL [--author NAME]');
     const author = authorFlag(args, io);
     const message = stringFlag(args, 'message');
     const baseText = stringFlag(args, 'base-version');
     const base = baseText === undefined ? undefined : Number(baseText);
     if (base !== undefined && !(Number.isInteger(base) && base >= 0)) throw new UsageError(`publish: --base-version must be a whole number >= 0, got '${baseText}'`);
+    const shadow = booleanFlag(args, 'shadow');
+    if (shadow && base !== undefined) throw new UsageError('publish: --base-version does not apply to --shadow (a shadow is compared with the live version, whatever the latest is)');
     const url = storeUrl('publish', args, io);
     let checked: CheckedFiles;
     try {
@@ -63,6 +71,7 @@ export const publishCommand: Command = {
       io.stderr(`lua-rules publish: nothing published: ${refused.length} of ${candidates.length} rule${candidates.length === 1 ? '' : 's'} failed the checks or fixtures\n`);
       return EXIT.failures;
     }
+    if (shadow) return publishShadows(url, candidates, { author, ...(message !== undefined ? { message } : {}) }, booleanFlag(args, 'json'), io);
     return withStore('publish', url, io, async (store) => {
       const json = booleanFlag(args, 'json');
       const { outcomes: results, conflicts } = await publishChecked(store, candidates, { author, ...(message !== undefined ? { message } : {}), ...(base !== undefined ? { baseVersion: base } : {}) }, {
@@ -78,3 +87,15 @@ export const publishCommand: Command = {
     });
   },
 };
+
+/** Issue 13 (h13-shadow): `publish --shadow`, the rules that passed the gate started as shadows. */
+function publishShadows(url: string, candidates: CheckedFiles['candidates'], options: { author: string; message?: string }, json: boolean, io: CommandIO): Promise<number> {
+  return withStore('publish', url, io, async (store) => {
+    const { shadowChecked, describeShadowStarted } = await import('../../../service/src/shadow-files.js');
+    const outcomes = await shadowChecked(store, candidates, options, (out) => {
+      if (!json) io.stdout(`${displayText(describeShadowStarted(out))}\n`);
+    });
+    if (json) io.stdout(safeJson(outcomes.map((o) => ({ rule: o.shadow.rule, shadow: o.shadow.number, against: o.shadow.liveVersion, created: o.created, replaced: o.replaced })), 2) + '\n');
+    return EXIT.ok;
+  });
+}
