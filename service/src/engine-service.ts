@@ -66,6 +66,8 @@ export interface EngineServiceHandle {
   readonly port: number;
   readonly engineId: string;
   readonly engine: RuleEngine;
+  /** Issue 13 (h13-shadow): the shadow runs of this engine (undefined when turned off). */
+  readonly shadows: ShadowRunner | undefined;
   /** Stops listening, lets in-flight requests finish within the grace period, flushes the decision log, closes the store. Idempotent. */
   stop(reason?: string): Promise<void>;
 }
@@ -237,7 +239,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     return stopped;
   };
 
-  return { url, host: options.host, port: address.port, engineId: storeEngine.engineId, engine, stop };
+  return { url, host: options.host, port: address.port, engineId: storeEngine.engineId, engine, shadows: storeEngine.shadows, stop };
 }
 
 /** First start: publish the seed folder's rules through the same gate as `lua-rules publish`. */
