@@ -152,6 +152,7 @@ describe('shadow: bad input is exit 2 and one line', () => {
     ['a rule without a shadow', ['shadow', 'epic_priority'], /^lua-rules shadow: rule "epic_priority" has no shadow; start one with 'lua-rules publish <file> --shadow'$/],
     ['stopping no shadow', ['shadow', 'epic_priority', '--stop'], /^lua-rules shadow: rule "epic_priority" has no shadow running$/],
     ['a shadow of the live content', ['publish', 'rules/epic_priority.rule.json', '--shadow'], /^lua-rules publish: this content is "epic_priority"'s live version 1; a shadow must differ/],
+    ['a bad --shadow-queue', ['serve', '--shadow-queue', '-1'], /serve: --shadow-queue must be a whole number from 0 to 1000000, got '-1'/],
     ['--shadow with --base-version', ['publish', 'rules/epic_priority.rule.json', '--shadow', '--base-version', '1'], /publish: --base-version does not apply to --shadow/],
   ];
   for (const [what, argv, pattern] of cases) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import type { LuaRuleDefinition } from '../../core/src/model/rule';
-import { GateRefusedError, ShadowError, UnknownRuleError, type Store } from '../../store/src';
+import { DISAGREEMENTS_KEPT, GateRefusedError, ShadowError, UnknownRuleError, type Store } from '../../store/src';
 import { startEngineService, type EngineServiceHandle, type EngineServiceOptions } from '../../service/src/engine-service';
 import { post } from '../serve/serve-process';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
@@ -175,6 +175,34 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       assert.equal((await store.approve('c', 2, 'bob')).wentLive, true);
     });
 
+    test('counts add up across engines and writes; the newest DISAGREEMENTS_KEPT disagreements are kept', async () => {
+      const { store } = await fresh();
+      await store.publish(LIVE('many'), { author: 'ann' });
+      await store.startShadow(SHADOW('many'), { author: 'ann', fileName: 'many.lua' });
+      const one = (i: number) => ({
+        rule: 'many',
+        shadow: 1,
+        liveVersion: 1,
+        live: { decision: 'autonomous' as const, confidence: 0.95, errorCode: null },
+        shadowAnswer: { decision: 'escalated' as const, confidence: 0.5, errorCode: null },
+        context: { i },
+        correlationId: `c${i}`,
+        engineId: null,
+        at: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, i)).toISOString(),
+      });
+      const total = DISAGREEMENTS_KEPT + 3;
+      const half = Math.floor(total / 2);
+      await store.recordShadowResults({ engineId: 'e1', counts: [{ rule: 'many', shadow: 1, compared: half + 5, agreed: 5 }], disagreements: Array.from({ length: half }, (_, i) => one(i)) });
+      await store.recordShadowResults({ engineId: 'e2', counts: [{ rule: 'many', shadow: 1, compared: total - half, agreed: 0 }], disagreements: Array.from({ length: total - half }, (_, i) => one(half + i)) });
+      // A result for a shadow that no longer exists (an engine behind the feed) is ignored, not an error.
+      await store.recordShadowResults({ engineId: 'e3', counts: [{ rule: 'many', shadow: 9, compared: 4, agreed: 4 }], disagreements: [{ ...one(0), shadow: 9 }] });
+      const [shadow] = await store.shadows('many');
+      assert.deepEqual([shadow?.compared, shadow?.agreed], [total + 5, 5]);
+      const kept = await store.shadowDisagreements('many', 1, total);
+      assert.equal(kept.length, DISAGREEMENTS_KEPT);
+      assert.deepEqual([kept[0]?.context, kept.at(-1)?.context], [{ i: total - 1 }, { i: 3 }]);
+    });
+
     test('a running engine picks up a shadow, counts exactly, records the disagreements with their contexts, and promotion ends it', async () => {
       const { store, url } = await fresh();
       await store.publish(LIVE('wsjf'), { author: 'ann' });
@@ -212,6 +240,14 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       const { json } = await post(`${service.url}/v1/rules/wsjf/evaluate`, JSON.stringify({ n: 55 }));
       assert.deepEqual([json['decision'], json['version']], ['escalated', 2], 'the shadow answers now');
       await service.stop();
+
+      // An engine started with shadows off (serve --shadow-queue 0) runs none.
+      await store.startShadow(LIVE('wsjf'), { author: 'ann', fileName: 'wsjf.lua' });
+      const without = await startEngineService(serviceOptions(backend.open(url), url, dir, { shadows: false }));
+      services.push(without);
+      assert.equal(without.shadows, undefined);
+      assert.equal((await post(`${without.url}/v1/rules/wsjf/evaluate`, JSON.stringify({ n: 55 }))).status, 200);
+      await without.stop();
     });
 
     test('a looping or failing shadow changes neither the live answers nor their latency; a full queue drops and counts', async () => {
