@@ -68,6 +68,8 @@ export class StoreDecisionLog implements ExecutionSink {
       correlationId: record.correlationId,
       engineId: record.engineId ?? this.options.engineId ?? null,
       at: record.at ?? new Date().toISOString(),
+      ...(record.category !== undefined ? { category: record.category } : {}),
+      ...(record.context !== undefined ? { context: record.context } : {}),
     });
     this.trim();
     if (this.buffer.length >= this.batchSize) void this.flush();

@@ -7,6 +7,7 @@ export type { StoreWatchOptions } from './sql-driver';
 export { toStorable, fromStored, sha256, canonicalJson } from './rule-content';
 export { StoreRuleSource, type StoreRuleSourceOptions } from './store-rule-source';
 export { StoreDecisionLog, type DecisionLogOptions } from './decision-log';
+export { InvalidQueryError } from './captured-decisions';
 export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export { StoreEngine, type StoreEngineOptions } from './store-engine';

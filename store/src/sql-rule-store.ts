@@ -1,4 +1,5 @@
 import type { RuleDefinition } from '../../core/src/model/rule';
+import { contextText, queryDecisions } from './captured-decisions';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
@@ -10,6 +11,8 @@ import type {
   ChangeHandler,
   ChangeRecord,
   ChangeWatcher,
+  DecisionQuery,
+  DecisionRecord,
   EngineHeartbeatRecord,
   ExecutionLogRecord,
   LiveRule,
@@ -293,9 +296,9 @@ export class SqlRuleStore implements Store {
       for (let i = 0; i < records.length; i += 100) {
         const chunk = records.slice(i, i + 100);
         const params: unknown[] = [];
-        for (const r of chunk) params.push(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, r.at ?? at);
+        for (const r of chunk) params.push(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, r.at ?? at, r.category ?? null, contextText(r.context));
         await tx.run(
-          `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at, category, context) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
           params,
         );
       }
@@ -310,12 +313,17 @@ export class SqlRuleStore implements Store {
     });
   }
 
-  async recentExecutions(rule?: string, limit = 100): Promise<Required<ExecutionLogRecord>[]> {
+  async decisions(query: DecisionQuery): Promise<DecisionRecord[]> {
+    await this.ready();
+    return queryDecisions(this.driver, query);
+  }
+
+  async recentExecutions(rule?: string, limit = 100): Promise<Required<Omit<ExecutionLogRecord, 'context' | 'category'>>[]> {
     await this.ready();
     const rows =
       rule === undefined
-        ? await this.driver.all('SELECT * FROM executions ORDER BY id DESC LIMIT ?', [limit])
-        : await this.driver.all('SELECT * FROM executions WHERE rule_name = ? ORDER BY id DESC LIMIT ?', [rule, limit]);
+        ? await this.driver.all('SELECT rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at FROM executions ORDER BY id DESC LIMIT ?', [limit])
+        : await this.driver.all('SELECT rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at FROM executions WHERE rule_name = ? ORDER BY id DESC LIMIT ?', [rule, limit]);
     return rows.map((r) => ({
       rule: String(r.rule_name),
       version: num(r.version),

@@ -150,7 +150,32 @@ export interface ExecutionLogRecord {
   engineId: string | null;
   /** ISO time; defaults to when it is written. */
   at?: string;
+  // Issue 13 (h13-log), captured decisions:
+  /** The context it was decided on, already masked (stored as JSON text); absent when not captured. */
+  context?: unknown;
+  /** The rule's category when it decided (so a category's decisions can be replayed). */
+  category?: string;
 }
+
+/**
+ * Issue 13 (h13-log): which captured decisions `DecisionLog.decisions()` returns, newest
+ * first. Every field narrows; none given means the whole log.
+ */
+export interface DecisionQuery {
+  rule?: string;
+  category?: string;
+  /** ISO date-time: only decisions made at or after it. */
+  since?: string;
+  /** At most this many (a whole number >= 1); absent: no limit. */
+  limit?: number;
+  /** Include each record's captured context (records without one are still returned, without `context`). */
+  withContext?: boolean;
+  /** Only records whose context was captured (what a replay needs); implies `withContext`. */
+  captured?: boolean;
+}
+
+/** Issue 13 (h13-log): one decision as read back; `category` is null for rows logged before migration 3. */
+export type DecisionRecord = Required<Omit<ExecutionLogRecord, 'context' | 'category'>> & { category: string | null; context?: unknown };
 
 export interface EngineHeartbeatRecord {
   engineId: string;
@@ -234,7 +259,10 @@ export interface RuleStore {
 /** The decision log: every evaluation an engine made (written in batches by StoreDecisionLog). */
 export interface DecisionLog {
   recordExecutions(records: ExecutionLogRecord[]): Promise<void>;
-  recentExecutions(rule?: string, limit?: number): Promise<Required<ExecutionLogRecord>[]>;
+  recentExecutions(rule?: string, limit?: number): Promise<Required<Omit<ExecutionLogRecord, 'context' | 'category'>>[]>;
+  // Issue 13 (h13-log):
+  /** Decisions newest first, narrowed by the query; InvalidQueryError for a bad `since` or `limit`. */
+  decisions(query: DecisionQuery): Promise<DecisionRecord[]>;
 }
 
 /** The engines' heartbeats: who runs, when last seen, which versions each serves. */

@@ -1,0 +1,86 @@
+import { StoreError } from './errors';
+import { iso, num, strOrNull } from './row-mapping';
+import type { Row, SqlQueryer } from './sql-driver';
+import type { DecisionQuery, DecisionRecord, ExecutionLogRecord } from './types';
+
+/**
+ * The captured decision log read back (issue 13): `DecisionLog.decisions()` for
+ * `lua-rules decisions`, impact analysis and shadow runs. One SQL text for every
+ * backend; the indexes it relies on are migration 003's.
+ */
+
+/** A query the store cannot answer as asked (a bad `since`, a bad `limit`): bad input, exit 2 in the CLI. */
+export class InvalidQueryError extends StoreError {
+  override name = 'InvalidQueryError';
+}
+
+/** The context as stored: JSON text, or NULL when there is none (or it cannot be JSON). */
+export function contextText(context: unknown): string | null {
+  if (context === undefined) return null;
+  try {
+    return JSON.stringify(context) ?? null;
+  } catch {
+    // A cycle or a BigInt cannot come from a JSON request body; a caller passing one
+    // loses the context, never the decision.
+    return null;
+  }
+}
+
+/** Checks a query and turns `since` into the stored timestamp form (ISO, UTC, milliseconds). */
+export function normalizeQuery(query: DecisionQuery): DecisionQuery & { sinceIso?: string } {
+  const out: DecisionQuery & { sinceIso?: string } = { ...query };
+  if (query.since !== undefined) {
+    const t = Date.parse(query.since);
+    if (typeof query.since !== 'string' || Number.isNaN(t)) throw new InvalidQueryError(`since must be an ISO date-time (like 2026-11-30T12:00:00Z), not ${JSON.stringify(query.since)}`);
+    out.sinceIso = new Date(t).toISOString();
+  }
+  if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1)) {
+    throw new InvalidQueryError(`limit must be a whole number of at least 1, not ${JSON.stringify(query.limit)}`);
+  }
+  return out;
+}
+
+/** Newest first; `at` then `id`, so rows written in one batch (one `at` on some clocks) keep their order. */
+export async function queryDecisions(db: SqlQueryer, query: DecisionQuery): Promise<DecisionRecord[]> {
+  const q = normalizeQuery(query);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.rule !== undefined) {
+    where.push('rule_name = ?');
+    params.push(q.rule);
+  }
+  if (q.category !== undefined) {
+    where.push('category = ?');
+    params.push(q.category);
+  }
+  if (q.sinceIso !== undefined) {
+    where.push('at >= ?');
+    params.push(q.sinceIso);
+  }
+  if (q.captured === true) where.push('context IS NOT NULL');
+  const columns = `id, rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at, category${q.withContext === true || q.captured === true ? ', context' : ''}`;
+  let sql = `SELECT ${columns} FROM executions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC`;
+  if (q.limit !== undefined) {
+    sql += ' LIMIT ?';
+    params.push(q.limit);
+  }
+  const rows = await db.all(sql, params);
+  return rows.map((r) => toDecision(r, q.withContext === true || q.captured === true));
+}
+
+function toDecision(r: Row, withContext: boolean): DecisionRecord {
+  const record: DecisionRecord = {
+    rule: String(r.rule_name),
+    version: num(r.version),
+    decision: String(r.decision) as ExecutionLogRecord['decision'],
+    confidence: num(r.confidence),
+    durationMs: num(r.duration_ms),
+    errorCode: strOrNull(r.error_code),
+    correlationId: strOrNull(r.correlation_id),
+    engineId: strOrNull(r.engine_id),
+    at: iso(r.at),
+    category: strOrNull(r.category),
+  };
+  if (withContext && r.context !== null && r.context !== undefined) record.context = JSON.parse(String(r.context)) as unknown;
+  return record;
+}
