@@ -174,6 +174,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     ...(storeEngine.shadows !== undefined ? { afterEvaluation: (context: unknown, result: Parameters<ShadowRunner['offer']>[1], correlationId: string) => storeEngine.shadows?.offer(context, result, correlationId) } : {}),
     health,
     reload: async () => {
+      void storeEngine.shadows?.reload(); // issue 13 (h13-shadow): the shadows too
       const live = await store.liveRules();
       const names = new Set(live.map((r) => r.definition.name));
       return engine.applyChange({ upserted: live, removed: engine.list().map((r) => r.name).filter((n) => !names.has(n)) });

@@ -12,4 +12,4 @@ export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export { StoreEngine, type StoreEngineOptions } from './store-engine';
 export { DISAGREEMENTS_KEPT, MAX_STORED_CONTEXT_CHARS, ShadowConflictError, ShadowError } from './shadow-runs';
-export { ShadowRunner, type ShadowRunnerOptions, type ShadowRuleStats } from './shadow-runner';
+export { DEFAULT_SHADOW_QUEUE, ShadowRunner, type ShadowRunnerOptions, type ShadowRuleStats } from './shadow-runner';

@@ -5,11 +5,24 @@ import type { ExecutorLimits } from '../../core/src/executor/limits';
 import type { ShadowJob, ShadowWorkerMessage, ShadowWorkerReply, ShadowWorkerReport } from './shadow-protocol';
 import type { ShadowDisagreement, ShadowRuns } from './types';
 
+export const DEFAULT_SHADOW_QUEUE = 256;
+/** Disagreements written per flush at most (the newest); the older ones of a flush are counted, not stored. */
+const DISAGREEMENTS_PER_WRITE = 1000;
+/**
+ * The shadow thread's heap bound: a shadow that gets past the sandbox's memory limit
+ * ends the thread (and shadow runs on this engine), never the process.
+ */
+const SHADOW_HEAP_MB = 512;
+
 export interface ShadowRunnerOptions {
   engineId: string;
   /** The live engine's sandbox limits: shadows run with the same ones. */
   limits?: Partial<ExecutorLimits>;
-  /** Jobs sent to the shadow thread and not finished yet; beyond it new ones are dropped and counted (default 1000). */
+  /**
+   * Jobs sent to the shadow thread and not finished yet; beyond it new ones are dropped
+   * and counted (default 256, like serve's --max-pending: each job holds a context of
+   * up to --max-body).
+   */
   maxQueued?: number;
   /** How often results are written to the store (ms, default 250). */
   flushIntervalMs?: number;
@@ -58,14 +71,14 @@ export class ShadowRunner {
   private stopped = false;
   private readonly maxQueued: number;
   private readonly maxBuffered: number;
-  /** Disagreements dropped because the store stayed unreachable. */
+  /** Disagreements not stored: the store stayed unreachable, or more arrived in one flush than are written. */
   droppedUnwritten = 0;
 
   constructor(
     private readonly store: ShadowRuns,
     private readonly options: ShadowRunnerOptions,
   ) {
-    this.maxQueued = options.maxQueued ?? 1000;
+    this.maxQueued = options.maxQueued ?? DEFAULT_SHADOW_QUEUE;
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250);
     this.timer.unref();
@@ -91,7 +104,14 @@ export class ShadowRunner {
    * reading the store's state at its time, so the last one wins.
    */
   reload(rules?: string[]): Promise<void> {
-    this.reloading = this.reloading.then(() => this.reloadNow(rules)).catch((e: unknown) => this.options.onError?.(e as Error));
+    this.reloading = this.reloading
+      .then(() => this.reloadNow(rules))
+      .catch((e: unknown) => {
+        this.options.onError?.(e as Error);
+        // The change that asked for this reload has been handed over already: try again
+        // (everything, since more may have changed) rather than miss it until the next one.
+        if (!this.stopped) setTimeout(() => void this.reload(), 1000).unref();
+      });
     return this.reloading;
   }
 
@@ -163,10 +183,11 @@ export class ShadowRunner {
     // the parent's --import tsx: the worker then registers tsx's require hook first.
     const file = join(__dirname, `shadow-worker${extname(__filename)}`);
     const workerData = { limits: this.options.limits, reportEveryMs: 50 };
+    const resourceLimits = { maxOldGenerationSizeMb: SHADOW_HEAP_MB };
     const worker =
       extname(__filename) === '.ts'
-        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`, { eval: true, workerData })
-        : new Worker(file, { workerData });
+        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`, { eval: true, workerData, resourceLimits })
+        : new Worker(file, { workerData, resourceLimits });
     worker.unref();
     worker.on('message', (reply: ShadowWorkerReply) => this.received(reply));
     worker.on('error', (error) => {
@@ -239,7 +260,11 @@ export class ShadowRunner {
   private async write(): Promise<void> {
     if (this.pendingCounts.size === 0 && this.pendingDisagreements.length === 0) return;
     const counts = [...this.pendingCounts.values()];
-    const disagreements = this.pendingDisagreements;
+    // A shadow that disagrees with most of heavy traffic would otherwise write a row per
+    // request; the store keeps only the newest per shadow anyway (the counts stay exact).
+    const skipped = Math.max(0, this.pendingDisagreements.length - DISAGREEMENTS_PER_WRITE);
+    const disagreements = this.pendingDisagreements.slice(skipped);
+    this.droppedUnwritten += skipped;
     this.pendingCounts.clear();
     this.pendingDisagreements = [];
     try {

@@ -47,7 +47,7 @@ ${STORE_HELP}
                       requests finish within it (less its last second, kept for the
                       decision log); then the process exits regardless (default 10000)
   --shadow-queue N    shadow evaluations that may wait for the shadow thread; more are
-                      dropped and counted (default 1000; 0 runs no shadows here)
+                      dropped and counted (default 256; 0 runs no shadows here)
   --exit-with-parent  stop (as on SIGTERM) when the process that started it exits,
                       e.g. \`npm start\` killed by its PID (npm start sets it)
 
