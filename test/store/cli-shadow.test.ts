@@ -97,6 +97,14 @@ function scenario(name: string, storeUrl: () => string): void {
       const ended = JSON.parse((await run(['shadow', 'epic_wsjf_validation', '--json', '--limit', '0'])).stdout) as Record<string, unknown>;
       assert.deepEqual([ended['state'], ended['promotedTo'], ended['endedBy'], ended['liveVersion']], ['promoted', 2, 'bob', 2]);
       oneLine(await run(['shadow', 'epic_wsjf_validation', '--promote']), 2, /^lua-rules shadow: rule "epic_wsjf_validation" has no shadow running to promote$/m);
+
+      // A pattern rule: stored as canonical JSON, read back as a .rule.json for the gate.
+      const patternPath = join(dir, 'rules', 'epic_priority.rule.json');
+      writeIn(dir, 'rules/epic_priority.rule.json', readFileSync(patternPath, 'utf8').replace('"description": "Pattern rule', '"description": "Tuned pattern rule'));
+      assert.equal((await run(['publish', 'rules/epic_priority.rule.json', '--shadow'])).code, 0);
+      const pattern = await run(['shadow', 'epic_priority', '--promote']);
+      assert.equal(pattern.code, 0, pattern.stderr);
+      assert.match(pattern.stdout, /promoted shadow 1 of epic_priority .*: version 2 \(live\)/);
     });
 
     test('promoting a consensus rule leaves it pending; a shadow whose gate no longer passes is not promoted; --stop ends it', async () => {

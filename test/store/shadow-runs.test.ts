@@ -16,7 +16,8 @@ import { DISAGREEMENTS_KEPT, GateRefusedError, ShadowError, UnknownRuleError, ty
 import { startEngineService, type EngineServiceHandle, type EngineServiceOptions } from '../../service/src/engine-service';
 import { post } from '../serve/serve-process';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
-import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
+import { eventually, luaRule, patternRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
+import { RuleEngine } from '../../core/src/engine/rule-engine';
 
 /** Live: autonomous above 50, escalated below. */
 const LIVE = (name: string): LuaRuleDefinition => ({
@@ -248,6 +249,31 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       assert.equal(without.shadows, undefined);
       assert.equal((await post(`${without.url}/v1/rules/wsjf/evaluate`, JSON.stringify({ n: 55 }))).status, 200);
       await without.stop();
+    });
+
+    test('a pattern rule is shadowed too (the shadow thread runs pattern rules like the engine)', async () => {
+      const { store, url } = await fresh();
+      await store.publish(patternRule('pat', 50), { author: 'ann' });
+      const service = await startEngineService(serviceOptions(backend.open(url), url, dir));
+      services.push(service);
+      await store.startShadow(patternRule('pat', 70), { author: 'ann', fileName: 'pat.rule.json' });
+      await eventually(() => service.shadows?.running().length === 1, 'the engine loads the pattern shadow');
+      // What each version answers, from an engine of its own: the shadow must disagree exactly where they differ.
+      const local = (threshold: number) => {
+        const engine = new RuleEngine();
+        engine.applyChange({ upserted: [{ definition: patternRule('pat', threshold), version: 1, checksum: String(threshold) }], removed: [] });
+        return (n: number) => engine.evaluateRule('pat', { metrics: { wsjf_score: n } }).decision;
+      };
+      const [live, shadow] = [local(50), local(70)];
+      const scores = [10, 40, 55, 65, 75, 100];
+      for (const n of scores) assert.equal((await post(`${service.url}/v1/rules/pat/evaluate`, JSON.stringify({ metrics: { wsjf_score: n } }))).json['decision'], live(n));
+      await service.shadows?.drain();
+      const differing = scores.filter((n) => live(n) !== shadow(n));
+      assert.ok(differing.length > 0, 'the two thresholds differ somewhere in the set');
+      const [record] = await store.shadows('pat');
+      assert.deepEqual([record?.compared, record?.agreed], [scores.length, scores.length - differing.length]);
+      assert.deepEqual((await store.shadowDisagreements('pat', 1)).map((d) => (d.context as { metrics: { wsjf_score: number } }).metrics.wsjf_score).reverse(), differing);
+      await service.stop();
     });
 
     test('a looping or failing shadow changes neither the live answers nor their latency; a full queue drops and counts', async () => {
