@@ -13,7 +13,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { openStore } from '../store/src';
+import { performance } from 'node:perf_hooks';
+import { openStore, ShadowRunner } from '../store/src';
 import { startServe } from '../test/serve/serve-process';
 
 const REPO = join(__dirname, '..');
@@ -35,6 +36,41 @@ async function phase(base: string, label: string): Promise<void> {
   );
 }
 
+/** The serving thread's whole cost per shadowed answer: ShadowRunner.offer (a Map lookup and a postMessage of the context). */
+async function offerCost(dir: string): Promise<void> {
+  const url = `sqlite:${join(dir, 'offer.db')}`;
+  const store = openStore(url, { cwd: dir });
+  const live = { kind: 'lua' as const, name: 'r', category: 'epic', source: 'return { decision = "autonomous", confidence = 0.95, reasoning = "x" }', origin: 'r.lua' };
+  await store.publish(live, { author: 'bench' });
+  await store.startShadow({ ...live, source: live.source.replace('0.95', '0.9') }, { author: 'bench', fileName: 'r.lua' });
+  const runner = new ShadowRunner(store, { engineId: 'bench', maxQueued: 1_000_000 });
+  await runner.reload();
+  const context = JSON.parse(BODY) as unknown;
+  const result = { rule: 'r', version: 1, decision: 'autonomous' as const, confidence: 0.95, reasoning: 'x', error: null, line: 1, durationMs: 0, instructions: 0, cached: false, shortCircuited: false };
+  // Answers arrive a few per event-loop turn under load: 50 per turn here, and the batch
+  // of each turn posted after it (what offer() schedules), against the same turns without.
+  const turns = 400;
+  const perTurn = 50;
+  const run = async (offering: boolean): Promise<number> => {
+    const started = performance.now();
+    for (let t = 0; t < turns; t++) {
+      if (offering) for (let i = 0; i < perTurn; i++) runner.offer(context, result, 'c');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return performance.now() - started;
+  };
+  await run(true);
+  await runner.drain(10_000);
+  const base = Math.min(await run(false), await run(false));
+  const withOffers = await run(true);
+  const perOffer = ((withOffers - base) * 1000) / (turns * perTurn);
+  await runner.drain(30_000);
+  const [shadow] = await store.shadows('r');
+  console.log(`offer() on the serving thread: ${perOffer.toFixed(2)} µs per shadowed answer, posting included (${turns * perTurn} offers in ${turns} turns; the thread compared ${shadow?.compared ?? 0} of ${2 * turns * perTurn})`);
+  await runner.stop();
+  await store.close();
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lua-rules-bench-shadow-'));
   cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });
@@ -43,6 +79,7 @@ async function main(): Promise<void> {
   const store = openStore(url, { cwd: dir });
   try {
     console.log(`shadow runs: ${CONNECTIONS} connections, ${SECONDS} s per phase, ${cpus().length} cores, node ${process.version}`);
+    await offerCost(dir);
     await phase(serve.base, 'no shadow');
     const live = (await store.history('epic_wsjf_validation'))[0]?.content ?? '';
     const waitLoaded = async (): Promise<void> => {

@@ -5,7 +5,6 @@ import type { LiveShadow, ShadowAnswer, ShadowDisagreement } from './types';
 
 /** One live answer to compare: the shadow of `rule` numbered `shadow` runs on `context`. */
 export interface ShadowJob {
-  type: 'run';
   rule: string;
   shadow: number;
   live: { version: number; decision: Decision; confidence: number; errorCode: string | null };
@@ -17,7 +16,8 @@ export interface ShadowJob {
 
 export type ShadowWorkerMessage =
   | { type: 'set'; upserted: LiveShadow[]; removed: string[] }
-  | ShadowJob
+  /** Jobs posted together: one message per event-loop turn, not one per answer (a message costs microseconds). */
+  | { type: 'runs'; jobs: ShadowJob[] }
   /** Report what is done now and answer `reported` with the token (flush on stop, tests). */
   | { type: 'report-now'; token: number };
 

@@ -145,7 +145,6 @@ export class ShadowRunner {
       return;
     }
     const job: ShadowJob = {
-      type: 'run',
       rule: result.rule,
       shadow,
       live: { version: result.version, decision: result.decision, confidence: result.confidence, errorCode: result.error?.code ?? null },
@@ -153,13 +152,30 @@ export class ShadowRunner {
       correlationId,
       at: new Date().toISOString(),
     };
+    this.batch.push(job);
+    this.inFlight++;
+    if (this.batch.length === 1) setImmediate(() => this.postBatch());
+  }
+
+  /** Jobs of this event-loop turn, posted together after it (the answers are out by then). */
+  private batch: ShadowJob[] = [];
+
+  private postBatch(): void {
+    const jobs = this.batch;
+    this.batch = [];
+    if (jobs.length === 0) return;
+    if (this.stopped) {
+      this.inFlight = Math.max(0, this.inFlight - jobs.length);
+      for (const job of jobs) this.statsOf(job.rule).dropped++;
+      return;
+    }
     try {
-      this.post(job);
-      this.inFlight++;
+      this.post({ type: 'runs', jobs });
     } catch {
-      // A context the structured clone cannot copy (it came from JSON, so never in
-      // practice): not compared, counted as dropped.
-      this.statsOf(result.rule).dropped++;
+      // A context the structured clone cannot copy (they come from JSON, so never in
+      // practice): that batch is not compared, counted as dropped.
+      this.inFlight = Math.max(0, this.inFlight - jobs.length);
+      for (const job of jobs) this.statsOf(job.rule).dropped++;
     }
   }
 
@@ -288,6 +304,7 @@ export class ShadowRunner {
 
   /** Waits until the shadow thread finished what it was sent (at most `timeoutMs`), then writes the results. */
   async drain(timeoutMs = 2000): Promise<void> {
+    this.postBatch();
     const worker = this.worker;
     if (worker !== undefined) {
       const token = ++this.token;

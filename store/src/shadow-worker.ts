@@ -69,9 +69,11 @@ port.on('message', (message: ShadowWorkerMessage) => {
       loaded.delete(refused.name);
       port.postMessage({ type: 'refused', rule: refused.name, shadow: refused.version, message: refused.error.message });
     }
-  } else if (message.type === 'run') {
-    run(message);
-    if (report.done >= 200) send();
+  } else if (message.type === 'runs') {
+    for (const job of message.jobs) {
+      run(job);
+      if (report.done >= 200) send();
+    }
   } else if (message.type === 'report-now') {
     send();
     port.postMessage({ type: 'reported', token: message.token });
