@@ -10,8 +10,8 @@ export interface ShadowJob {
   live: { version: number; decision: Decision; confidence: number; errorCode: string | null };
   context: unknown;
   correlationId: string | null;
-  /** ISO time of the live evaluation. */
-  at: string;
+  /** When the live evaluation was answered (epoch ms; the shadow thread formats it). */
+  at: number;
 }
 
 export type ShadowWorkerMessage =

@@ -150,7 +150,7 @@ export class ShadowRunner {
       live: { version: result.version, decision: result.decision, confidence: result.confidence, errorCode: result.error?.code ?? null },
       context,
       correlationId,
-      at: new Date().toISOString(),
+      at: Date.now(),
     };
     this.batch.push(job);
     this.inFlight++;

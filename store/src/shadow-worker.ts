@@ -54,7 +54,7 @@ function run(job: ShadowJob): void {
       context: job.context,
       correlationId: job.correlationId,
       engineId: null,
-      at: job.at,
+      at: new Date(job.at).toISOString(),
     });
   }
 }
