@@ -179,7 +179,15 @@ export async function startEngineService(options: EngineServiceOptions): Promise
       const names = new Set(live.map((r) => r.definition.name));
       return engine.applyChange({ upserted: live, removed: engine.list().map((r) => r.name).filter((n) => !names.has(n)) });
     },
-    status: async () => ({ engineId: storeEngine.engineId, uptimeSeconds: (Date.now() - startedAt) / 1000, health: health(), inFlight: service.inFlight(), rules: engine.list() }),
+    status: async () => ({
+      engineId: storeEngine.engineId,
+      uptimeSeconds: (Date.now() - startedAt) / 1000,
+      health: health(),
+      inFlight: service.inFlight(),
+      rules: engine.list(),
+      // Issue 13 (h13-shadow): the shadows this engine runs and its shadow queue.
+      shadows: { running: storeEngine.shadows?.running() ?? [], queued: storeEngine.shadows?.queued ?? 0 },
+    }),
   });
   const server = createServer({ keepAliveTimeout: 5000 }, service.handle);
   server.headersTimeout = 10_000;

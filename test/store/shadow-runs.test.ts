@@ -207,11 +207,13 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
     test('a running engine picks up a shadow, counts exactly, records the disagreements with their contexts, and promotion ends it', async () => {
       const { store, url } = await fresh();
       await store.publish(LIVE('wsjf'), { author: 'ann' });
-      const service = await startEngineService(serviceOptions(backend.open(url), url, dir));
+      const service = await startEngineService(serviceOptions(backend.open(url), url, dir, { adminToken: 'admin-token' }));
       services.push(service);
       assert.deepEqual(service.shadows?.running(), []);
       await store.startShadow(SHADOW('wsjf'), { author: 'ann', fileName: 'wsjf.lua' });
       await eventually(() => service.shadows?.running().length === 1, 'the engine loads the shadow');
+      const status = (await (await fetch(`${service.url}/admin/status`, { headers: { authorization: 'Bearer admin-token' } })).json()) as { shadows: unknown };
+      assert.deepEqual(status.shadows, { running: [{ rule: 'wsjf', shadow: 1 }], queued: 0 });
       // Half by name, half by category: both routes compare.
       for (const [i, r] of REQUESTS.entries()) {
         const path = i % 2 === 0 ? '/v1/rules/wsjf/evaluate' : '/v1/evaluate/shadowed';
