@@ -140,7 +140,7 @@ export class LabeledCounterView implements Metric {
 
 /** Issue 13 (h13-shadow): what /metrics reads of the shadow runs (ShadowRunner). */
 export interface ShadowMetricsSource {
-  ruleStats(): Map<string, { agreed: number; disagreed: number; dropped: number }>;
+  ruleStats(): Map<string, { agreed: number; disagreed: number; dropped: number; paused: number }>;
   readonly queued: number;
 }
 
@@ -168,12 +168,16 @@ export function serviceMetrics(
     cacheBytes: registry.add(new Gauge('lua_rules_cache_bytes', 'Estimated bytes of the result cache (all rules); bounded by --cache-max-bytes.', () => cache().bytes)),
     // Issue 13 (h13-shadow): shadow runs, read from the runner when /metrics is rendered (nothing on the request path).
     shadowEvaluations: registry.add(
-      new LabeledCounterView('lua_rules_shadow_evaluations_total', 'Shadow evaluations since start by rule and outcome: agreed, disagreed, or dropped (queue full).', () =>
-        [...(shadows()?.ruleStats() ?? new Map<string, { agreed: number; disagreed: number; dropped: number }>())].flatMap(([rule, s]) => [
-          { labels: { rule, outcome: 'agreed' }, value: s.agreed },
-          { labels: { rule, outcome: 'disagreed' }, value: s.disagreed },
-          { labels: { rule, outcome: 'dropped' }, value: s.dropped },
-        ]),
+      new LabeledCounterView(
+        'lua_rules_shadow_evaluations_total',
+        'Shadow evaluations since start by rule and outcome: agreed, disagreed, dropped (queue full), or paused (the shadow kept hitting its limits).',
+        () =>
+          [...(shadows()?.ruleStats() ?? new Map<string, { agreed: number; disagreed: number; dropped: number; paused: number }>())].flatMap(([rule, s]) => [
+            { labels: { rule, outcome: 'agreed' }, value: s.agreed },
+            { labels: { rule, outcome: 'disagreed' }, value: s.disagreed },
+            { labels: { rule, outcome: 'dropped' }, value: s.dropped },
+            { labels: { rule, outcome: 'paused' }, value: s.paused },
+          ]),
       ),
     ),
     shadowQueued: registry.add(new Gauge('lua_rules_shadow_queued', 'Shadow evaluations waiting for the shadow thread.', () => shadows()?.queued ?? 0)),

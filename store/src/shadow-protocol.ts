@@ -27,6 +27,8 @@ export interface ShadowWorkerReport {
   done: number;
   counts: { rule: string; shadow: number; compared: number; agreed: number }[];
   disagreements: ShadowDisagreement[];
+  /** Jobs skipped because their shadow kept hitting its limits (paused by its breaker), per rule. */
+  paused: { rule: string; n: number }[];
 }
 
 export type ShadowWorkerReply = ShadowWorkerReport | { type: 'reported'; token: number } | { type: 'refused'; rule: string; shadow: number; message: string };

@@ -38,11 +38,12 @@ export interface ShadowRunnerOptions {
   onError?: (error: Error) => void;
 }
 
-/** Per rule, since start: comparisons that agreed and disagreed, and jobs dropped under load. */
+/** Per rule, since start: comparisons that agreed and disagreed, jobs dropped under load, and jobs skipped while the shadow was paused (it kept hitting its limits). */
 export interface ShadowRuleStats {
   agreed: number;
   disagreed: number;
   dropped: number;
+  paused: number;
 }
 
 /**
@@ -182,7 +183,7 @@ export class ShadowRunner {
   private statsOf(rule: string): ShadowRuleStats {
     let s = this.stats.get(rule);
     if (s === undefined) {
-      s = { agreed: 0, disagreed: 0, dropped: 0 };
+      s = { agreed: 0, disagreed: 0, dropped: 0, paused: 0 };
       this.stats.set(rule, s);
     }
     return s;
@@ -232,6 +233,7 @@ export class ShadowRunner {
 
   private absorb(report: ShadowWorkerReport): void {
     this.inFlight = Math.max(0, this.inFlight - report.done);
+    for (const p of report.paused) this.statsOf(p.rule).paused += p.n;
     for (const c of report.counts) {
       const s = this.statsOf(c.rule);
       s.agreed += c.agreed;

@@ -7,6 +7,7 @@
  * counts and disagreements back in batches; it never touches the store.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { CircuitBreaker, DEFAULT_BREAKER } from '../../core/src/engine/circuit-breaker';
 import { RuleEngine } from '../../core/src/engine/rule-engine';
 import type { ExecutorLimits } from '../../core/src/executor/limits';
 import type { ShadowJob, ShadowWorkerMessage, ShadowWorkerReport } from './shadow-protocol';
@@ -16,27 +17,45 @@ const port = parentPort;
 if (port === null) throw new Error('shadow-worker.ts runs as a worker thread (see shadow-runner.ts)');
 const data = workerData as { limits?: Partial<ExecutorLimits>; reportEveryMs: number };
 
-// No breaker: a shadow answer must be the rule's own, not a short-circuit; the runner's
-// queue bound is what protects against a slow shadow (excess jobs are dropped and counted).
+// No breaker in the engine: a shadow answer must be the rule's own, not a short-circuit.
+// A breaker of our own instead pauses a shadow that keeps hitting its limits (a loop would
+// otherwise keep a core busy for nothing): its jobs are skipped and counted as paused,
+// not compared, until the breaker lets one through again.
 const engine = new RuleEngine(data.limits !== undefined ? { limits: data.limits } : {});
-let report: ShadowWorkerReport = { type: 'report', done: 0, counts: [], disagreements: [] };
+const breakers = new Map<string, CircuitBreaker>();
+let report: ShadowWorkerReport = { type: 'report', done: 0, counts: [], disagreements: [], paused: [] };
 const counts = new Map<string, { rule: string; shadow: number; compared: number; agreed: number }>();
 /** Rule → the shadow number loaded for it. */
 const loaded = new Map<string, number>();
 
+const paused = new Map<string, number>();
+
 function send(): void {
   if (report.done === 0) return;
+  report.paused = [...paused].map(([rule, n]) => ({ rule, n }));
+  paused.clear();
   report.counts = [...counts.values()];
   port?.postMessage(report);
   counts.clear();
-  report = { type: 'report', done: 0, counts: [], disagreements: [] };
+  report = { type: 'report', done: 0, counts: [], disagreements: [], paused: [] };
 }
 
 function run(job: ShadowJob): void {
   report.done++;
   // The shadow may have ended (or been replaced) since the job was queued: its answer is not wanted then.
   if (loaded.get(job.rule) !== job.shadow) return;
+  let breaker = breakers.get(job.rule);
+  if (breaker === undefined) {
+    breaker = new CircuitBreaker(DEFAULT_BREAKER);
+    breakers.set(job.rule, breaker);
+  }
+  const now = Date.now();
+  if (breaker.isOpen(now)) {
+    paused.set(job.rule, (paused.get(job.rule) ?? 0) + 1);
+    return;
+  }
   const result = engine.evaluateRule(job.rule, job.context);
+  breaker.record(result.error, Date.now());
   const shadowAnswer = { decision: result.decision, confidence: result.confidence, errorCode: result.error?.code ?? null };
   const agreed = !disagrees(job.live, shadowAnswer);
   const key = `${job.shadow} ${job.rule}`;
@@ -62,6 +81,8 @@ function run(job: ShadowJob): void {
 port.on('message', (message: ShadowWorkerMessage) => {
   if (message.type === 'set') {
     for (const name of message.removed) loaded.delete(name);
+    // A new or ended shadow starts with a closed breaker.
+    for (const name of [...message.removed, ...message.upserted.map((u) => u.rule)]) breakers.delete(name);
     const change = engine.applyChange({ upserted: message.upserted.map((s) => ({ definition: s.definition, version: s.number, checksum: s.checksum })), removed: message.removed });
     for (const applied of change.applied) loaded.set(applied.name, applied.version);
     // A shadow that does not compile is not run (its jobs are skipped); the runner reports it.

@@ -280,6 +280,24 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       await service.stop();
     });
 
+    test('a shadow that keeps hitting its limits is paused (its jobs skipped and counted), not run again and again', async () => {
+      const { store, url } = await fresh();
+      await store.publish(LIVE('spin'), { author: 'ann' });
+      // The default instruction budget ends each loop quickly; five in a row open the shadow's breaker.
+      const service = await startEngineService(serviceOptions(backend.open(url), url, dir, { shadows: { maxQueued: 100 } }));
+      services.push(service);
+      await store.startShadow(LOOPING('spin'), { author: 'ann', fileName: 'spin.lua' });
+      await eventually(() => service.shadows?.running().length === 1, 'the engine loads the looping shadow');
+      for (let i = 0; i < 12; i++) assert.equal((await post(`${service.url}/v1/rules/spin/evaluate`, JSON.stringify({ n: i }))).status, 200);
+      await service.shadows?.drain(60_000);
+      const [shadow] = await store.shadows('spin');
+      assert.deepEqual([shadow?.compared, shadow?.agreed], [5, 0]);
+      assert.deepEqual(service.shadows?.ruleStats().get('spin'), { agreed: 0, disagreed: 5, dropped: 0, paused: 7 });
+      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      assert.match(metrics, /lua_rules_shadow_evaluations_total\{rule="spin",outcome="paused"\} 7\n/);
+      await service.stop();
+    });
+
     test('a looping or failing shadow changes neither the live answers nor their latency; a full queue drops and counts', async () => {
       const { store, url } = await fresh();
       await store.publish(LIVE('hot'), { author: 'ann' });
