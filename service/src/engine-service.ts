@@ -4,9 +4,24 @@ import type { AddressInfo } from 'node:net';
 import type { RuleEngine } from '../../core/src/engine/rule-engine';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { displayText } from '../../core/src/util/display-text';
-import { redactSecret, secretsOfUrl, StoreEngine, type ShadowRunner, type Store, type StoreEngineOptions } from '../../store/src';
+import {
+  DEFAULT_RETENTION,
+  maskContext,
+  mergeStorePassword,
+  parseMaskPaths,
+  parseStoreUrl,
+  redactSecret,
+  secretsOfUrl,
+  StoreEngine,
+  type DecisionLogOptions,
+  type DecisionRetention,
+  type ShadowRunner,
+  type Store,
+  type StoreEngineOptions,
+} from '../../store/src';
 import { answerClientError } from './client-error';
 import { createService, type HealthReport } from './http-service';
+import { registerDecisionLogMetrics } from './decision-log-metrics';
 import { serviceMetrics } from './metrics';
 import { describeRefused, publishFiles } from './publish-files';
 import { createServiceLogger, type LogLevel } from './service-logger';
@@ -30,6 +45,8 @@ export interface EngineServiceOptions {
   port: number;
   maxBodyBytes: number;
   decisionLog: boolean;
+  /** Issue 13: masks, context capture, the JSON-lines sink and the bounds of the decision log (docs/serve.md). */
+  decisionLogSettings?: DecisionLogSettings | undefined;
   /** Instruction budget per evaluation; default: the executor's. */
   instructions?: number | undefined;
   logLevel: LogLevel;
@@ -57,6 +74,20 @@ export interface EngineServiceOptions {
   onStuckStop?: (message: string) => void;
   /** Issue 13 (h13-shadow): shadow run options (queue bound, context capture), or false to run no shadows. */
   shadows?: StoreEngineOptions['shadows'];
+}
+
+/** The decision log as `serve` configures it (issue 13); every field has a default. */
+export interface DecisionLogSettings {
+  /** Dotted context paths removed before anything is stored or printed. */
+  masks?: string[];
+  /** False: no contexts are captured (default true). */
+  captureContexts?: boolean;
+  /** JSON lines of every decision to this file (appended) or `-` for stdout; beside the store sink. */
+  jsonl?: string | undefined;
+  retention?: DecisionRetention;
+  pruneIntervalMs?: number | undefined;
+  /** Write from a worker thread (default true; an in-memory SQLite store is always written in process). */
+  thread?: boolean;
 }
 
 export interface EngineServiceHandle {
@@ -110,17 +141,19 @@ export async function startEngineService(options: EngineServiceOptions): Promise
   let storeProblem: string | undefined;
   const onError = (error: Error): void => logger.warn({ err: { message: redact(error.message) } }, 'store problem (rules keep serving)');
   const { engine: storeEngine, report } = await StoreEngine.start(store, {
-    decisionLog: options.decisionLog ? {} : false,
+    decisionLog: decisionLogOptions(options),
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     onError,
     ...(options.instructions ? { limits: { instructions: options.instructions } } : {}),
     ...(options.breakerFailures > 0 ? { breaker: { failures: options.breakerFailures, coolDownMs: options.breakerCoolDownMs } } : {}),
     ...(options.cacheMaxBytes !== undefined ? { cache: { maxBytes: options.cacheMaxBytes } } : {}),
-    ...(options.shadows !== undefined ? { shadows: options.shadows } : {}),
+    shadows: shadowOptions(options),
   });
   const engine = storeEngine.engine;
   engineRef.current = engine;
   engineRef.shadows = storeEngine.shadows;
+  const log = storeEngine.log;
+  if (log !== undefined) registerDecisionLogMetrics(metrics.registry, () => log.counts);
   // The wedge bound is the grace period: even an evaluation that never ends cannot keep
   // a SIGTERM waiting longer (the watchdog ends the process), and no working
   // evaluation comes near it (the request budget is far smaller).
@@ -249,6 +282,44 @@ export async function startEngineService(options: EngineServiceOptions): Promise
   };
 
   return { url, host: options.host, port: address.port, engineId: storeEngine.engineId, engine, shadows: storeEngine.shadows, stop };
+}
+
+/**
+ * The decision log's options from the service's: the store sink when `decisionLog` is
+ * on, the JSON-lines sink when asked, written from a worker thread with its own
+ * connection (the password travels in the URL to the thread, never into a message).
+ */
+function decisionLogOptions(options: EngineServiceOptions): DecisionLogOptions | false {
+  const s = options.decisionLogSettings ?? {};
+  if (!options.decisionLog && s.jsonl === undefined) return false;
+  const memory = parseStoreUrl(options.storeUrl, options.cwd);
+  const inMemory = memory.kind === 'sqlite' && memory.path === ':memory:';
+  return {
+    store: options.decisionLog,
+    cwd: options.cwd,
+    ...(s.masks !== undefined ? { masks: s.masks } : {}),
+    ...(s.captureContexts !== undefined ? { captureContexts: s.captureContexts } : {}),
+    ...(s.jsonl !== undefined ? { jsonl: s.jsonl } : {}),
+    ...(s.retention !== undefined ? { retention: { ...DEFAULT_RETENTION, ...s.retention } } : {}),
+    ...(s.pruneIntervalMs !== undefined ? { pruneIntervalMs: s.pruneIntervalMs } : {}),
+    ...(s.thread !== false && !inMemory ? { thread: { storeUrl: mergeStorePassword(options.storeUrl, options.password), cwd: options.cwd } } : {}),
+  };
+}
+
+/**
+ * Issue 13 (h13-shadow): shadow runs store the contexts of disagreements, so the
+ * decision log's masks and `--capture-contexts off` apply to them too (the log's own
+ * masking function, so both store the same thing).
+ */
+function shadowOptions(options: EngineServiceOptions): StoreEngineOptions['shadows'] {
+  if (options.shadows === false) return false;
+  const settings = options.decisionLogSettings ?? {};
+  const masks = parseMaskPaths(settings.masks ?? []);
+  return {
+    ...options.shadows,
+    ...(settings.captureContexts === false ? { captureContexts: false } : {}),
+    ...(masks.length > 0 ? { maskContext: (context: unknown) => maskContext(context, masks) } : {}),
+  };
 }
 
 /** First start: publish the seed folder's rules through the same gate as `lua-rules publish`. */

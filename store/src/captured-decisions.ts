@@ -14,9 +14,22 @@ export class InvalidQueryError extends StoreError {
   override name = 'InvalidQueryError';
 }
 
+/**
+ * A context that is already JSON text (the log's thread receives contexts serialized,
+ * and without masks to apply there is no reason to parse and serialize them again).
+ * Anything that serializes it anyway gets the value back (`toJSON`).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text) as unknown;
+  }
+}
+
 /** The context as stored: JSON text, or NULL when there is none (or it cannot be JSON). */
 export function contextText(context: unknown): string | null {
   if (context === undefined) return null;
+  if (context instanceof JsonText) return context.text;
   try {
     return JSON.stringify(context) ?? null;
   } catch {
@@ -83,4 +96,26 @@ function toDecision(r: Row, withContext: boolean): DecisionRecord {
   };
   if (withContext && r.context !== null && r.context !== undefined) record.context = JSON.parse(String(r.context)) as unknown;
   return record;
+}
+
+/**
+ * One decision as `lua-rules decisions --json` prints it and the JSON-lines sink writes
+ * it (the same fields, in this order): `engine` is the engine id; `context` only when
+ * one was captured.
+ */
+export function decisionJson(d: DecisionRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    at: d.at,
+    rule: d.rule,
+    version: d.version,
+    category: d.category,
+    decision: d.decision,
+    confidence: d.confidence,
+    errorCode: d.errorCode,
+    durationMs: d.durationMs,
+    correlationId: d.correlationId,
+    engine: d.engineId,
+  };
+  if (d.context !== undefined) out.context = d.context;
+  return out;
 }

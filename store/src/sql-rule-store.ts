@@ -1,5 +1,6 @@
 import type { RuleDefinition } from '../../core/src/model/rule';
 import { contextText, queryDecisions } from './captured-decisions';
+import { pruneDecisions, type DecisionRetention, type PruneReport } from './decision-retention';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
@@ -292,11 +293,19 @@ export class SqlRuleStore implements Store {
       if (when > s.last) s.last = when;
       perRule.set(r.rule, s);
     }
+    // The rules of one category evaluation share one context object: serialized once.
+    const texts = new Map<unknown, string | null>();
+    const textOf = (context: unknown): string | null => {
+      if (context === undefined || context === null || typeof context !== 'object') return contextText(context);
+      let text = texts.get(context);
+      if (text === undefined) texts.set(context, (text = contextText(context)));
+      return text;
+    };
     await this.driver.transaction('log', async (tx) => {
       for (let i = 0; i < records.length; i += 100) {
         const chunk = records.slice(i, i + 100);
         const params: unknown[] = [];
-        for (const r of chunk) params.push(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, r.at ?? at, r.category ?? null, contextText(r.context));
+        for (const r of chunk) params.push(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, r.at ?? at, r.category ?? null, textOf(r.context));
         await tx.run(
           `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at, category, context) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
           params,
@@ -316,6 +325,11 @@ export class SqlRuleStore implements Store {
   async decisions(query: DecisionQuery): Promise<DecisionRecord[]> {
     await this.ready();
     return queryDecisions(this.driver, query);
+  }
+
+  async pruneDecisions(retention: DecisionRetention, now?: number): Promise<PruneReport> {
+    await this.ready();
+    return pruneDecisions(this.driver, retention, now);
   }
 
   async recentExecutions(rule?: string, limit = 100): Promise<Required<Omit<ExecutionLogRecord, 'context' | 'category'>>[]> {

@@ -57,7 +57,7 @@ export class StoreEngine {
       ...(options.cache !== undefined ? { cache: options.cache } : {}),
       ...(options.breaker !== undefined ? { breaker: options.breaker } : {}),
     });
-    this.heartbeat = new HeartbeatWriter(store, {
+    this.heartbeat = new HeartbeatWriter(this.log?.heartbeats ?? store, {
       engineId: this.engineId,
       intervalMs: options.heartbeatIntervalMs ?? 5000,
       served: () => Object.fromEntries(this.engine.list().map((r) => [r.name, r.version])),
@@ -87,7 +87,8 @@ export class StoreEngine {
     this.engine.stop();
     await this.source.stop();
     await this.shadows?.stop();
-    await this.log?.stop();
+    // The last heartbeat first: it may go through the log's thread, which stop() ends.
     await this.heartbeat.stop();
+    await this.log?.stop();
   }
 }

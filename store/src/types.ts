@@ -1,5 +1,6 @@
 import type { Decision } from '../../core/src/model/decision';
 import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
+import type { DecisionRetention, PruneReport } from './decision-retention';
 
 /** Where a version is in its life: waiting for approvals, serving, or replaced. */
 export type VersionState = 'live' | 'pending' | 'superseded';
@@ -263,6 +264,8 @@ export interface DecisionLog {
   // Issue 13 (h13-log):
   /** Decisions newest first, narrowed by the query; InvalidQueryError for a bad `since` or `limit`. */
   decisions(query: DecisionQuery): Promise<DecisionRecord[]>;
+  /** Enforces the log's bounds now (decision-retention.ts); the decision log's writer calls it in the background. */
+  pruneDecisions(retention: DecisionRetention, now?: number): Promise<PruneReport>;
 }
 
 /** The engines' heartbeats: who runs, when last seen, which versions each serves. */

@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'convert', summary: 'print a Lua rule equivalent to a pattern rule (*.rule.json)', load: async () => (await import('./convert.js')).convertCommand },
   { name: 'publish', summary: 'check, test and publish rules to the store as new versions', load: async () => (await import('./publish.js')).publishCommand },
   { name: 'history', summary: "list a stored rule's versions, newest first", load: async () => (await import('./history.js')).historyCommand },
+  { name: 'decisions', summary: 'list the decision log, newest first (with captured contexts)', load: async () => (await import('./decisions.js')).decisionsCommand },
   { name: 'rollback', summary: "bring back an old version's content as a new version", load: async () => (await import('./rollback.js')).rollbackCommand },
   { name: 'shadow', summary: "report a rule's shadow run (agreement, disagreements); promote or stop it", load: async () => (await import('./shadow.js')).shadowCommand },
   { name: 'approve', summary: 'approve a pending rule version (consensus)', load: async () => (await import('./approve.js')).approveCommand },

@@ -1,12 +1,13 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
-import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
+import { booleanFlag, numberFlag, parseCommandArgs, stringFlag, type ParsedArgs } from '../args';
+import { durationFlag } from '../duration';
 import { STORE_HELP, openCommandStore } from './store-common';
 import { displayText } from '../../../core/src/util/display-text';
-import { redactSecret } from '../../../store/src';
-import { EngineServiceError, startEngineService } from '../../../service/src/engine-service';
+import { MaskPathError, parseMaskPaths, redactSecret } from '../../../store/src';
+import { EngineServiceError, startEngineService, type DecisionLogSettings } from '../../../service/src/engine-service';
 import { watchAncestors } from '../../../service/src/parent-watch';
 import { LOG_LEVELS, type LogLevel } from '../../../service/src/service-logger';
 
@@ -32,6 +33,19 @@ ${STORE_HELP}
   --seed <folder>     publish the rules of this folder when the store has none yet
   --max-body BYTES    largest request body (default 1048576)
   --decision-log on|off   write every evaluation to the store's decision log (default on)
+  --capture-contexts on|off   keep each decision's context in the log, for replay
+                      (\`lua-rules impact\`; default on)
+  --mask PATH         remove this field of every context before anything is stored or
+                      printed; dotted (owner.email), applied to each element of an
+                      array on the way (items.sku); repeatable
+  --decision-log-jsonl PATH|-   also write each decision as a JSON line to this file
+                      (appended) or to stdout (-), the fields of \`decisions --json\`
+  --decision-log-contexts-per-rule N   contexts kept per rule, newest first; older
+                      decisions keep their row without it (default 10000)
+  --decision-log-max-age DURATION   decisions older than this are deleted (default 7d)
+  --decision-log-max-rows N   rows kept in the whole log, newest first (default 1000000)
+  --decision-log-prune-every DURATION   how often those bounds are enforced, in the
+                      log's own thread (default 60s)
   --instructions N    instruction budget per evaluation (default 1,000,000)
   --log-level LEVEL   fatal, error, warn, info (default), debug, trace
   --heartbeat-ms N    how often the engine reports the versions it serves (default 5000)
@@ -72,6 +86,13 @@ export const serveCommand: Command = {
       seed: { type: 'string' },
       'max-body': { type: 'string' },
       'decision-log': { type: 'string' },
+      'capture-contexts': { type: 'string' },
+      mask: { type: 'string', multiple: true },
+      'decision-log-jsonl': { type: 'string' },
+      'decision-log-contexts-per-rule': { type: 'string' },
+      'decision-log-max-age': { type: 'string' },
+      'decision-log-max-rows': { type: 'string' },
+      'decision-log-prune-every': { type: 'string' },
       instructions: { type: 'string' },
       'log-level': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
@@ -100,6 +121,7 @@ export const serveCommand: Command = {
     const shadowQueue = numberFlag('serve', args, 'shadow-queue', { min: 0, max: 1_000_000, integer: true });
     const decisionLog = stringFlag(args, 'decision-log') ?? 'on';
     if (decisionLog !== 'on' && decisionLog !== 'off') throw new UsageError(`serve: --decision-log must be 'on' or 'off', got '${decisionLog}'`);
+    const decisionLogSettings = decisionLogFlags(args, io.cwd);
     const level = stringFlag(args, 'log-level') ?? 'info';
     if (!isLogLevel(level)) throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const seed = stringFlag(args, 'seed');
@@ -118,6 +140,7 @@ export const serveCommand: Command = {
         port,
         maxBodyBytes,
         decisionLog: decisionLog === 'on',
+        decisionLogSettings,
         instructions,
         logLevel: level,
         heartbeatIntervalMs,
@@ -163,6 +186,44 @@ export const serveCommand: Command = {
     });
   },
 };
+
+/** Issue 13: the decision log's flags; every bad value is a usage error (exit 2) with one line. */
+function decisionLogFlags(args: ParsedArgs, cwd: string): DecisionLogSettings {
+  const capture = stringFlag(args, 'capture-contexts') ?? 'on';
+  if (capture !== 'on' && capture !== 'off') throw new UsageError(`serve: --capture-contexts must be 'on' or 'off', got '${capture}'`);
+  const masks = (args.values.mask as string[] | undefined) ?? [];
+  try {
+    parseMaskPaths(masks);
+  } catch (e) {
+    if (e instanceof MaskPathError) throw new UsageError(`serve: ${e.message}`);
+    throw e;
+  }
+  const jsonl = stringFlag(args, 'decision-log-jsonl');
+  if (jsonl !== undefined && jsonl.trim() === '') throw new UsageError(`serve: --decision-log-jsonl needs a file path or - for stdout`);
+  if (jsonl !== undefined && jsonl !== '-') {
+    // Tried here, so a path that cannot be written is a usage error now, not a log thread failing later.
+    try {
+      closeSync(openSync(resolve(cwd, jsonl), 'a'));
+    } catch (e) {
+      throw new UsageError(`serve: cannot write --decision-log-jsonl ${jsonl}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const contextsPerRule = numberFlag('serve', args, 'decision-log-contexts-per-rule', { min: 0, max: 100_000_000, integer: true });
+  const maxRows = numberFlag('serve', args, 'decision-log-max-rows', { min: 1, max: 1e12, integer: true });
+  const maxAgeMs = durationFlag('serve', 'decision-log-max-age', stringFlag(args, 'decision-log-max-age'), { minMs: 1000, maxMs: 100 * 365 * 86_400_000 });
+  const pruneIntervalMs = durationFlag('serve', 'decision-log-prune-every', stringFlag(args, 'decision-log-prune-every'), { minMs: 100, maxMs: 86_400_000 });
+  return {
+    masks,
+    captureContexts: capture === 'on',
+    jsonl,
+    retention: {
+      ...(contextsPerRule !== undefined ? { contextsPerRule } : {}),
+      ...(maxRows !== undefined ? { maxRows } : {}),
+      ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+    },
+    pruneIntervalMs,
+  };
+}
 
 function isLogLevel(level: string): level is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(level);

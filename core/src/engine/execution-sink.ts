@@ -14,6 +14,13 @@ export interface ExecutionRecord {
   cached: boolean;
   /** Epoch milliseconds. */
   at: number;
+  /** The rule's category (issue 13: a category's decisions can be replayed). */
+  category?: string;
+  /**
+   * The context as evaluated (issue 13: captured for replay). The caller's value, not a
+   * copy: a sink must not change it, and must copy (mask, serialize) off the request path.
+   */
+  context?: unknown;
 }
 
 /**

@@ -340,6 +340,8 @@ export class RuleEngine {
         correlationId: correlationId || randomUUID(),
         cached,
         at: Date.now(),
+        category: rule.definition.category,
+        context,
       });
     }
     return engineResult(result, rule.info.name, rule.info.version, durationMs, instructions, cached, shortCircuited);

@@ -1,0 +1,146 @@
+import type { ExecutionRecord } from '../../core/src/engine/execution-sink';
+import { JsonText } from './captured-decisions';
+import type { ExecutionLogRecord } from './types';
+
+/**
+ * Decision records on their way to the log's thread (issue 13), in the form that costs
+ * the thread answering requests least: numbers in one Float64Array (transferred, not
+ * copied), strings in a table (a rule name or a correlation id once per batch, not once
+ * per record), and each context object serialized once per batch however many rules
+ * of a category decided on it. No object is made per record on the request side.
+ *
+ * Per record, STRIDE numbers: rule, version, decision, confidence, durationMs,
+ * errorCode, correlationId, at (epoch ms), category, context; strings and contexts as
+ * indexes, -1 for none.
+ */
+const STRIDE = 10;
+const DECISIONS = ['autonomous', 'collaborative', 'escalated'] as const;
+
+/** What crosses to the thread: `numbers` is transferred. */
+export interface PackedBatch {
+  count: number;
+  numbers: Float64Array;
+  strings: string[];
+  /** The JSON text of each of the batch's distinct contexts, in index order ('' for one that is not JSON). */
+  contexts: string[];
+}
+
+export class BatchBuilder {
+  private numbers: Float64Array;
+  private strings: string[] = [];
+  private stringIndex = new Map<string, number>();
+  private contexts: unknown[] = [];
+  private lastContext: unknown = undefined;
+  private lastCorrelation = '';
+  private lastCorrelationIndex = -1;
+  count = 0;
+
+  constructor(private readonly capacity: number) {
+    this.numbers = new Float64Array(capacity * STRIDE);
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  private string(value: string | null | undefined): number {
+    if (value === null || value === undefined) return -1;
+    let i = this.stringIndex.get(value);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(value);
+      this.stringIndex.set(value, i);
+    }
+    return i;
+  }
+
+  /** A record from the engine; the context is kept by reference until `take()`. */
+  add(r: ExecutionRecord, captureContext: boolean): void {
+    this.put(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.at, r.category, captureContext ? r.context : undefined);
+  }
+
+  /** A record in the store's shape (`StoreDecisionLog.add`). */
+  addLogRecord(r: ExecutionLogRecord, captureContext: boolean): void {
+    this.put(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId ?? '', r.at === undefined ? Date.now() : Date.parse(r.at), r.category, captureContext ? r.context : undefined);
+  }
+
+  private put(rule: string, version: number, decision: string, confidence: number, durationMs: number, errorCode: string | null, correlationId: string, at: number, category: string | undefined, context: unknown): void {
+    const n = this.numbers;
+    const o = this.count * STRIDE;
+    n[o] = this.string(rule);
+    n[o + 1] = version;
+    n[o + 2] = DECISIONS.indexOf(decision as (typeof DECISIONS)[number]);
+    n[o + 3] = confidence;
+    n[o + 4] = durationMs;
+    n[o + 5] = this.string(errorCode);
+    // The rules of one category evaluation come one after another with one id and one context.
+    if (correlationId !== this.lastCorrelation || this.lastCorrelationIndex < 0) {
+      this.lastCorrelation = correlationId;
+      this.lastCorrelationIndex = correlationId === '' ? -1 : this.string(correlationId);
+    }
+    n[o + 6] = correlationId === '' ? -1 : this.lastCorrelationIndex;
+    n[o + 7] = at;
+    n[o + 8] = this.string(category);
+    if (context === undefined) n[o + 9] = -1;
+    else {
+      if (context !== this.lastContext || this.contexts.length === 0) {
+        this.contexts.push(context);
+        this.lastContext = context;
+      }
+      n[o + 9] = this.contexts.length - 1;
+    }
+    this.count++;
+  }
+
+  /** The batch so far, ready to post; the builder starts over empty. */
+  take(): PackedBatch {
+    const batch: PackedBatch = { count: this.count, numbers: this.numbers.subarray(0, this.count * STRIDE), strings: this.strings, contexts: this.contexts.map(contextJson) };
+    this.numbers = new Float64Array(this.capacity * STRIDE);
+    this.strings = [];
+    this.stringIndex = new Map();
+    this.contexts = [];
+    this.lastContext = undefined;
+    this.lastCorrelation = '';
+    this.lastCorrelationIndex = -1;
+    this.count = 0;
+    return batch;
+  }
+}
+
+function contextJson(context: unknown): string {
+  try {
+    return JSON.stringify(context) ?? '';
+  } catch {
+    // A context that is not JSON (never one from an HTTP body): its records lose it, not their decision.
+    return '';
+  }
+}
+
+/** The records of a batch (in the log's thread), a context shared by the records that shared it. */
+export function unpackBatch(batch: PackedBatch, engineId: string | null, parseContexts: boolean): ExecutionLogRecord[] {
+  const { numbers: n, strings } = batch;
+  // Parsed only when masks must see inside them; otherwise stored as they came.
+  const contexts = batch.contexts.map((text) => (text === '' ? undefined : parseContexts ? (JSON.parse(text) as unknown) : new JsonText(text)));
+  const text = (i: number): string | null => (i < 0 ? null : (strings[i] as string));
+  const out: ExecutionLogRecord[] = new Array<ExecutionLogRecord>(batch.count);
+  for (let k = 0; k < batch.count; k++) {
+    const o = k * STRIDE;
+    const record: ExecutionLogRecord = {
+      rule: text(n[o] as number) as string,
+      version: n[o + 1] as number,
+      decision: DECISIONS[n[o + 2] as number] ?? 'escalated',
+      confidence: n[o + 3] as number,
+      durationMs: n[o + 4] as number,
+      errorCode: text(n[o + 5] as number),
+      correlationId: text(n[o + 6] as number),
+      engineId,
+      at: new Date(n[o + 7] as number).toISOString(),
+    };
+    const category = text(n[o + 8] as number);
+    if (category !== null) record.category = category;
+    const c = n[o + 9] as number;
+    if (c >= 0 && contexts[c] !== null && contexts[c] !== undefined) record.context = contexts[c];
+    out[k] = record;
+  }
+  return out;
+}

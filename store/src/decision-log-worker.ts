@@ -1,0 +1,149 @@
+/**
+ * The decision log's worker thread (issue 13): its own store connection, the masking,
+ * the sinks, the retries and the retention, so that none of it ever runs on the thread
+ * that answers requests (better-sqlite3 writes and WAL checkpoints are synchronous, and
+ * the log's writes were the service's p99). Started by decision-log-thread.ts.
+ */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { unpackBatch } from './decision-batch';
+import { DecisionLogWriter } from './decision-log-writer';
+import type { ThreadCounts, ThreadInit, ThreadReply, ThreadRequest } from './decision-log-thread';
+import { openStore } from './open-store';
+import type { ExecutionLogRecord, Store } from './types';
+
+const init = workerData as ThreadInit;
+lowerPriority(init.niceness);
+const port = parentPort;
+if (port === null) throw new Error('decision-log-worker runs as a worker thread');
+const send = (reply: ThreadReply): void => port.postMessage(reply);
+const problem = (error: Error): void => send({ type: 'error', message: error.message });
+
+const store: Store | undefined = init.settings.store === false ? undefined : openStore(init.storeUrl, { cwd: init.cwd });
+const writer = new DecisionLogWriter(store, init.settings, problem);
+let queue: ExecutionLogRecord[] = [];
+let dropped = 0;
+let stopped = false;
+let pruneTimer: NodeJS.Timeout | undefined;
+let retryTimer: NodeJS.Timeout | undefined;
+
+let received = 0;
+const counts = (): ThreadCounts => ({ ...writer.counts, dropped, queued: queue.length, received });
+
+/**
+ * One transaction for everything that arrived while the previous one was written (a
+ * large transaction costs SQLite a fraction per row of a small one), up to
+ * MAX_PER_WRITE records. A failed write keeps its records and is tried again after
+ * `retryMs`; beyond `maxBuffered` the oldest are dropped and counted.
+ */
+const MAX_PER_WRITE = 5000;
+let draining: Promise<void> | undefined;
+
+function drain(): Promise<void> {
+  draining ??= drainQueue().finally(() => {
+    draining = undefined;
+  });
+  return draining;
+}
+
+async function drainQueue(): Promise<void> {
+  while (queue.length > 0) {
+    const batch = queue.length <= MAX_PER_WRITE ? queue : queue.slice(0, MAX_PER_WRITE);
+    queue = batch === queue ? [] : queue.slice(MAX_PER_WRITE);
+    try {
+      await writer.write(batch);
+    } catch (e) {
+      queue = batch.concat(queue);
+      trim();
+      problem(e as Error);
+      if (!stopped) {
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(() => void drain(), init.retryMs);
+      }
+      break;
+    }
+  }
+  send({ type: 'counts', counts: counts() });
+}
+
+function trim(): void {
+  const excess = queue.length - init.maxBuffered;
+  if (excess > 0) {
+    queue = queue.slice(excess);
+    dropped += excess;
+  }
+}
+
+async function prune(): Promise<void> {
+  if (init.retention === false) return;
+  await writer.prune(init.retention);
+}
+
+function schedulePrune(delayMs: number): void {
+  if (init.retention === false || stopped) return;
+  pruneTimer = setTimeout(() => {
+    void prune()
+      .catch((e: unknown) => problem(e as Error))
+      .finally(() => {
+        send({ type: 'counts', counts: counts() });
+        schedulePrune(init.pruneIntervalMs);
+      });
+  }, delayMs);
+}
+schedulePrune(Math.min(init.pruneIntervalMs, init.firstPruneMs));
+
+port.on('message', (request: ThreadRequest) => {
+  if (request.type === 'batch') {
+    const records = unpackBatch(request.batch, init.engineId, (init.settings.masks ?? []).length > 0);
+    received += records.length;
+    for (const r of records) queue.push(r);
+    trim();
+    void drain();
+    return;
+  }
+  if (request.type === 'heartbeat') {
+    (store === undefined ? Promise.reject(new Error('the decision log thread has no store')) : store.heartbeat(request.record)).then(
+      () => send({ type: 'done', id: request.id, counts: counts() }),
+      (e: unknown) => send({ type: 'done', id: request.id, counts: counts(), error: (e as Error).message }),
+    );
+    return;
+  }
+  void (async () => {
+    try {
+      if (request.type === 'flush') await drain();
+      else if (request.type === 'prune') await prune();
+      else {
+        stopped = true;
+        clearTimeout(pruneTimer);
+        clearTimeout(retryTimer);
+        await drain();
+        // What the store would not take by now is lost with the process: say so in the counts.
+        dropped += queue.length;
+        queue = [];
+        writer.close();
+        await store?.close();
+      }
+    } catch (e) {
+      problem(e as Error);
+    }
+    send({ type: 'done', id: request.id, counts: counts() });
+    if (request.type === 'stop') port.close();
+  })();
+});
+
+/**
+ * The log is background work: on Linux a thread has its own nice value, and this one
+ * yields the CPU to the thread answering requests whenever both want it (the log
+ * catches up when requests leave room; it holds `maxBuffered` records meanwhile).
+ * Elsewhere, or when not allowed, it runs at the process's priority.
+ */
+function lowerPriority(by: number): void {
+  if (process.platform !== 'linux' || by <= 0) return;
+  try {
+    const tid = Number(/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]);
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + by));
+  } catch {
+    // No /proc, or not permitted: the thread keeps the process's priority.
+  }
+}

@@ -1,0 +1,171 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { decisionJson, JsonText } from './captured-decisions';
+import { maskContext, parseMaskPaths, type MaskPath } from './context-mask';
+import type { DecisionRetention, PruneReport } from './decision-retention';
+import type { DecisionLog, ExecutionLogRecord } from './types';
+
+/**
+ * The decision log's writing end (issue 13), the same in a worker thread and in
+ * process: it masks each captured context, writes a batch to the store sink and the
+ * JSON-lines sink, and enforces the retention. Nothing here runs on a request: the
+ * engine's sink (decision-log.ts) only queues records and hands batches over.
+ */
+export interface DecisionWriterSettings {
+  /** Dotted paths removed from every context before any sink sees it (context-mask.ts). */
+  masks?: readonly string[];
+  /** False: no context is stored or printed (default true). */
+  captureContexts?: boolean;
+  /** Write to the store (default true; false leaves only the JSON-lines sink). */
+  store?: boolean;
+  /** JSON lines: a file path (appended to) or `-` for stdout. */
+  jsonl?: string;
+  /** Relative `jsonl` paths resolve against it. */
+  cwd?: string;
+}
+
+export interface DecisionWriterCounts {
+  /** Records the store holds. */
+  written: number;
+  /** Lines the JSON-lines sink wrote. */
+  jsonlWritten: number;
+  /** JSON lines lost to a failing file or stdout (the store sink is unaffected). */
+  jsonlDropped: number;
+  /** Rows deleted by the retention. */
+  pruned: number;
+  /** Contexts dropped by the per-rule bound (their rows stay). */
+  contextsPruned: number;
+}
+
+/** What a sink needs of the store. */
+export type DecisionStore = Pick<DecisionLog, 'recordExecutions' | 'pruneDecisions'>;
+
+export class DecisionLogWriter {
+  private readonly masks: MaskPath[];
+  private readonly capture: boolean;
+  private readonly jsonlFd: number | undefined;
+  readonly counts: DecisionWriterCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0 };
+
+  constructor(
+    private readonly store: DecisionStore | undefined,
+    settings: DecisionWriterSettings,
+    private readonly onError: (error: Error) => void = () => undefined,
+  ) {
+    this.masks = parseMaskPaths(settings.masks ?? []);
+    this.capture = settings.captureContexts !== false;
+    if (settings.store === false) this.store = undefined;
+    // Opened once, appending; `-` is the process's stdout (fd 1), written synchronously
+    // from this thread so a line is never split by another writer's chunk.
+    this.jsonlFd = settings.jsonl === undefined ? undefined : settings.jsonl === '-' ? 1 : openSync(resolve(settings.cwd ?? process.cwd(), settings.jsonl), 'a');
+  }
+
+  /** Masks, then writes to every sink; rejects when the store refused the batch (the caller keeps it for later). */
+  async write(records: ExecutionLogRecord[]): Promise<void> {
+    const masked = new Map<unknown, unknown>();
+    const ready = records.map((r) => this.prepare(r, masked));
+    if (this.store !== undefined) {
+      await this.store.recordExecutions(ready);
+      this.counts.written += ready.length;
+    }
+    if (this.jsonlFd !== undefined) this.writeLines(ready);
+  }
+
+  /** The record as any sink may see it: the context masked (or gone), never the caller's object. */
+  private prepare(r: ExecutionLogRecord, masked: Map<unknown, unknown>): ExecutionLogRecord {
+    const out: ExecutionLogRecord = {
+      rule: r.rule,
+      version: r.version,
+      decision: r.decision,
+      confidence: r.confidence,
+      durationMs: r.durationMs,
+      errorCode: r.errorCode,
+      correlationId: r.correlationId,
+      engineId: r.engineId,
+      at: r.at ?? new Date().toISOString(),
+    };
+    if (r.category !== undefined) out.category = r.category;
+    if (this.capture && r.context !== undefined) {
+      // Masked once per context object (the rules of one category evaluation share it).
+      let context = masked.get(r.context);
+      if (context === undefined && !masked.has(r.context)) {
+        const value = r.context instanceof JsonText && this.masks.length > 0 ? r.context.toJSON() : r.context;
+        masked.set(r.context, (context = this.masks.length === 0 ? value : maskContext(value, this.masks)));
+      }
+      out.context = context;
+    }
+    return out;
+  }
+
+  private writeLines(records: ExecutionLogRecord[]): void {
+    let text = '';
+    for (const r of records) {
+      const line = decisionJson({
+        rule: r.rule,
+        version: r.version,
+        decision: r.decision,
+        confidence: r.confidence,
+        durationMs: r.durationMs,
+        errorCode: r.errorCode,
+        correlationId: r.correlationId,
+        engineId: r.engineId,
+        at: r.at ?? new Date().toISOString(),
+        category: r.category ?? null,
+        ...(r.context !== undefined ? { context: r.context } : {}),
+      });
+      text += `${safeJson(line)}\n`;
+    }
+    try {
+      writeFully(this.jsonlFd as number, text);
+      this.counts.jsonlWritten += records.length;
+    } catch (e) {
+      this.counts.jsonlDropped += records.length;
+      this.onError(new Error(`the decision log's JSON lines could not be written: ${(e as Error).message}`));
+    }
+  }
+
+  async prune(retention: DecisionRetention, now?: number): Promise<PruneReport> {
+    if (this.store === undefined) return { rowsDeleted: 0, contextsDropped: 0 };
+    const report = await this.store.pruneDecisions(retention, now);
+    this.counts.pruned += report.rowsDeleted;
+    this.counts.contextsPruned += report.contextsDropped;
+    return report;
+  }
+
+  close(): void {
+    if (this.jsonlFd !== undefined && this.jsonlFd !== 1) closeSync(this.jsonlFd);
+  }
+}
+
+/** A line, with the context left out when it cannot be JSON (as the store sink does: contextText). */
+function safeJson(line: Record<string, unknown>): string {
+  const context = line.context;
+  if (context instanceof JsonText) {
+    // Spliced in as it came: no parse and serialize again. `context` is the last field.
+    delete line.context;
+    return `${JSON.stringify(line).slice(0, -1)},"context":${context.text}}`;
+  }
+  try {
+    return JSON.stringify(line);
+  } catch {
+    delete line.context;
+    return JSON.stringify(line);
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** writeSync until all is out; a non-blocking stdout (a full pipe) answers EAGAIN: wait a little and go on, up to ~5 s. */
+function writeFully(fd: number, text: string): void {
+  let buffer = Buffer.from(text, 'utf8');
+  let waited = 0;
+  while (buffer.length > 0) {
+    try {
+      const n = writeSync(fd, buffer);
+      buffer = buffer.subarray(n);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN' || waited >= 5000) throw e;
+      Atomics.wait(pause, 0, 0, 5);
+      waited += 5;
+    }
+  }
+}
