@@ -6,7 +6,8 @@
  * or fails changes neither the live answers nor their latency.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -56,6 +57,26 @@ const REQUESTS: { n: number; agrees: boolean }[] = [
   { n: 95, agrees: true }, // same decision, other confidence
   { n: 13, agrees: false },
 ];
+
+/** Everything the database holds, as text: the SQLite files' bytes, or every text column of every PostgreSQL table. */
+async function databaseText(backend: Backend, url: string): Promise<string> {
+  if (backend.name === 'sqlite') {
+    const file = url.slice('sqlite:'.length);
+    return [file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1')).join('\n');
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const columns = await client.query<{ table_name: string; column_name: string }>(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND data_type = 'text'`);
+    const out: string[] = [];
+    for (const { table_name: table, column_name: column } of columns.rows) {
+      for (const r of (await client.query<{ v: string | null }>(`SELECT "${column}" AS v FROM "${table}"`)).rows) if (r.v !== null) out.push(r.v);
+    }
+    return out.join('\n');
+  } finally {
+    await client.end();
+  }
+}
 
 function serviceOptions(store: Store, url: string, dir: string, overrides: Partial<EngineServiceOptions> = {}): EngineServiceOptions {
   return {
@@ -253,6 +274,34 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       assert.equal(without.shadows, undefined);
       assert.equal((await post(`${without.url}/v1/rules/wsjf/evaluate`, JSON.stringify({ n: 55 }))).status, 200);
       await without.stop();
+    });
+
+    test("the decision log's masks apply to the contexts of disagreements; with capture off none is stored", async () => {
+      const { store, url } = await fresh();
+      await store.publish(LIVE('masked'), { author: 'ann' });
+      const service = await startEngineService(serviceOptions(backend.open(url), url, dir, { decisionLog: true, decisionLogSettings: { masks: ['owner.email', 'items.sku'] } }));
+      services.push(service);
+      await store.startShadow(SHADOW('masked'), { author: 'ann', fileName: 'masked.lua' });
+      await eventually(() => service.shadows?.running().length === 1, 'the engine loads the shadow');
+      const secret = 'shadow-secret@example.com';
+      const context = { n: 55, owner: { email: secret, team: 'core' }, items: [{ sku: 'sku-secret-1', qty: 1 }] };
+      assert.equal((await post(`${service.url}/v1/rules/masked/evaluate`, JSON.stringify(context))).json['decision'], 'autonomous');
+      await service.shadows?.drain(60_000);
+      const [d] = await store.shadowDisagreements('masked', 1);
+      assert.deepEqual(d?.context, { n: 55, owner: { team: 'core' }, items: [{ qty: 1 }] });
+      await service.stop();
+      const everything = await databaseText(backend, url);
+      assert.ok(everything.includes('"team":"core"'), 'the dump holds the stored contexts');
+      for (const hidden of [secret, 'sku-secret-1']) assert.ok(!everything.includes(hidden), `${hidden} is stored somewhere`);
+
+      const off = await startEngineService(serviceOptions(backend.open(url), url, dir, { decisionLogSettings: { captureContexts: false } }));
+      services.push(off);
+      await eventually(() => off.shadows?.running().length === 1, 'the second engine loads the shadow');
+      await post(`${off.url}/v1/rules/masked/evaluate`, JSON.stringify({ n: 56 }));
+      await off.shadows?.drain(60_000);
+      const newest = (await store.shadowDisagreements('masked', 1))[0];
+      assert.deepEqual([newest?.context, newest?.engineId], [null, off.engineId]);
+      await off.stop();
     });
 
     test('a pattern rule is shadowed too (the shadow thread runs pattern rules like the engine)', async () => {
