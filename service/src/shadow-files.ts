@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { findContextSchemaFile } from '../../core/src/checker';
 import { fixturesPathFor } from '../../core/src/rules-folder/file-names';
-import { ShadowError, toStorable, type PublishOutcome, type ShadowRecord, type ShadowStartOutcome, type Store, type StoredContextSchema } from '../../store/src';
+import { ShadowError, toStorable, UnknownRuleError, type PublishOutcome, type ShadowRecord, type ShadowStartOutcome, type Store, type StoredContextSchema } from '../../store/src';
 import { checkFilesForPublish, type PublishCandidate } from './publish-files';
 
 /**
@@ -27,6 +27,13 @@ function gateInputs(c: PublishCandidate): { fileName: string; fixtures: string |
 
 /** Starts a shadow for each candidate (all passed the gate); the outcome of each, in order. */
 export async function shadowChecked(store: Store, candidates: readonly PublishCandidate[], options: { author: string; message?: string }, each: (outcome: ShadowStartOutcome) => void = () => undefined): Promise<ShadowStartOutcome[]> {
+  // Every rule must have a live version before any shadow starts: a folder with one new
+  // rule in it starts none, rather than some (the store checks again in its transaction).
+  for (const c of candidates) {
+    const rule = await store.getRule(c.definition.name);
+    if (rule === undefined) throw new UnknownRuleError(c.definition.name);
+    if (rule.liveVersion === null) throw new ShadowError(`rule "${c.definition.name}" has no live version to shadow; publish it first`);
+  }
   const outcomes: ShadowStartOutcome[] = [];
   for (const c of candidates) {
     const out = await store.startShadow(c.definition, {

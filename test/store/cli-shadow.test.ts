@@ -177,6 +177,10 @@ describe('shadow: bad input is exit 2 and one line', () => {
     assert.equal((await cli(['publish', 'new/waiting.lua', '--store', store], { cwd: dir })).code, 0);
     writeIn(dir, 'new/waiting.lua', '---@category epic\n---@consensus 1\nreturn { decision = "escalated", confidence = 0.4, reasoning = "x" }\n');
     oneLine(await cli(['publish', 'new/waiting.lua', '--shadow', '--store', store], { cwd: dir }), 2, /^lua-rules publish: rule "waiting" has no live version to shadow; publish it first$/);
+    // A folder with one rule that cannot be shadowed starts no shadow at all.
+    writeIn(dir, 'new/epic_priority.rule.json', readFileSync(join(dir, 'rules', 'epic_priority.rule.json'), 'utf8').replace('"description": "Pattern rule', '"description": "Tuned pattern rule'));
+    oneLine(await cli(['publish', 'new/epic_priority.rule.json', 'new/fresh.lua', '--shadow', '--store', store], { cwd: dir }), 2, /^lua-rules publish: unknown rule "fresh" in the store$/);
+    oneLine(await cli(['shadow', 'epic_priority', '--store', store], { cwd: dir }), 2, /has no shadow/);
   });
   test('--help', async () => {
     const out = await cli(['shadow', '--help'], { cwd: dir });
