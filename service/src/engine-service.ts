@@ -26,6 +26,7 @@ import { serviceMetrics } from './metrics';
 import { describeRefused, publishFiles } from './publish-files';
 import { createServiceLogger, type LogLevel } from './service-logger';
 import { startWatchdog } from './watchdog';
+import { authorOfWrite } from '../../store/src/roles';
 
 /**
  * The rule engine service, the main job of Lua Rules: the store's live rules over
@@ -205,6 +206,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     onBusy: (busy) => watchdog.busy(busy),
     // Issue 13 (h13-shadow): after the answer is sent, the shadow runner queues a job per shadowed rule.
     ...(storeEngine.shadows !== undefined ? { afterEvaluation: (context: unknown, result: Parameters<ShadowRunner['offer']>[1], correlationId: string) => storeEngine.shadows?.offer(context, result, correlationId) } : {}),
+    isDisabled: (rule) => storeEngine.source.isDisabled(rule),
     health,
     reload: async () => {
       void storeEngine.shadows?.reload(); // issue 13 (h13-shadow): the shadows too
@@ -325,7 +327,9 @@ function shadowOptions(options: EngineServiceOptions): StoreEngineOptions['shado
 /** First start: publish the seed folder's rules through the same gate as `lua-rules publish`. */
 async function seed(store: Store, folder: string, count: number, options: EngineServiceOptions): Promise<void> {
   options.stderr(`serve: the store is empty; publishing the ${count} rules of ${folder}\n`);
-  const result = await publishFiles(store, [folder], options.cwd, { author: 'lua-rules-serve', message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
+  // PostgreSQL records the database user as the author (issue 14); elsewhere the seed is the service's.
+  const author = await authorOfWrite(store, undefined, () => 'lua-rules-serve');
+  const result = await publishFiles(store, [folder], options.cwd, { author, message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
   if (!result.ok) {
     for (const e of result.inputErrors) options.stderr(`lua-rules publish: ${displayText(e)}\n`);
     for (const c of result.refused) for (const line of describeRefused(c)) options.stderr(`${line}\n`);

@@ -33,6 +33,8 @@ export interface ServiceOptions {
   onBusy?(busy: boolean): void;
   /** Issue 13 (h13-shadow): told of each answered evaluation after its response is sent (shadow runs); must not block. */
   afterEvaluation?(context: unknown, result: EngineResult | CategoryResult, correlationId: string): void;
+  /** Issue 14: whether a rule the engine does not serve is disabled in the store (a 404 that says so). */
+  isDisabled?(rule: string): boolean;
 }
 
 const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
@@ -119,7 +121,8 @@ export function createService(options: ServiceOptions) {
       result = category;
     } else {
       if (!engine.has(target.rule)) {
-        sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
+        if (options.isDisabled?.(target.rule) === true) sendError(res, 404, 'rule-disabled', `rule '${target.rule}' is disabled in the store; 'lua-rules enable ${target.rule}' switches it back on`, route, correlationId);
+        else sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
         return;
       }
       result = await queue.run(() => engine.evaluateRule(target.rule, context, { correlationId, timeBudgetMs }));

@@ -3,7 +3,7 @@ import { EXIT, UsageError } from '../command';
 import { booleanFlag, numberFlag, parseCommandArgs, stringFlag } from '../args';
 import type { ShadowDisagreement, ShadowRecord, Store } from '../../../store/src';
 import { ShadowError } from '../../../store/src';
-import { STORE_FLAGS, STORE_HELP, authorFlag, stateLabel, storeUrl, withStore } from './store-common';
+import { AUTHOR_HELP, STORE_FLAGS, STORE_HELP, stateLabel, storeUrl, withStore, writeAuthor } from './store-common';
 import { displayText, quotedText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules shadow <rule> --store URL [--json] [--limit N]
@@ -25,7 +25,7 @@ different decision, or one side failing where the other did not.
 
 Options:
   --limit N           disagreements to show (default 10; 0 for none)
-  --author NAME       who promotes or stops it (default: the OS user)
+${AUTHOR_HELP}
   --message TEXT      the promoted version's message (default: "promoted from shadow N")
 ${STORE_HELP}
   --json              print one JSON object: {"rule", "shadow", "state", "against",
@@ -137,10 +137,9 @@ export const shadowCommand: Command = {
     const json = booleanFlag(args, 'json');
     const url = storeUrl('shadow', args, io);
     if (!promote && !stop) return withStore('shadow', url, io, (store) => report(store, rule, limit ?? 10, json, io.stdout), 'read');
-    const author = authorFlag(args, io);
     if (stop) {
       return withStore('shadow', url, io, async (store) => {
-        const stopped = await store.stopShadow(rule, author);
+        const stopped = await store.stopShadow(rule, await writeAuthor('shadow', store, args, io));
         if (json) return report(store, rule, 0, true, io.stdout, stopped);
         io.stdout(`stopped shadow ${stopped.number} of ${displayText(rule)}: ${stopped.compared} compared, ${stopped.agreed} agreed\n`);
         return EXIT.ok;
@@ -149,6 +148,7 @@ export const shadowCommand: Command = {
     return withStore('shadow', url, io, async (store) => {
       const { promoteShadow } = await import('../../../service/src/shadow-files.js');
       const { describeRefused } = await import('../../../service/src/publish-files.js');
+      const author = await writeAuthor('shadow', store, args, io);
       const result = await promoteShadow(store, rule, { author, ...(message !== undefined ? { message } : {}) });
       if (!result.ok) {
         for (const e of result.inputErrors) io.stderr(`lua-rules shadow: ${displayText(e)}\n`);
