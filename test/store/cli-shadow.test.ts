@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../store/src';
 import { cli, REPO, writeIn } from '../cli/cli-harness';
 import { POSTGRES_SKIPPED, startPostgres, type PgServer } from './pg-harness';
+import { createLogins, type Logins } from './pg-logins';
 
 const GATED = `---@rule gated
 ---@category epic
@@ -27,12 +28,25 @@ function oneLine(out: { code: number; stderr: string }, code: number, pattern: R
   assert.match(out.stderr.trimEnd(), pattern);
 }
 
-function scenario(name: string, storeUrl: () => string): void {
+/**
+ * Where the scenario's people write: on SQLite one file and `--author NAME`; on
+ * PostgreSQL each person's own login (the author of a write is the database user
+ * there). `owner` is the URL of the store's owner, for direct store calls.
+ */
+interface People {
+  owner(): string;
+  argv(who: 'ann' | 'bob'): string[];
+  name(who: 'ann' | 'bob'): string;
+}
+
+function scenario(name: string, people: People): void {
   describe(`publish --shadow and shadow on ${name}`, { skip: name === 'PostgreSQL' && POSTGRES_SKIPPED }, () => {
     let dir = '';
-    const run = (argv: string[]) => cli([...argv, '--store', storeUrl(), '--author', 'ann'], { cwd: dir });
+    const storeUrl = (): string => people.owner();
+    const as = (who: 'ann' | 'bob', argv: string[]) => cli([...argv, ...people.argv(who)], { cwd: dir });
+    const run = (argv: string[]) => as('ann', argv);
     const read = (argv: string[]) => cli([...argv, '--store', storeUrl()], { cwd: dir });
-    const as = (who: string, argv: string[]) => cli([...argv, '--store', storeUrl(), '--author', who], { cwd: dir });
+    const bob = (): string => people.name('bob');
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'lua-rules-cli-shadow-'));
       cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });
@@ -91,11 +105,11 @@ function scenario(name: string, storeUrl: () => string): void {
       assert.equal(promoted.stdout, 'promoted shadow 1 of epic_wsjf_validation (10 compared, 8 agreed): version 2 (live); the shadow has ended\n');
       const history = JSON.parse((await read(['history', 'epic_wsjf_validation', '--json'])).stdout) as { versions: { number: number; author: string; content: string; evidence: { gate: string; shadow: unknown; fixtures: unknown[] } }[] };
       const v2 = history.versions[0];
-      assert.deepEqual([v2?.number, v2?.author, v2?.evidence.gate, v2?.content.endsWith('-- tuned\n')], [2, 'bob', 'passed', true]);
+      assert.deepEqual([v2?.number, v2?.author, v2?.evidence.gate, v2?.content.endsWith('-- tuned\n')], [2, bob(), 'passed', true]);
       assert.ok((v2?.evidence.fixtures.length ?? 0) > 0, 'the fixtures ran again');
       assert.deepEqual(v2?.evidence.shadow, { number: 1, startedAt: report['startedAt'], compared: 10, agreed: 8, against: 1 });
       const ended = JSON.parse((await run(['shadow', 'epic_wsjf_validation', '--json', '--limit', '0'])).stdout) as Record<string, unknown>;
-      assert.deepEqual([ended['state'], ended['promotedTo'], ended['endedBy'], ended['liveVersion']], ['promoted', 2, 'bob', 2]);
+      assert.deepEqual([ended['state'], ended['promotedTo'], ended['endedBy'], ended['liveVersion']], ['promoted', 2, bob(), 2]);
       oneLine(await run(['shadow', 'epic_wsjf_validation', '--promote']), 2, /^lua-rules shadow: rule "epic_wsjf_validation" has no shadow running to promote$/m);
 
       // A pattern rule: stored as canonical JSON, read back as a .rule.json for the gate.
@@ -124,7 +138,7 @@ function scenario(name: string, storeUrl: () => string): void {
       const store = openStore(storeUrl(), { cwd: dir });
       // Someone changes the stored fixtures' expectation behind the CLI (the store API takes no gate here).
       const shadow = (await store.shadows('gated'))[0];
-      await store.startShadow({ kind: 'lua', name: 'gated', category: 'epic', consensus: 1, source: GATED.replace('> 50', '> 80'), origin: 'gated.lua' }, { author: 'ann', fileName: 'gated.lua', fixtures: shadow?.fixtures?.replace('"escalated"', '"autonomous"') ?? null });
+      await store.startShadow({ kind: 'lua', name: 'gated', category: 'epic', consensus: 1, source: GATED.replace('> 50', '> 80'), origin: 'gated.lua' }, { author: people.name('ann'), fileName: 'gated.lua', fixtures: shadow?.fixtures?.replace('"escalated"', '"autonomous"') ?? null });
       await store.close();
       const refused = await run(['shadow', 'gated', '--promote']);
       assert.equal(refused.code, 1);
@@ -194,14 +208,39 @@ before(() => {
   sqliteDir = mkdtempSync(join(tmpdir(), 'lua-rules-cli-shadow-db-'));
 });
 after(() => rmSync(sqliteDir, { recursive: true, force: true }));
-scenario('SQLite', () => `sqlite:${join(sqliteDir, 'rules.db')}`);
+const sqliteUrl = (): string => `sqlite:${join(sqliteDir, 'rules.db')}`;
+scenario('SQLite', { owner: sqliteUrl, argv: (who) => ['--store', sqliteUrl(), '--author', who], name: (who) => who });
 
 let server: PgServer | undefined;
 let pgUrl = '';
+let logins: Logins | undefined;
 before(async () => {
   if (POSTGRES_SKIPPED) return;
   server = await startPostgres();
   pgUrl = await server.createDatabase();
+  logins = await createLogins(pgUrl, { ann: ['lua_rules_author'], bob: ['lua_rules_author', 'lua_rules_approver'], eng: ['lua_rules_engine'] });
 });
 after(async () => server?.close());
-scenario('PostgreSQL', () => pgUrl);
+scenario('PostgreSQL', { owner: () => pgUrl, argv: (who) => ['--store', logins?.url(who) ?? ''], name: (who) => logins?.name(who) ?? who });
+
+describe('shadow runs and identity on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lua-rules-cli-shadow-roles-'));
+    cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  test('a shadow is written as the database user; another --author is refused; an engine login may not start or stop one', async () => {
+    const url = (who: string): string => logins?.url(who) ?? '';
+    assert.equal((await cli(['publish', 'rules/feature_readiness_check.lua', '--store', url('ann')], { cwd: dir })).code, 0);
+    writeIn(dir, 'rules/feature_readiness_check.lua', readFileSync(join(dir, 'rules', 'feature_readiness_check.lua'), 'utf8') + '-- shadowed\n');
+    oneLine(await cli(['publish', 'rules/feature_readiness_check.lua', '--shadow', '--store', url('ann'), '--author', 'mallory'], { cwd: dir }), 2, /publish: .*mallory/);
+    const engine = await cli(['publish', 'rules/feature_readiness_check.lua', '--shadow', '--store', url('eng')], { cwd: dir });
+    oneLine(engine, 1, /^lua-rules publish: /);
+    const started = await cli(['publish', 'rules/feature_readiness_check.lua', '--shadow', '--store', url('ann'), '--json'], { cwd: dir });
+    assert.equal(started.code, 0, started.stderr);
+    oneLine(await cli(['shadow', 'feature_readiness_check', '--stop', '--store', url('eng')], { cwd: dir }), 1, /^lua-rules shadow: /);
+    const report = JSON.parse((await cli(['shadow', 'feature_readiness_check', '--json', '--store', url('eng')], { cwd: dir })).stdout) as Record<string, unknown>;
+    assert.deepEqual([report['author'], report['state']], [logins?.name('ann'), 'running'], 'an engine login reads the report');
+  });
+});
