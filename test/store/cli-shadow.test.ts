@@ -13,6 +13,8 @@ import { openStore } from '../../store/src';
 import { cli, REPO, writeIn } from '../cli/cli-harness';
 import { POSTGRES_SKIPPED, startPostgres, type PgServer } from './pg-harness';
 import { createLogins, type Logins } from './pg-logins';
+import { eventually } from './store-helpers';
+import { post, startServe } from '../serve/serve-process';
 
 const GATED = `---@rule gated
 ---@category epic
@@ -242,5 +244,22 @@ describe('shadow runs and identity on PostgreSQL', { skip: POSTGRES_SKIPPED }, (
     oneLine(await cli(['shadow', 'feature_readiness_check', '--stop', '--store', url('eng')], { cwd: dir }), 1, /^lua-rules shadow: /);
     const report = JSON.parse((await cli(['shadow', 'feature_readiness_check', '--json', '--store', url('eng')], { cwd: dir })).stdout) as Record<string, unknown>;
     assert.deepEqual([report['author'], report['state']], [logins?.name('ann'), 'running'], 'an engine login reads the report');
+
+    // serve as the engine login: it loads the shadow and may write what it compared.
+    const serve = await startServe(['--store', url('eng')], { cwd: dir });
+    try {
+      const context = readFileSync(join(dir, 'rules', 'examples', 'feature-context.json'), 'utf8');
+      for (let i = 0; i < 3; i++) assert.equal((await post(`${serve.base}/v1/rules/feature_readiness_check/evaluate`, context)).status, 200);
+      const owner = openStore(pgUrl);
+      try {
+        await eventually(async () => (await owner.shadows('feature_readiness_check'))[0]?.compared === 3, 'the engine login records 3 comparisons');
+        assert.equal((await owner.shadows('feature_readiness_check'))[0]?.agreed, 3);
+      } finally {
+        await owner.close();
+      }
+      assert.doesNotMatch(serve.stdout() + serve.stderr(), /permission denied|refused by the database/);
+    } finally {
+      assert.equal(await serve.stop(), 0, serve.stderr());
+    }
   });
 });
