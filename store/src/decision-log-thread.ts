@@ -20,7 +20,7 @@ export interface ThreadInit {
   maxBuffered: number;
   /** How soon a failed write is tried again. */
   retryMs: number;
-  /** How much lower than the process the thread's CPU priority is (Linux nice steps; 0: the same). */
+  /** How much lower than the process the thread's CPU priority is (Linux nice steps, capped at 19; 0: the same). */
   niceness: number;
 }
 

@@ -20,7 +20,8 @@ if (port === null) throw new Error('decision-log-worker runs as a worker thread'
 const send = (reply: ThreadReply): void => port.postMessage(reply);
 const problem = (error: Error): void => send({ type: 'error', message: error.message });
 
-const store: Store | undefined = init.settings.store === false ? undefined : openStore(init.storeUrl, { cwd: init.cwd });
+// Two connections at most: one writer at a time, and the prune beside it.
+const store: Store | undefined = init.settings.store === false ? undefined : openStore(init.storeUrl, { cwd: init.cwd, poolSize: 2 });
 const writer = new DecisionLogWriter(store, init.settings, problem);
 let queue: ExecutionLogRecord[] = [];
 let dropped = 0;

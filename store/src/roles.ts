@@ -9,7 +9,8 @@
  *    `writeAuthor` in cli/src/commands/store-common.ts.
  * 2. `TABLE_GRANTS`: what each of the three group roles may do, one line per table,
  *    and `installRoles`, which creates the roles (NOLOGIN) and applies exactly those
- *    grants (`lua-rules migrate --roles`). A new table needs one line in TABLE_GRANTS;
+ *    grants (`lua-rules migrate --roles`), and makes sure every column of
+ *    `RECORDED_BY` has its who-did-it trigger. A new table needs one line in TABLE_GRANTS;
  *    test/store/roles.test.ts fails while a table of the schema has none.
  *
  * The rules the database itself enforces (self-approval, approver membership, the
@@ -79,6 +80,22 @@ export const TABLE_GRANTS: readonly { table: string; author: string; approver: s
   { table: 'shadows', author: 'SELECT, INSERT, UPDATE', approver: 'SELECT, UPDATE', engine: 'SELECT' },
   { table: 'shadow_counts', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE' },
   { table: 'shadow_disagreements', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
+];
+
+/**
+ * Every column that records who did something, which on PostgreSQL must be
+ * `current_user` for everyone but the owner (migration 6's `lua_rules_recorded_by`).
+ * Migration 6 made these triggers for the columns a store had then; `installRoles`
+ * makes sure of every one the store has now, whatever order the migrations of a
+ * release ran in. A new column that records a person: one line here.
+ */
+export const RECORDED_BY: readonly { table: string; column: string; what: string; op: 'INSERT' | 'UPDATE' }[] = [
+  { table: 'rules', column: 'created_by', what: "a rule's creator", op: 'INSERT' },
+  { table: 'rule_versions', column: 'author', what: "a version's author", op: 'INSERT' },
+  { table: 'rules', column: 'disabled_by', what: 'who disabled a rule', op: 'UPDATE' },
+  { table: 'rule_lifecycle', column: 'author', what: 'who disabled or enabled a rule', op: 'INSERT' },
+  { table: 'shadows', column: 'author', what: "a shadow version's author", op: 'INSERT' },
+  { table: 'shadows', column: 'ended_by', what: 'who ended a shadow run', op: 'UPDATE' },
 ];
 
 const ROLE_COLUMN: Record<GroupRole, 'author' | 'approver' | 'engine'> = { [AUTHOR_ROLE]: 'author', [APPROVER_ROLE]: 'approver', [ENGINE_ROLE]: 'engine' };
@@ -151,6 +168,18 @@ export async function installRoles(tx: SqlQueryer): Promise<RolesReport> {
       await tx.exec(`GRANT ${privileges} ON ${table} TO ${quoteIdent(role)}`);
       if (/\bINSERT\b/.test(privileges)) for (const sequence of sequences) await tx.exec(`GRANT USAGE ON SEQUENCE ${sequence} TO ${quoteIdent(role)}`);
     }
+  }
+  for (const r of RECORDED_BY) {
+    const present = await tx.all('SELECT 1 FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?', [schema, r.table, r.column]);
+    if (present.length === 0) continue;
+    const table = `${quoteIdent(schema)}.${quoteIdent(r.table)}`;
+    const trigger = quoteIdent(`${r.table}_${r.column}_recorded_by`);
+    // The same trigger migration 6 makes (same name), made again: never two of them.
+    await tx.exec(`DROP TRIGGER IF EXISTS ${trigger} ON ${table}`);
+    // On UPDATE only a newly written name is a claim (the engines update rules' statistics all day).
+    const column = quoteIdent(r.column);
+    const when = r.op === 'UPDATE' ? ` WHEN (NEW.${column} IS NOT NULL AND NEW.${column} IS DISTINCT FROM OLD.${column})` : '';
+    await tx.exec(`CREATE TRIGGER ${trigger} BEFORE ${r.op} ON ${table} FOR EACH ROW${when} EXECUTE FUNCTION lua_rules_recorded_by('${r.column}', '${r.what.replace(/'/g, "''")}')`);
   }
   return { created: missing, tables, schema };
 }

@@ -202,7 +202,8 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
 
     // Last: it makes the draft the live version.
     test('publish --impact prints the summary and stores it in the evidence; history --json shows it', async () => {
-      const published = await cli(['publish', 'tiers.lua', '--impact', '--store', url, '--author', 'bob'], { cwd: dir });
+      // On PostgreSQL the author is the database user (issue 14): --author only where it may differ.
+      const published = await cli(['publish', 'tiers.lua', '--impact', '--store', url, ...(name === 'sqlite' ? ['--author', 'bob'] : [])], { cwd: dir });
       assert.equal(published.code, 0, published.stderr);
       assert.match(published.stdout, /^impact: tiers: 3 of 14 decisions change \(21\.4%\) against live version 1\npublished tiers version 2 \(live\)\n$/);
       const history = await cli(['history', 'tiers', '--json', '--store', url], { cwd: dir });

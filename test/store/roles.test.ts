@@ -308,6 +308,46 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
     }
   });
 
+  test('disable and enable: an author does it as the database user; approvers and engines are refused', async () => {
+    const off = await run(['disable', 'epic_priority', '--store', urls.alice, '--message', 'too many escalations']);
+    assert.equal(off.code, 0, off.stderr);
+    assert.deepEqual(await sql(ownerUrl, "SELECT disabled_by FROM rules WHERE name = 'epic_priority'"), [{ disabled_by: users.alice }]);
+    const lie = await run(['enable', 'epic_priority', '--store', urls.alice, '--author', users.bob]);
+    assert.equal(lie.code, 2);
+    assert.match(lie.stderr, /^lua-rules: enable: on PostgreSQL the author is the database user you connect as/);
+    for (const who of ['carol', 'engine'] as const) {
+      const refused = await run(['enable', 'epic_priority', '--store', urls[who]]);
+      assert.equal(refused.code, 1, `${who}: ${refused.stderr}`);
+      assert.equal(refused.stderr.split('\n').length, 2, refused.stderr);
+      assert.match(refused.stderr, /^lua-rules enable: refused by the database for user \w+: permission denied for table \w+ \(enable needs membership of lua_rules_author/);
+    }
+    // Raw SQL cannot put someone else's name on the switch or in its history.
+    const forged = await refusal(urls.alice, `UPDATE rules SET disabled_by = $1 WHERE name = 'epic_priority'`, [users.bob]);
+    assert.match(forged.message, new RegExp(`who disabled a rule must be recorded under the database user doing it \\(${users.alice}\\)`));
+    const history = await refusal(urls.alice, `INSERT INTO rule_lifecycle (rule_id, event, author, at) SELECT id, 'enabled', $1, now() FROM rules WHERE name = 'epic_priority'`, [users.bob]);
+    assert.match(history.message, /who disabled or enabled a rule must be recorded under the database user doing it/);
+    const on = await run(['enable', 'epic_priority', '--store', urls.bob]);
+    assert.equal(on.code, 0, on.stderr);
+    assert.deepEqual(await sql(ownerUrl, "SELECT event, author FROM rule_lifecycle ORDER BY id"), [
+      { event: 'disabled', author: users.alice },
+      { event: 'enabled', author: users.bob },
+    ]);
+  });
+
+  test('promote into a PostgreSQL store: the author is the target’s database user; an engine cannot promote', async () => {
+    const source = `sqlite:${join(dir, 'staging.db')}`;
+    writeFileSync(join(dir, 'promoted.lua'), '---@rule promoted\n---@category epic\nreturn { decision = "autonomous", confidence = 1, reasoning = "staged" }\n');
+    assert.equal((await run(['publish', 'promoted.lua', '--store', source, '--author', 'stager'])).code, 0);
+    const refused = await run(['promote', 'promoted', '--from', source, '--to', urls.engine]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /refused by the database/);
+    const lie = await run(['promote', 'promoted', '--from', source, '--to', urls.bob, '--author', 'stager']);
+    assert.equal(lie.code, 2, lie.stderr);
+    const out = await run(['promote', 'promoted', '--from', source, '--to', urls.bob]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(await sql(ownerUrl, "SELECT v.author FROM rule_versions v JOIN rules r ON r.id = v.rule_id WHERE r.name = 'promoted'"), [{ author: users.bob }]);
+  });
+
   test('migrate --roles by a user who may not create roles nor grant: one line, exit 1', async () => {
     const out = await run(['migrate', '--store', urls.alice, '--roles']);
     assert.equal(out.code, 1, out.stderr);

@@ -55,6 +55,7 @@ export const migrateCommand: Command = {
         const out = await store.installRoles();
         const made = out.created.length === 0 ? 'all existed' : `created ${out.created.join(', ')}`;
         io.stdout(`${store.display}: roles lua_rules_author, lua_rules_approver, lua_rules_engine ready (${made}); grants set on ${out.tables} tables in schema ${out.schema}\n`);
+        io.stdout('next, one login per person or engine, e.g.: CREATE ROLE alice LOGIN PASSWORD \'…\'; GRANT lua_rules_author TO alice;  (lua_rules_approver, lua_rules_engine likewise; docs/store.md)\n');
       }
       return EXIT.ok;
     });

@@ -114,15 +114,6 @@ const postgres = [
     at TIMESTAMPTZ NOT NULL
   )`,
   `CREATE INDEX shadow_disagreements_shadow ON shadow_disagreements (shadow_id, id)`,
-  // A store that got migration 6 (identity and roles) before this one: 6 made its
-  // "recorded by" triggers only for the tables that existed, so the shadows' get theirs
-  // here (the same triggers 6 makes when this migration ran first).
-  `DO $$ BEGIN
-     IF EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'lua_rules_recorded_by') THEN
-       CREATE TRIGGER shadows_author_recorded_by BEFORE INSERT ON shadows FOR EACH ROW EXECUTE FUNCTION lua_rules_recorded_by('author', 'a shadow version''s author');
-       CREATE TRIGGER shadows_ended_by_recorded_by BEFORE UPDATE ON shadows FOR EACH ROW EXECUTE FUNCTION lua_rules_recorded_by('ended_by', 'who ended a shadow run');
-     END IF;
-   END $$`,
 ];
 
 export const shadowRuns: Migration = { version: 5, name: 'shadow runs', sqlite, postgres };

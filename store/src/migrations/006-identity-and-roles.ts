@@ -45,8 +45,12 @@ const RECORDED_BY: readonly [table: string, column: string, what: string, op: 'I
 const postgres = [
   // True when the connection's user owns the table (or is a member of its owner, or a
   // superuser): pg_class is readable by everyone, and TG_RELID needs no search_path.
-  `CREATE FUNCTION lua_rules_is_owner(rel oid) RETURNS boolean LANGUAGE sql STABLE AS $$
-   SELECT pg_has_role(current_user, c.relowner, 'MEMBER') FROM pg_class c WHERE c.oid = rel $$`,
+  // plpgsql, not sql: called from the triggers, a SQL function is planned on every call;
+  // plpgsql keeps its plan for the session.
+  `CREATE FUNCTION lua_rules_is_owner(rel oid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+   BEGIN
+     RETURN (SELECT pg_has_role(current_user, c.relowner, 'MEMBER') FROM pg_class c WHERE c.oid = rel);
+   END $$`,
   // A person acts as themselves: after SET ROLE to a group role, current_user would be
   // the group's name, shared by all its members (and never the author of anything,
   // so an author could approve their own version under it).
@@ -64,9 +68,10 @@ const postgres = [
   // column (TG_ARGV[0]), so each table that records a person is one line of RECORDED_BY.
   `CREATE FUNCTION lua_rules_recorded_by() RETURNS trigger LANGUAGE plpgsql AS $$
    DECLARE
-     recorded text := to_jsonb(NEW) ->> TG_ARGV[0];
+     recorded text;
    BEGIN
      IF lua_rules_is_owner(TG_RELID) THEN RETURN NEW; END IF;
+     recorded := to_jsonb(NEW) ->> TG_ARGV[0];
      -- On UPDATE only a newly written name counts (clearing it, e.g. on enable, is no claim).
      IF TG_OP = 'UPDATE' AND (recorded IS NULL OR recorded IS NOT DISTINCT FROM (to_jsonb(OLD) ->> TG_ARGV[0])) THEN RETURN NEW; END IF;
      PERFORM lua_rules_check_identity(recorded, TG_ARGV[1]);
@@ -119,9 +124,13 @@ const postgres = [
        RAISE EXCEPTION 'a version''s required approvals and the time it went live cannot be changed' USING ERRCODE = 'insufficient_privilege';
      END IF;
      IF NEW.state <> 'live' OR (TG_OP = 'UPDATE' AND OLD.state = 'live') THEN RETURN NEW; END IF;
+     -- Newest first along the primary key: usually the version just before this one.
      SELECT COALESCE((p.metadata::jsonb ->> 'consensus')::integer, 0) INTO bar FROM rule_versions p
-       WHERE p.rule_id = NEW.rule_id AND p.number < NEW.number AND (p.went_live_at IS NOT NULL OR p.number = 1)
-       ORDER BY (p.went_live_at IS NOT NULL) DESC, p.number DESC LIMIT 1;
+       WHERE p.rule_id = NEW.rule_id AND p.number < NEW.number AND p.went_live_at IS NOT NULL ORDER BY p.number DESC LIMIT 1;
+     IF NOT FOUND THEN
+       SELECT COALESCE((p.metadata::jsonb ->> 'consensus')::integer, 0) INTO bar FROM rule_versions p
+         WHERE p.rule_id = NEW.rule_id AND p.number = 1 AND NEW.number > 1;
+     END IF;
      bar := GREATEST(COALESCE(bar, 0), COALESCE((NEW.metadata::jsonb ->> 'consensus')::integer, 0));
      SELECT count(*) INTO given FROM approvals a WHERE a.rule_id = NEW.rule_id AND a.version = NEW.number;
      IF given < bar THEN
@@ -129,19 +138,27 @@ const postgres = [
      END IF;
      RETURN NEW;
    END $$`,
-  `CREATE TRIGGER rule_versions_live_needs_approvals BEFORE INSERT OR UPDATE ON rule_versions FOR EACH ROW EXECUTE FUNCTION lua_rules_live_needs_approvals()`,
+  // WHEN clauses keep the common writes (superseding, a pending insert) off the function.
+  `CREATE TRIGGER rule_versions_live_needs_approvals BEFORE INSERT ON rule_versions
+   FOR EACH ROW WHEN (NEW.state = 'live') EXECUTE FUNCTION lua_rules_live_needs_approvals()`,
+  `CREATE TRIGGER rule_versions_live_needs_approvals_update BEFORE UPDATE ON rule_versions
+   FOR EACH ROW WHEN ((NEW.state = 'live' AND OLD.state <> 'live') OR NEW.required_approvals IS DISTINCT FROM OLD.required_approvals
+                      OR (OLD.went_live_at IS NOT NULL AND NEW.went_live_at IS DISTINCT FROM OLD.went_live_at))
+   EXECUTE FUNCTION lua_rules_live_needs_approvals()`,
   // Engines serve rules.live_version: it may only name a version that is live. Checked
   // at commit, because the writer updates the rule row and the version in either order.
   `CREATE FUNCTION lua_rules_live_version_is_live() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
-     IF NEW.live_version IS NULL OR (TG_OP = 'UPDATE' AND NEW.live_version IS NOT DISTINCT FROM OLD.live_version) OR lua_rules_is_owner(TG_RELID) THEN RETURN NULL; END IF;
+     IF lua_rules_is_owner(TG_RELID) THEN RETURN NULL; END IF;
      IF NOT EXISTS (SELECT 1 FROM rule_versions v WHERE v.rule_id = NEW.id AND v.number = NEW.live_version AND v.state = 'live') THEN
        RAISE EXCEPTION 'rule % cannot serve version %: that version is not live', quote_literal(NEW.name), NEW.live_version USING ERRCODE = 'insufficient_privilege';
      END IF;
      RETURN NULL;
    END $$`,
-  `CREATE CONSTRAINT TRIGGER rules_live_version_is_live AFTER INSERT OR UPDATE ON rules DEFERRABLE INITIALLY DEFERRED
-   FOR EACH ROW EXECUTE FUNCTION lua_rules_live_version_is_live()`,
+  `CREATE CONSTRAINT TRIGGER rules_live_version_is_live AFTER INSERT ON rules DEFERRABLE INITIALLY DEFERRED
+   FOR EACH ROW WHEN (NEW.live_version IS NOT NULL) EXECUTE FUNCTION lua_rules_live_version_is_live()`,
+  `CREATE CONSTRAINT TRIGGER rules_live_version_is_live_update AFTER UPDATE ON rules DEFERRABLE INITIALLY DEFERRED
+   FOR EACH ROW WHEN (NEW.live_version IS NOT NULL AND NEW.live_version IS DISTINCT FROM OLD.live_version) EXECUTE FUNCTION lua_rules_live_version_is_live()`,
 ];
 
 export const identityAndRoles: Migration = { version: 6, name: 'identity and roles', sqlite, postgres };
