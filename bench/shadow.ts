@@ -89,8 +89,11 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
     };
-    await store.startShadow({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: live.replace(/wsjf > 50/, 'wsjf > 65'), origin: 'epic_wsjf_validation.lua' }, { author: 'bench', fileName: 'epic_wsjf_validation.lua' });
+    await store.startShadow({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: `${live}\n-- same decisions`, origin: 'epic_wsjf_validation.lua' }, { author: 'bench', fileName: 'epic_wsjf_validation.lua' });
     await waitLoaded();
+    await phase(serve.base, 'shadow (agrees)');
+    await store.startShadow({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: live.replace(/wsjf > 50/, 'wsjf > 65'), origin: 'epic_wsjf_validation.lua' }, { author: 'bench', fileName: 'epic_wsjf_validation.lua' });
+    await new Promise((r) => setTimeout(r, 500));
     await phase(serve.base, 'shadow (disagrees on this context)');
     await store.startShadow({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: '---@category epic\nwhile true do end\n', origin: 'epic_wsjf_validation.lua' }, { author: 'bench', fileName: 'epic_wsjf_validation.lua' });
     await new Promise((r) => setTimeout(r, 500));

@@ -29,6 +29,8 @@ export interface ShadowWorkerReport {
   disagreements: ShadowDisagreement[];
   /** Jobs skipped because their shadow kept hitting its limits (paused by its breaker), per rule. */
   paused: { rule: string; n: number }[];
+  /** Disagreements counted but not handed over (over the thread's rows-per-second bound). */
+  unrecorded: number;
 }
 
 export type ShadowWorkerReply = ShadowWorkerReport | { type: 'reported'; token: number } | { type: 'refused'; rule: string; shadow: number; message: string };

@@ -72,7 +72,7 @@ export class ShadowRunner {
   private stopped = false;
   private readonly maxQueued: number;
   private readonly maxBuffered: number;
-  /** Disagreements not stored: the store stayed unreachable, or more arrived in one flush than are written. */
+  /** Disagreements counted but not stored: over the shadow thread's 200 rows a second, more than a flush writes, or the store stayed unreachable. */
   droppedUnwritten = 0;
 
   constructor(
@@ -234,6 +234,7 @@ export class ShadowRunner {
   private absorb(report: ShadowWorkerReport): void {
     this.inFlight = Math.max(0, this.inFlight - report.done);
     for (const p of report.paused) this.statsOf(p.rule).paused += p.n;
+    this.droppedUnwritten += report.unrecorded;
     for (const c of report.counts) {
       const s = this.statsOf(c.rule);
       s.agreed += c.agreed;
