@@ -321,6 +321,9 @@ export class ShadowRunner {
         worker.postMessage({ type: 'report-now', token } satisfies ShadowWorkerMessage);
       });
     }
+    // Twice: a write the timer started before the last reports arrived holds only what
+    // was pending when it began; the second writes the rest.
+    await this.flush();
     await this.flush();
   }
 

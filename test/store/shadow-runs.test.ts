@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import type { LuaRuleDefinition } from '../../core/src/model/rule';
-import { DISAGREEMENTS_KEPT, GateRefusedError, ShadowError, UnknownRuleError, type Store } from '../../store/src';
+import { DISAGREEMENTS_KEPT, GateRefusedError, ShadowError, ShadowRunner, UnknownRuleError, type Store } from '../../store/src';
 import { startEngineService, type EngineServiceHandle, type EngineServiceOptions } from '../../service/src/engine-service';
 import { post } from '../serve/serve-process';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
@@ -223,6 +223,31 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       const kept = await store.shadowDisagreements('many', 1, total);
       assert.equal(kept.length, DISAGREEMENTS_KEPT);
       assert.deepEqual([kept[0]?.context, kept.at(-1)?.context], [{ i: total - 1 }, { i: 3 }]);
+    });
+
+    test('an engine stores at most 200 disagreements a second; the counts stay exact', async () => {
+      const { store } = await fresh();
+      await store.publish(LIVE('busy'), { author: 'ann' });
+      await store.startShadow(SHADOW('busy'), { author: 'ann', fileName: 'busy.lua' });
+      const runner = new ShadowRunner(store, { engineId: 'e1', maxQueued: 10_000 });
+      try {
+        await runner.reload();
+        const live = { rule: 'busy', version: 1, decision: 'autonomous' as const, confidence: 0.95, reasoning: 'high', error: null, line: 4, durationMs: 0, instructions: 0, cached: false, shortCircuited: false };
+        // n = 55: live autonomous, shadow escalated; 1,000 of them at once.
+        const started = Date.now();
+        for (let i = 0; i < 1000; i++) runner.offer({ n: 55, i }, live, `c${i}`);
+        await runner.drain(60_000);
+        // The shadow thread counts by the clock's seconds; its work lies within these.
+        const seconds = Math.floor(Date.now() / 1000) - Math.floor(started / 1000) + 1;
+        const [shadow] = await store.shadows('busy');
+        assert.deepEqual([shadow?.compared, shadow?.agreed], [1000, 0]);
+        const stored = (await store.shadowDisagreements('busy', 1, 2000)).length;
+        assert.equal(stored + runner.droppedUnwritten, 1000);
+        assert.ok(stored >= Math.min(200, 1000) && stored <= 200 * seconds, `${stored} stored in ${seconds} clock seconds`);
+        assert.ok(stored < 1000 || seconds >= 5, 'some were counted but not stored');
+      } finally {
+        await runner.stop();
+      }
     });
 
     test('a running engine picks up a shadow, counts exactly, records the disagreements with their contexts, and promotion ends it', async () => {
