@@ -4,7 +4,21 @@ import type { AddressInfo } from 'node:net';
 import type { RuleEngine } from '../../core/src/engine/rule-engine';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { displayText } from '../../core/src/util/display-text';
-import { DEFAULT_RETENTION, mergeStorePassword, parseStoreUrl, redactSecret, secretsOfUrl, StoreEngine, type DecisionLogOptions, type DecisionRetention, type Store } from '../../store/src';
+import {
+  DEFAULT_RETENTION,
+  maskContext,
+  mergeStorePassword,
+  parseMaskPaths,
+  parseStoreUrl,
+  redactSecret,
+  secretsOfUrl,
+  StoreEngine,
+  type DecisionLogOptions,
+  type DecisionRetention,
+  type ShadowRunner,
+  type Store,
+  type StoreEngineOptions,
+} from '../../store/src';
 import { answerClientError } from './client-error';
 import { createService, type HealthReport } from './http-service';
 import { registerDecisionLogMetrics } from './decision-log-metrics';
@@ -59,6 +73,8 @@ export interface EngineServiceOptions {
    * `stop()` just goes on waiting.
    */
   onStuckStop?: (message: string) => void;
+  /** Issue 13 (h13-shadow): shadow run options (queue bound, context capture), or false to run no shadows. */
+  shadows?: StoreEngineOptions['shadows'];
 }
 
 /** The decision log as `serve` configures it (issue 13); every field has a default. */
@@ -82,6 +98,8 @@ export interface EngineServiceHandle {
   readonly port: number;
   readonly engineId: string;
   readonly engine: RuleEngine;
+  /** Issue 13 (h13-shadow): the shadow runs of this engine (undefined when turned off). */
+  readonly shadows: ShadowRunner | undefined;
   /** Stops listening, lets in-flight requests finish within the grace period, flushes the decision log, closes the store. Idempotent. */
   stop(reason?: string): Promise<void>;
 }
@@ -114,11 +132,12 @@ export async function startEngineService(options: EngineServiceOptions): Promise
 
   const startedAt = Date.now();
   // Metrics exist before the engine (the store engine reports reloads to them); they read it once it is there.
-  const engineRef: { current?: RuleEngine } = {};
+  const engineRef: { current?: RuleEngine; shadows?: ShadowRunner | undefined } = {};
   const metrics = serviceMetrics(
     () => (Date.now() - startedAt) / 1000,
     () => engineRef.current?.openCircuits() ?? [],
     () => ({ entries: engineRef.current?.cacheMemory.size ?? 0, bytes: engineRef.current?.cacheMemory.bytes ?? 0 }),
+    () => engineRef.shadows,
   );
   let storeProblem: string | undefined;
   const onError = (error: Error): void => logger.warn({ err: { message: redact(error.message) } }, 'store problem (rules keep serving)');
@@ -129,9 +148,11 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     ...(options.instructions ? { limits: { instructions: options.instructions } } : {}),
     ...(options.breakerFailures > 0 ? { breaker: { failures: options.breakerFailures, coolDownMs: options.breakerCoolDownMs } } : {}),
     ...(options.cacheMaxBytes !== undefined ? { cache: { maxBytes: options.cacheMaxBytes } } : {}),
+    shadows: shadowOptions(options),
   });
   const engine = storeEngine.engine;
   engineRef.current = engine;
+  engineRef.shadows = storeEngine.shadows;
   const log = storeEngine.log;
   if (log !== undefined) registerDecisionLogMetrics(metrics.registry, () => log.counts);
   // The wedge bound is the grace period: even an evaluation that never ends cannot keep
@@ -183,14 +204,25 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     requestTimeMs: options.requestTimeMs,
     maxPending: options.maxPending,
     onBusy: (busy) => watchdog.busy(busy),
+    // Issue 13 (h13-shadow): after the answer is sent, the shadow runner queues a job per shadowed rule.
+    ...(storeEngine.shadows !== undefined ? { afterEvaluation: (context: unknown, result: Parameters<ShadowRunner['offer']>[1], correlationId: string) => storeEngine.shadows?.offer(context, result, correlationId) } : {}),
     isDisabled: (rule) => storeEngine.source.isDisabled(rule),
     health,
     reload: async () => {
+      void storeEngine.shadows?.reload(); // issue 13 (h13-shadow): the shadows too
       const live = await store.liveRules();
       const names = new Set(live.map((r) => r.definition.name));
       return engine.applyChange({ upserted: live, removed: engine.list().map((r) => r.name).filter((n) => !names.has(n)) });
     },
-    status: async () => ({ engineId: storeEngine.engineId, uptimeSeconds: (Date.now() - startedAt) / 1000, health: health(), inFlight: service.inFlight(), rules: engine.list() }),
+    status: async () => ({
+      engineId: storeEngine.engineId,
+      uptimeSeconds: (Date.now() - startedAt) / 1000,
+      health: health(),
+      inFlight: service.inFlight(),
+      rules: engine.list(),
+      // Issue 13 (h13-shadow): the shadows this engine runs and its shadow queue.
+      shadows: { running: storeEngine.shadows?.running() ?? [], queued: storeEngine.shadows?.queued ?? 0 },
+    }),
   });
   const server = createServer({ keepAliveTimeout: 5000 }, service.handle);
   server.headersTimeout = 10_000;
@@ -251,7 +283,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     return stopped;
   };
 
-  return { url, host: options.host, port: address.port, engineId: storeEngine.engineId, engine, stop };
+  return { url, host: options.host, port: address.port, engineId: storeEngine.engineId, engine, shadows: storeEngine.shadows, stop };
 }
 
 /**
@@ -273,6 +305,22 @@ function decisionLogOptions(options: EngineServiceOptions): DecisionLogOptions |
     ...(s.retention !== undefined ? { retention: { ...DEFAULT_RETENTION, ...s.retention } } : {}),
     ...(s.pruneIntervalMs !== undefined ? { pruneIntervalMs: s.pruneIntervalMs } : {}),
     ...(s.thread !== false && !inMemory ? { thread: { storeUrl: mergeStorePassword(options.storeUrl, options.password), cwd: options.cwd } } : {}),
+  };
+}
+
+/**
+ * Issue 13 (h13-shadow): shadow runs store the contexts of disagreements, so the
+ * decision log's masks and `--capture-contexts off` apply to them too (the log's own
+ * masking function, so both store the same thing).
+ */
+function shadowOptions(options: EngineServiceOptions): StoreEngineOptions['shadows'] {
+  if (options.shadows === false) return false;
+  const settings = options.decisionLogSettings ?? {};
+  const masks = parseMaskPaths(settings.masks ?? []);
+  return {
+    ...options.shadows,
+    ...(settings.captureContexts === false ? { captureContexts: false } : {}),
+    ...(masks.length > 0 ? { maskContext: (context: unknown) => maskContext(context, masks) } : {}),
   };
 }
 

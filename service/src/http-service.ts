@@ -31,6 +31,8 @@ export interface ServiceOptions {
   maxPending: number;
   /** Told when an evaluation starts and ends (the watchdog). */
   onBusy?(busy: boolean): void;
+  /** Issue 13 (h13-shadow): told of each answered evaluation after its response is sent (shadow runs); must not block. */
+  afterEvaluation?(context: unknown, result: EngineResult | CategoryResult, correlationId: string): void;
   /** Issue 14: whether a rule the engine does not serve is disabled in the store (a 404 that says so). */
   isDisabled?(rule: string): boolean;
 }
@@ -150,6 +152,7 @@ export function createService(options: ServiceOptions) {
     metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9, { route });
     if (result.error) logger.warn({ correlationId, rule: result.rule, code: result.error.code }, `rule failed: ${result.error.message}`);
     else if (logger.isLevelEnabled('debug')) logger.debug({ correlationId, rule: result.rule, decision: result.decision, confidence: result.confidence }, 'evaluated');
+    options.afterEvaluation?.(context, result, correlationId);
   }
 
   function authorised(req: IncomingMessage): boolean {

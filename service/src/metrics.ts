@@ -123,7 +123,33 @@ export class Registry {
 }
 
 /** The engine service's metrics (docs/serve.md lists them). */
-export function serviceMetrics(uptime: () => number, circuits: () => { name: string; opened: number; open: boolean }[] = () => [], cache: () => { entries: number; bytes: number } = () => ({ entries: 0, bytes: 0 })) {
+/** Issue 13 (h13-shadow): a counter kept elsewhere (the shadow runner), read when /metrics is rendered. */
+export class LabeledCounterView implements Metric {
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly read: () => { labels: Labels; value: number }[],
+  ) {}
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const { labels, value } of this.read()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    return lines.join('\n');
+  }
+}
+
+/** Issue 13 (h13-shadow): what /metrics reads of the shadow runs (ShadowRunner). */
+export interface ShadowMetricsSource {
+  ruleStats(): Map<string, { agreed: number; disagreed: number; dropped: number; paused: number }>;
+  readonly queued: number;
+}
+
+export function serviceMetrics(
+  uptime: () => number,
+  circuits: () => { name: string; opened: number; open: boolean }[] = () => [],
+  cache: () => { entries: number; bytes: number } = () => ({ entries: 0, bytes: 0 }),
+  shadows: () => ShadowMetricsSource | undefined = () => undefined,
+) {
   const registry = new Registry();
   return {
     registry,
@@ -140,6 +166,21 @@ export function serviceMetrics(uptime: () => number, circuits: () => { name: str
     circuitOpened: registry.add(new LabeledGauge('lua_rules_circuit_opened_total', 'Times the circuit breaker of each loaded rule version opened.', () => circuits().map((c) => ({ labels: { rule: c.name }, value: c.opened })))),
     cacheEntries: registry.add(new Gauge('lua_rules_cache_entries', 'Results in the result cache (all rules).', () => cache().entries)),
     cacheBytes: registry.add(new Gauge('lua_rules_cache_bytes', 'Estimated bytes of the result cache (all rules); bounded by --cache-max-bytes.', () => cache().bytes)),
+    // Issue 13 (h13-shadow): shadow runs, read from the runner when /metrics is rendered (nothing on the request path).
+    shadowEvaluations: registry.add(
+      new LabeledCounterView(
+        'lua_rules_shadow_evaluations_total',
+        'Shadow evaluations since start by rule and outcome: agreed, disagreed, dropped (queue full), or paused (the shadow kept hitting its limits).',
+        () =>
+          [...(shadows()?.ruleStats() ?? new Map<string, { agreed: number; disagreed: number; dropped: number; paused: number }>())].flatMap(([rule, s]) => [
+            { labels: { rule, outcome: 'agreed' }, value: s.agreed },
+            { labels: { rule, outcome: 'disagreed' }, value: s.disagreed },
+            { labels: { rule, outcome: 'dropped' }, value: s.dropped },
+            { labels: { rule, outcome: 'paused' }, value: s.paused },
+          ]),
+      ),
+    ),
+    shadowQueued: registry.add(new Gauge('lua_rules_shadow_queued', 'Shadow evaluations waiting for the shadow thread.', () => shadows()?.queued ?? 0)),
   };
 }
 export type ServiceMetrics = ReturnType<typeof serviceMetrics>;

@@ -16,4 +16,6 @@ export type { DecisionWriterCounts } from './decision-log-writer';
 export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export { StoreEngine, type StoreEngineOptions } from './store-engine';
+export { DISAGREEMENTS_KEPT, MAX_STORED_CONTEXT_CHARS, ShadowConflictError, ShadowError } from './shadow-runs';
+export { DEFAULT_SHADOW_QUEUE, ShadowRunner, type ShadowRunnerOptions, type ShadowRuleStats } from './shadow-runner';
 export { ImpactInputError, impactOf, replayInputFor, type ReplayWindow } from './replay-input';

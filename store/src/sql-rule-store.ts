@@ -24,11 +24,20 @@ import type {
   PublishOutcome,
   RuleVersionRecord,
   Store,
+  // Issue 13 (h13-shadow): shadow runs
+  LiveShadow,
+  PublishGate,
+  ShadowDisagreement,
+  ShadowRecord,
+  ShadowResultBatch,
+  ShadowStartOptions,
+  ShadowStartOutcome,
   StoreBackend,
   StoredRule,
   VersionEvidence,
 } from './types';
 import { writeApproval, writeVersion, type WriteRequest } from './version-writer';
+import { readDisagreements, readRunningShadows, readShadows, runningShadow, shadowStorable, ShadowError, writePromotedShadow, writeShadow, writeShadowResults, writeStopShadow } from './shadow-runs';
 // Issue 14 (h14-roles): identity and roles.
 import { RefusedByDatabaseError } from './errors';
 import { DATABASE_USER_SQL, installRoles, RolesSetupError, type RolesReport } from './roles';
@@ -431,6 +440,91 @@ export class SqlRuleStore implements Store {
     await this.driver.close();
   }
 
+  // --- Issue 13 (h13-shadow): shadow runs (shadow-runs.ts) ---
+
+  async startShadow(definition: RuleDefinition, options: ShadowStartOptions): Promise<ShadowStartOutcome> {
+    const author = requireName(options.author, 'an author');
+    const storable = toStorable(definition);
+    await this.ready();
+    // No approvals: a shadow serves no answers. Its gate is publish's: a shadow that
+    // fails its checks or fixtures would only measure a broken rule.
+    let evidence: VersionEvidence = { gate: 'none', findings: [], fixtures: [], checkedAt: now() };
+    if (options.gate !== undefined) {
+      const verdict = await options.gate(definition);
+      if (!verdict.ok) throw new GateRefusedError(`rule "${storable.name}" was not shadowed: ${verdict.summary ?? 'its checks or fixtures failed'}`, verdict);
+      evidence = { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
+    }
+    const write = { author, message: options.message ?? null, fileName: options.fileName, fixtures: options.fixtures ?? null, contextSchema: options.contextSchema ?? null, evidence };
+    const out = await this.driver.transaction('write', (tx) => writeShadow(tx, storable, write));
+    return { shadow: out.record, created: out.created, replaced: out.replaced };
+  }
+
+  async stopShadow(rule: string, by: string): Promise<ShadowRecord> {
+    const who = requireName(by, 'who stops it');
+    await this.ready();
+    return this.driver.transaction('write', (tx) => writeStopShadow(tx, rule, who));
+  }
+
+  async promoteShadow(rule: string, options: { author: string; message?: string; gate?: PublishGate }): Promise<PublishOutcome & { shadow: ShadowRecord }> {
+    const author = requireName(options.author, 'an author');
+    await this.ready();
+    const running = await this.driver.transaction('read', (tx) => runningShadow(tx, rule));
+    if (running === undefined) throw new ShadowError(`rule "${rule}" has no shadow running to promote`);
+    const storable = shadowStorable(rule, running);
+    let evidence: VersionEvidence = { gate: 'none', findings: [], fixtures: [], checkedAt: now() };
+    if (options.gate !== undefined) {
+      const verdict = await options.gate(fromStored(storable.kind, storable.content, running.metadata, running.number));
+      if (!verdict.ok) throw new GateRefusedError(`shadow ${running.number} of "${rule}" was not promoted: ${verdict.summary ?? 'its checks or fixtures failed'}`, verdict);
+      evidence = { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
+    }
+    evidence.shadow = { number: running.number, startedAt: running.startedAt, compared: running.compared, agreed: running.agreed, against: running.liveVersion };
+    const req: WriteRequest = { author, message: options.message ?? `promoted from shadow ${running.number}`, baseVersion: undefined, evidence, rollbackOf: null };
+    const { result, shadow } = await this.driver.transaction('write', async (tx) => {
+      const written = await writeVersion(tx, storable, req);
+      return { result: written, shadow: await writePromotedShadow(tx, rule, running.number, author, written.number) };
+    });
+    if (!result.created) return { ...(await this.outcome(rule, result.number, false)), shadow };
+    const version: RuleVersionRecord = {
+      rule,
+      number: result.number,
+      kind: storable.kind,
+      content: storable.content,
+      checksum: storable.checksum,
+      author,
+      message: req.message,
+      createdAt: result.at,
+      state: result.state,
+      requiredApprovals: result.required,
+      approvals: [],
+      evidence,
+      rollbackOf: null,
+      wentLiveAt: result.state === 'live' ? result.at : null,
+    };
+    return { rule, version, created: true, approvalsMissing: result.state === 'pending' ? result.required : 0, shadow };
+  }
+
+  async shadows(rule: string): Promise<ShadowRecord[]> {
+    await this.ready();
+    return this.driver.transaction('read', (tx) => readShadows(tx, rule));
+  }
+
+  async runningShadows(names?: string[]): Promise<LiveShadow[]> {
+    await this.ready();
+    return readRunningShadows(this.driver, names);
+  }
+
+  async recordShadowResults(batch: ShadowResultBatch): Promise<void> {
+    if (batch.counts.length === 0 && batch.disagreements.length === 0) return;
+    await this.ready();
+    await this.driver.transaction('log', (tx) => writeShadowResults(tx, batch));
+  }
+
+  async shadowDisagreements(rule: string, shadow: number, limit = 20): Promise<ShadowDisagreement[]> {
+    await this.ready();
+    return this.driver.transaction('read', (tx) => readDisagreements(tx, rule, shadow, limit));
+  }
+
+  // --- end of issue 13 (h13-shadow) ---
   // Issue 14 (h14-life): a rule's lifecycle (rule-lifecycle.ts).
   async disable(rule: string, options: { author: string; message: string }): Promise<LifecycleOutcome> {
     const author = requireName(options.author, 'an author');

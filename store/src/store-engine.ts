@@ -3,6 +3,7 @@ import { StoreDecisionLog, type DecisionLogOptions } from './decision-log';
 import { HeartbeatWriter, newEngineId } from './heartbeat';
 import type { StoreWatchOptions } from './sql-driver';
 import { StoreRuleSource } from './store-rule-source';
+import { ShadowRunner, type ShadowRunnerOptions } from './shadow-runner';
 import type { Store } from './types';
 
 export interface StoreEngineOptions {
@@ -14,6 +15,8 @@ export interface StoreEngineOptions {
   limits?: RuleEngineOptions['limits'];
   cache?: RuleEngineOptions['cache'];
   breaker?: RuleEngineOptions['breaker'];
+  /** Issue 13 (h13-shadow): shadow runs beside the live rules (default on), or false for none. */
+  shadows?: Omit<ShadowRunnerOptions, 'engineId' | 'limits' | 'onError'> | false;
   /** Recovered problems: lost connections, refused versions, failed log writes. */
   onError?: (error: Error) => void;
 }
@@ -30,6 +33,8 @@ export class StoreEngine {
   readonly source: StoreRuleSource;
   readonly log: StoreDecisionLog | undefined;
   readonly heartbeat: HeartbeatWriter;
+  /** Issue 13 (h13-shadow): evaluates running shadows beside the live rules; undefined when turned off. */
+  readonly shadows: ShadowRunner | undefined;
 
   private constructor(
     readonly store: Store,
@@ -37,7 +42,13 @@ export class StoreEngine {
   ) {
     this.engineId = options.engineId ?? newEngineId();
     const onError = options.onError ?? (() => undefined);
-    this.source = new StoreRuleSource(store, { onError, ...(options.watch !== undefined ? { watch: options.watch } : {}) });
+    this.shadows = options.shadows === false ? undefined : new ShadowRunner(store, { engineId: this.engineId, onError, ...(options.limits !== undefined ? { limits: options.limits } : {}), ...options.shadows });
+    const shadows = this.shadows;
+    this.source = new StoreRuleSource(store, {
+      onError,
+      ...(options.watch !== undefined ? { watch: options.watch } : {}),
+      ...(shadows !== undefined ? { onShadowChange: (rules: string[]) => void shadows.reload(rules) } : {}),
+    });
     this.log = options.decisionLog === false ? undefined : new StoreDecisionLog(store, { engineId: this.engineId, onError, ...options.decisionLog });
     this.engine = new RuleEngine({
       source: this.source,
@@ -58,6 +69,7 @@ export class StoreEngine {
   static async start(store: Store, options: StoreEngineOptions = {}): Promise<{ engine: StoreEngine; report: ChangeReport }> {
     const engine = new StoreEngine(store, options);
     const report = await engine.engine.start();
+    await engine.shadows?.reload();
     engine.heartbeat.start();
     return { engine, report };
   }
@@ -74,6 +86,7 @@ export class StoreEngine {
   async stop(): Promise<void> {
     this.engine.stop();
     await this.source.stop();
+    await this.shadows?.stop();
     // The last heartbeat first: it may go through the log's thread, which stop() ends.
     await this.heartbeat.stop();
     await this.log?.stop();

@@ -6,6 +6,8 @@ export interface StoreRuleSourceOptions {
   /** Errors the source recovers from: a lost connection, a failed fetch, a throwing onChange. */
   onError?: (error: Error) => void;
   watch?: StoreWatchOptions;
+  /** Issue 13 (h13-shadow): rules whose shadow started, was replaced or ended (`shadow`/`shadow-ended` events). */
+  onShadowChange?: (rules: string[]) => void;
 }
 
 /**
@@ -64,6 +66,15 @@ export class StoreRuleSource implements RuleSource {
     const watcher = this.store.watch(
       this.revision,
       (changes) => {
+        // Issue 13 (h13-shadow): shadow runs are the shadow runner's to load, beside the engine.
+        const shadowed = [...new Set(changes.filter((c) => c.event === 'shadow' || c.event === 'shadow-ended').map((c) => c.rule))];
+        if (shadowed.length > 0 && this.options.onShadowChange !== undefined) {
+          try {
+            this.options.onShadowChange(shadowed);
+          } catch (e) {
+            onError(e as Error);
+          }
+        }
         // The last live change of each rule carries its live version (fetched with the
         // changes, in one query); earlier ones in the batch are already replaced.
         const latest = new Map<string, LiveRule | null>();

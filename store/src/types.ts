@@ -33,6 +33,8 @@ export interface VersionEvidence {
   checkedAt: string;
   /** For rollbacks: the version whose content (and evidence) this repeats. */
   rollbackOf?: number;
+  /** Issue 13 (h13-shadow): a version promoted from a shadow run, with what the run saw. */
+  shadow?: ShadowEvidence;
   /** Issue 14 (h14-life): the version was promoted from another store (`lua-rules promote`). */
   promotedFrom?: PromotedFrom;
   // Issue 13 (h13-impact):
@@ -348,5 +350,130 @@ export interface Heartbeats {
   engines(): Promise<EngineHeartbeatRecord[]>;
 }
 
+// --- Issue 13 (h13-shadow): shadow runs (store/src/shadow-runs.ts, docs/serve.md "Shadow runs") ---
+
+/** How a shadow run ended: stopped by someone, replaced by a newer shadow, or promoted to a version. */
+export type ShadowEndReason = 'stopped' | 'replaced' | 'promoted';
+
+/** A context schema file the shadow's checks used, kept so promotion runs the same gate. */
+export interface StoredContextSchema {
+  fileName: string;
+  text: string;
+}
+
+/** One shadow run of a rule: the content engines evaluate beside the live version, and its figures. */
+export interface ShadowRecord {
+  rule: string;
+  /** Numbered per rule (1, 2, ...): "shadow 2 of x". */
+  number: number;
+  kind: RuleKind;
+  content: string;
+  checksum: string;
+  /** The rule file's name when it was published (x.lua, x.rule.json), for re-running the gate. */
+  fileName: string;
+  /** The fixtures file text the gate ran, or null when the rule had none. */
+  fixtures: string | null;
+  contextSchema: StoredContextSchema | null;
+  evidence: VersionEvidence | null;
+  author: string;
+  message: string | null;
+  /** The live version when the shadow started. */
+  liveVersion: number | null;
+  startedAt: string;
+  endedAt: string | null;
+  endedBy: string | null;
+  endReason: ShadowEndReason | null;
+  /** For a promoted shadow: the version it became. */
+  promotedTo: number | null;
+  /** Evaluations compared (all engines) and how many agreed. */
+  compared: number;
+  agreed: number;
+}
+
+/** What a promoted version's evidence says about the shadow run it came from. */
+export interface ShadowEvidence {
+  number: number;
+  startedAt: string;
+  compared: number;
+  agreed: number;
+  /** The live version when the shadow started. */
+  against: number | null;
+}
+
+export interface ShadowStartOptions {
+  author: string;
+  message?: string;
+  gate?: PublishGate;
+  fileName: string;
+  fixtures?: string | null;
+  contextSchema?: StoredContextSchema | null;
+}
+
+export interface ShadowStartOutcome {
+  shadow: ShadowRecord;
+  /** False when the running shadow already has this content (it is returned, nothing written). */
+  created: boolean;
+  /** The shadow this one replaced, if one was running. */
+  replaced: number | null;
+}
+
+/** A running shadow as engines load it. */
+export interface LiveShadow {
+  rule: string;
+  number: number;
+  definition: RuleDefinition;
+  checksum: string;
+}
+
+/** One side of a comparison. */
+export interface ShadowAnswer {
+  decision: Decision;
+  confidence: number;
+  errorCode: string | null;
+}
+
+/** One evaluation where the shadow and the live version disagreed (decision, or exactly one failed). */
+export interface ShadowDisagreement {
+  rule: string;
+  shadow: number;
+  liveVersion: number;
+  live: ShadowAnswer;
+  shadowAnswer: ShadowAnswer;
+  /** The evaluation's context, when captured (null: not captured or too large). */
+  context: unknown;
+  correlationId: string | null;
+  engineId: string | null;
+  at: string;
+}
+
+/** What an engine reports in one write: counts per shadow and the disagreements themselves. */
+export interface ShadowResultBatch {
+  engineId: string;
+  counts: { rule: string; shadow: number; compared: number; agreed: number }[];
+  disagreements: ShadowDisagreement[];
+}
+
+/** The shadow runs seam; part of `Store`. */
+export interface ShadowRuns {
+  /** Starts (or replaces) the rule's shadow; the rule must have a live version. No approvals: a shadow serves no answers. */
+  startShadow(definition: RuleDefinition, options: ShadowStartOptions): Promise<ShadowStartOutcome>;
+  /** Ends the running shadow (NoShadowError when none). */
+  stopShadow(rule: string, by: string): Promise<ShadowRecord>;
+  /**
+   * Writes the running shadow as a new version (through `gate`, like publish; consensus
+   * rules get it pending) and ends the shadow as promoted, in one transaction.
+   */
+  promoteShadow(rule: string, options: { author: string; message?: string; gate?: PublishGate }): Promise<PublishOutcome & { shadow: ShadowRecord }>;
+  /** The rule's shadow runs, newest first (UnknownRuleError when no such rule). */
+  shadows(rule: string): Promise<ShadowRecord[]>;
+  /** The running shadows (of these rules, or all), for engines. */
+  runningShadows(names?: string[]): Promise<LiveShadow[]>;
+  recordShadowResults(batch: ShadowResultBatch): Promise<void>;
+  /** A shadow's recorded disagreements, newest first (at most the newest `DISAGREEMENTS_KEPT` are kept). */
+  shadowDisagreements(rule: string, shadow: number, limit?: number): Promise<ShadowDisagreement[]>;
+}
+
+// --- end of issue 13 (h13-shadow) ---
+
 /** What `openStore()` returns: the three seams over one database connection. */
-export type Store = RuleStore & DecisionLog & Heartbeats;
+export type Store = RuleStore & DecisionLog & Heartbeats & ShadowRuns;

@@ -38,6 +38,11 @@ const COMMANDS: string[][] = [
   ['rollback', 'epic_wsjf_validation', '--to', '1', '--author', 'me'],
   ['approve', 'epic_wsjf_validation', '--version', '1', '--author', 'me'],
   ['migrate'],
+  // Issue 13 (h13-shadow): shadow runs.
+  ['publish', 'rules/epic_wsjf_validation.lua', '--shadow', '--author', 'me'],
+  ['shadow', 'epic_wsjf_validation'],
+  ['shadow', 'epic_wsjf_validation', '--promote', '--author', 'me'],
+  ['shadow', 'epic_wsjf_validation', '--stop', '--author', 'me'],
 ];
 
 function assertClean(text: string, what: string): void {

@@ -25,6 +25,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'history', summary: "list a stored rule's versions, newest first", load: async () => (await import('./history.js')).historyCommand },
   { name: 'decisions', summary: 'list the decision log, newest first (with captured contexts)', load: async () => (await import('./decisions.js')).decisionsCommand },
   { name: 'rollback', summary: "bring back an old version's content as a new version", load: async () => (await import('./rollback.js')).rollbackCommand },
+  { name: 'shadow', summary: "report a rule's shadow run (agreement, disagreements); promote or stop it", load: async () => (await import('./shadow.js')).shadowCommand },
   { name: 'approve', summary: 'approve a pending rule version (consensus)', load: async () => (await import('./approve.js')).approveCommand },
   { name: 'disable', summary: 'switch a stored rule off: no engine evaluates it', load: async () => (await import('./rule-switch.js')).disableCommand },
   { name: 'enable', summary: 'switch a disabled rule back on', load: async () => (await import('./rule-switch.js')).enableCommand },

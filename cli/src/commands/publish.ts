@@ -1,6 +1,6 @@
-import type { Command } from '../command';
+import type { Command, CommandIO } from '../command';
 import { EXIT, UsageError } from '../command';
-import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
+import { booleanFlag, parseCommandArgs, stringFlag, type ParsedArgs } from '../args';
 import { checkFilesForPublish, describePublished, describeRefused, publishChecked, PublishInputError } from '../../../service/src/publish-files';
 import type { CheckedFiles, PublishCandidate } from '../../../service/src/publish-files';
 import type { Store } from '../../../store/src';
@@ -8,7 +8,7 @@ import type { ImpactSummary } from '../../../core/src/impact/impact-report';
 import { AUTHOR_HELP, STORE_FLAGS, STORE_HELP, storeUrl, withStore, writeAuthor } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
-const HELP = `Usage: lua-rules publish <files or folders...> --store URL [--author NAME] [--message TEXT] [--json]
+const HELP = `Usage: lua-rules publish <files or folders...> --store URL [--author NAME] [--message TEXT] [--shadow] [--json]
 
 Publishes rules (*.lua, *.rule.json) to the store. Each rule must pass the gate
 first: the contract checks report no error and every fixture in its
@@ -25,12 +25,18 @@ ${AUTHOR_HELP}
   --message TEXT      what changed and why
   --base-version N    publish on top of version N (default: the latest version when
                       the command starts); a different latest version is a conflict
+  --shadow            publish as a shadow of each rule's live version instead: engines
+                      evaluate it beside the live version without serving its answers
+                      and record where they disagree ('lua-rules shadow <rule>' reports
+                      and promotes it). Same gate; no approvals needed; one shadow per
+                      rule (a new one replaces the running one)
 ${STORE_HELP}
   --impact            replay each rule's captured contexts of the last 7 days (at
                       most 100,000) through it and its live version first, print
                       the impact summary, and store it in the version's evidence
                       (see 'lua-rules impact'; 'history --json' shows it)
   --json              print [{"rule", "version", "state", "created", "approvalsMissing"}]
+                      (--shadow: [{"rule", "shadow", "against", "created", "replaced"}])
 
 Exit codes: 0 published (or unchanged); 1 a rule failed its checks or fixtures, a
 conflict, or the store could not be reached; 2 bad usage, a bad URL, a missing or
@@ -56,12 +62,15 @@ export const publishCommand: Command = {
   summary: 'check, test and publish rules to the store as new versions',
   help: HELP,
   async run(argv, io) {
-    const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' }, impact: { type: 'boolean' } });
+    const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' }, impact: { type: 'boolean' }, shadow: { type: 'boolean' } });
     if (args.positionals.length === 0) throw new UsageError('publish: which rules? usage: lua-rules publish <files...> --store URL [--author NAME]');
     const message = stringFlag(args, 'message');
     const baseText = stringFlag(args, 'base-version');
     const base = baseText === undefined ? undefined : Number(baseText);
     if (base !== undefined && !(Number.isInteger(base) && base >= 0)) throw new UsageError(`publish: --base-version must be a whole number >= 0, got '${baseText}'`);
+    const shadow = booleanFlag(args, 'shadow');
+    if (shadow && base !== undefined) throw new UsageError('publish: --base-version does not apply to --shadow (a shadow is compared with the live version, whatever the latest is)');
+    if (shadow && booleanFlag(args, 'impact')) throw new UsageError('publish: --impact does not apply to --shadow (a shadow measures its effect on live traffic; see lua-rules shadow)');
     const url = storeUrl('publish', args, io);
     let checked: CheckedFiles;
     try {
@@ -83,6 +92,7 @@ export const publishCommand: Command = {
       io.stderr(`lua-rules publish: nothing published: ${refused.length} of ${candidates.length} rule${candidates.length === 1 ? '' : 's'} failed the checks or fixtures\n`);
       return EXIT.failures;
     }
+    if (shadow) return publishShadows(url, candidates, args, message, io);
     return withStore('publish', url, io, async (store) => {
       const json = booleanFlag(args, 'json');
       const author = await writeAuthor('publish', store, args, io);
@@ -105,3 +115,17 @@ export const publishCommand: Command = {
     });
   },
 };
+
+/** Issue 13 (h13-shadow): `publish --shadow`, the rules that passed the gate started as shadows. */
+function publishShadows(url: string, candidates: CheckedFiles['candidates'], args: ParsedArgs, message: string | undefined, io: CommandIO): Promise<number> {
+  const json = booleanFlag(args, 'json');
+  return withStore('publish', url, io, async (store) => {
+    const { shadowChecked, describeShadowStarted } = await import('../../../service/src/shadow-files.js');
+    const author = await writeAuthor('publish', store, args, io);
+    const outcomes = await shadowChecked(store, candidates, { author, ...(message !== undefined ? { message } : {}) }, (out) => {
+      if (!json) io.stdout(`${displayText(describeShadowStarted(out))}\n`);
+    });
+    if (json) io.stdout(safeJson(outcomes.map((o) => ({ rule: o.shadow.rule, shadow: o.shadow.number, against: o.shadow.liveVersion, created: o.created, replaced: o.replaced })), 2) + '\n');
+    return EXIT.ok;
+  });
+}

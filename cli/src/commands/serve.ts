@@ -60,6 +60,8 @@ ${STORE_HELP}
   --grace-ms N        on SIGTERM/SIGINT, how long the shutdown may take: in-flight
                       requests finish within it (less its last second, kept for the
                       decision log); then the process exits regardless (default 10000)
+  --shadow-queue N    shadow evaluations that may wait for the shadow thread; more are
+                      dropped and counted (default 256; 0 runs no shadows here)
   --exit-with-parent  stop (as on SIGTERM) when the process that started it exits,
                       e.g. \`npm start\` killed by its PID (npm start sets it)
 
@@ -101,6 +103,7 @@ export const serveCommand: Command = {
       'grace-ms': { type: 'string' },
       'max-pending': { type: 'string' },
       'exit-with-parent': { type: 'boolean' },
+      'shadow-queue': { type: 'string' },
     });
     if (args.positionals.length > 0) throw new UsageError(`serve: unexpected argument '${args.positionals[0]}'`);
     const url = stringFlag(args, 'store') ?? (io.env.LUA_RULES_STORE?.trim() || DEFAULT_STORE);
@@ -115,6 +118,7 @@ export const serveCommand: Command = {
     const cacheMaxBytes = numberFlag('serve', args, 'cache-max-bytes', { min: 0, max: 64 * 1024 * 1024 * 1024, integer: true });
     const maxPending = numberFlag('serve', args, 'max-pending', { min: 1, max: 1_000_000, integer: true }) ?? 256;
     const graceMs = numberFlag('serve', args, 'grace-ms', { min: 0, max: 3_600_000, integer: true }) ?? 10_000;
+    const shadowQueue = numberFlag('serve', args, 'shadow-queue', { min: 0, max: 1_000_000, integer: true });
     const decisionLog = stringFlag(args, 'decision-log') ?? 'on';
     if (decisionLog !== 'on' && decisionLog !== 'off') throw new UsageError(`serve: --decision-log must be 'on' or 'off', got '${decisionLog}'`);
     const decisionLogSettings = decisionLogFlags(args, io.cwd);
@@ -146,6 +150,7 @@ export const serveCommand: Command = {
         cacheMaxBytes,
         maxPending,
         graceMs,
+        ...(shadowQueue !== undefined ? { shadows: shadowQueue === 0 ? false : { maxQueued: shadowQueue } } : {}),
         adminToken: io.env.LUA_RULES_ADMIN_TOKEN?.trim() || undefined,
         seed,
         cwd: io.cwd,
