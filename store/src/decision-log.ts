@@ -54,7 +54,8 @@ export class StoreDecisionLog implements ExecutionSink {
     private readonly options: DecisionLogOptions = {},
   ) {
     this.batchSize = options.batchSize ?? (options.thread !== undefined ? 500 : 200);
-    this.maxBuffered = options.maxBuffered ?? 100_000;
+    // The thread keeps waiting records packed (tens of bytes each), so it can ride out a longer lag.
+    this.maxBuffered = options.maxBuffered ?? (options.thread !== undefined ? 250_000 : 100_000);
     this.capture = options.captureContexts !== false;
     this.retention = options.retention ?? DEFAULT_RETENTION;
     parseMaskPaths(options.masks ?? []); // a bad path fails here, before any thread starts
