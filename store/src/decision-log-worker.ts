@@ -56,6 +56,29 @@ function drain(): Promise<void> {
   return draining;
 }
 
+/**
+ * Batches arrive every few milliseconds (the request thread posts small ones, so that
+ * contexts die young there); they are written together once COALESCE_RECORDS wait or
+ * the oldest has waited COALESCE_MS: a transaction per post would cost SQLite several
+ * times as much per row.
+ */
+const COALESCE_RECORDS = 2000;
+const COALESCE_MS = 50;
+let soonTimer: NodeJS.Timeout | undefined;
+
+function soon(): void {
+  if (queued >= COALESCE_RECORDS) {
+    clearTimeout(soonTimer);
+    soonTimer = undefined;
+    void drain();
+  } else if (soonTimer === undefined) {
+    soonTimer = setTimeout(() => {
+      soonTimer = undefined;
+      void drain();
+    }, COALESCE_MS);
+  }
+}
+
 function take(): ExecutionLogRecord[] {
   let records = retry;
   retry = [];
@@ -128,7 +151,7 @@ port.on('message', (request: ThreadRequest) => {
     received += request.batch.count;
     queued += request.batch.count;
     trim();
-    void drain();
+    soon();
     return;
   }
   if (request.type === 'heartbeat') {
@@ -146,6 +169,7 @@ port.on('message', (request: ThreadRequest) => {
         stopped = true;
         clearTimeout(pruneTimer);
         clearTimeout(retryTimer);
+        clearTimeout(soonTimer);
         await drain();
         // What the store would not take by now is lost with the process: say so in the counts.
         dropped += queued;
