@@ -8,6 +8,8 @@ import { SETTINGS_SECTION } from '../../protocol/src/settings';
 import { runOnFixture } from './commands/run-on-fixture';
 import { approve, convertPatternRule, publishRule, rollback, showHistory } from './commands/store-commands';
 import type { StoreCommandContext } from './commands/store-commands';
+import { disableRule, enableRule } from './commands/rule-switch-commands';
+import { showImpact } from './commands/impact-view';
 import { createLanguageClient } from './language-client';
 import { LualsIntegration } from './luals-offer';
 import { RulesView } from './rules-view';
@@ -29,6 +31,8 @@ export interface LuaRulesApi {
   /** The Run with Coverage profile over every rule: the summary carries each rule's coverage. */
   runAllFixturesWithCoverage(): Promise<FixturesRunSummary>;
   rulesInView(): Promise<{ name: string; category: string; liveVersion: number | null; pending: number }[]>;
+  /** Issue 14: how the rules view draws one rule (description, icon, context value), or undefined when it is not there. */
+  ruleItemInView(name: string): Promise<{ description: string; icon: string; contextValue: string } | undefined>;
   runtime(): string;
   /** Empty in a trusted workspace; else what Restricted Mode turns off (shown to the user once). */
   restrictions(): string;
@@ -178,8 +182,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
   };
   register('luaRules.publish', trusted((arg) => publishRule(storeCtx, arg)));
   register('luaRules.showHistory', trusted((arg) => showHistory(storeCtx, arg)));
+  register('luaRules.showImpact', trusted((arg) => showImpact(storeCtx, arg)));
   register('luaRules.rollback', trusted((arg) => rollback(storeCtx, arg)));
   register('luaRules.approve', trusted((arg) => approve(storeCtx, arg)));
+  register('luaRules.disableRule', trusted((arg) => disableRule(storeCtx, arg)));
+  register('luaRules.enableRule', trusted((arg) => enableRule(storeCtx, arg)));
   register('luaRules.convertPatternRule', (arg) => convertPatternRule(api, arg));
   register('luaRules.refreshRules', () => rulesView.refresh());
   register('luaRules.restartServer', () => restart());
@@ -242,6 +249,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<LuaRul
       await started;
       const overview = await api.storeOverview();
       return overview.ok ? overview.rules.map((r) => ({ name: r.name, category: r.category, liveVersion: r.liveVersion, pending: r.pending.length })) : [];
+    },
+    ruleItemInView: async (name) => {
+      await started;
+      const item = await rulesView.itemOf(name);
+      return item === undefined ? undefined : { description: String(item.description ?? ''), icon: item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : '', contextValue: item.contextValue ?? '' };
     },
     runtime: () => runtimeDescription,
     restrictions: () => (restricted() ? RESTRICTED_MODE_MESSAGE : ''),

@@ -77,6 +77,13 @@ export class RulesView implements vscode.TreeDataProvider<Node>, vscode.Disposab
         item.tooltip = `${r.name} (${r.kind})\n${r.description ?? ''}\nlive: ${live}, latest: v${r.headVersion}, status: ${r.status}`;
         item.iconPath = new vscode.ThemeIcon(r.pending.length > 0 ? 'watch' : 'symbol-function');
         item.contextValue = r.pending.length > 0 ? 'rule-pending' : 'rule';
+        // Issue 14: a disabled rule says so first (no engine evaluates it), and offers Enable instead of Disable.
+        if (r.disabled) {
+          item.description = `disabled · ${item.description}`;
+          item.tooltip += `\nDISABLED by ${r.disabled.by} at ${r.disabled.at}${r.disabled.message ? `: ${r.disabled.message}` : ''}`;
+          item.iconPath = new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+          item.contextValue = `${item.contextValue}-disabled`;
+        }
         item.id = `rule:${r.name}`;
         item.command = { command: 'luaRules.showHistory', title: 'Show History', arguments: [{ rule: r.name } satisfies RuleNodeArgument] };
         return item;
@@ -100,6 +107,14 @@ export class RulesView implements vscode.TreeDataProvider<Node>, vscode.Disposab
         return item;
       }
     }
+  }
+
+  /** Issue 14 (tests): the tree item of one rule, from a fresh overview. */
+  async itemOf(name: string): Promise<vscode.TreeItem | undefined> {
+    for (const category of await this.getChildren()) {
+      for (const node of await this.getChildren(category)) if (node.kind === 'rule' && node.rule.name === name) return this.getTreeItem(node);
+    }
+    return undefined;
   }
 
   dispose(): void {

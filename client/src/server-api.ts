@@ -1,13 +1,17 @@
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { CancellationToken, LanguageClient } from 'vscode-languageclient/node';
 import type {
   ConvertRuleResult,
   HistoryResult,
+  ImpactParams,
+  ImpactResult,
   ListFixturesResult,
   PublishCheckResult,
   PublishParams,
   PublishResult,
   RollbackParams,
   ApproveParams,
+  RuleSwitchParams,
+  RuleSwitchResult,
   RunRuleParams,
   RunRuleResult,
   StoreOverviewResult,
@@ -19,10 +23,12 @@ import {
   ApproveRequest,
   ConvertRuleRequest,
   HistoryRequest,
+  ImpactRequest,
   ListFixturesRequest,
   PublishCheckRequest,
   PublishRequest,
   RollbackRequest,
+  RuleSwitchRequest,
   RunRuleRequest,
   StoreOverviewRequest,
   StoreStatusRequest,
@@ -55,6 +61,9 @@ export class ServerApi {
   async storeOverview(): Promise<StoreOverviewResult> {
     return this.running().sendRequest(StoreOverviewRequest);
   }
+  async impact(params: ImpactParams, token?: CancellationToken): Promise<ImpactResult> {
+    return this.running().sendRequest(ImpactRequest, params, token);
+  }
   async publishCheck(uri: string): Promise<PublishCheckResult> {
     return this.running().sendRequest(PublishCheckRequest, { uri });
   }
@@ -72,5 +81,9 @@ export class ServerApi {
   }
   async approve(params: ApproveParams): Promise<VersionChangeResult> {
     return this.running().sendRequest(ApproveRequest, params);
+  }
+  /** Issue 14: Disable Rule… / Enable Rule. */
+  async ruleSwitch(params: RuleSwitchParams): Promise<RuleSwitchResult> {
+    return this.running().sendRequest(RuleSwitchRequest, params);
   }
 }

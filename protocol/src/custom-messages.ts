@@ -126,6 +126,8 @@ export interface StoreRuleSummary {
   pending: { version: number; approvalsMissing: number; author: string; message: string | null }[];
   /** Engines that reported this rule in their last heartbeat. */
   servedBy: { engineId: string; host: string; version: number; lastSeen: string; status: string }[];
+  /** Issue 14: set while the rule is disabled (no engine evaluates it): who, when, why. */
+  disabled?: { by: string; at: string; message: string | null } | null;
 }
 export type StoreOverviewResult = { ok: true; rules: StoreRuleSummary[]; engines: number } | { ok: false; message: string };
 
@@ -134,6 +136,8 @@ export interface PublishParams {
   uri: string;
   author: string;
   message?: string;
+  /** Issue 13: the impact summary shown before confirming, kept in the version's evidence (example contexts are dropped). */
+  impact?: ImpactSummaryView;
 }
 export type PublishResult =
   | { ok: true; rule: string; version: number; state: string; created: boolean; approvalsMissing: number }
@@ -191,6 +195,74 @@ export interface ApproveParams {
   author: string;
 }
 export type VersionChangeResult = { ok: true; rule: string; version: number; state: string; approvalsMissing: number } | { ok: false; message: string };
+
+/** Issue 14: Disable Rule… / Enable Rule (`lua-rules disable` / `enable` from the editor). */
+export const RuleSwitchRequest = new RequestType<RuleSwitchParams, RuleSwitchResult, void>('luaRules/ruleSwitch');
+export interface RuleSwitchParams {
+  rule: string;
+  /** false: disable (then `message` is required); true: enable. */
+  enabled: boolean;
+  author: string;
+  message?: string;
+}
+/** `changed: false`: the rule already was in that state (nothing written). */
+export type RuleSwitchResult = { ok: true; rule: string; changed: boolean; disabled: { by: string; at: string; message: string | null } | null } | { ok: false; message: string };
+
+// ---------------------------------------------------------------- impact analysis (issue 13)
+
+/**
+ * Replays the rule's captured decisions through the rule as the editor has it (the
+ * draft) and its live version (docs/impact.md). The shapes repeat core's
+ * ImpactReport (core/src/impact/impact-report.ts), which protocol cannot import; the
+ * server assigns one to the other, so the compiler catches any drift.
+ */
+export const ImpactRequest = new RequestType<ImpactParams, ImpactResult, void>('luaRules/impact');
+export interface ImpactParams {
+  uri: string;
+  /** ISO date-time; default: 7 days back. */
+  since?: string;
+  /** Newest captured decisions replayed at most; default 100,000. */
+  limit?: number;
+}
+export type ImpactLabel = 'autonomous' | 'collaborative' | 'escalated' | 'error' | 'none';
+export interface ImpactAnswerView {
+  label: ImpactLabel;
+  confidence: number;
+  reasoning: string;
+  error: { code: string; message: string } | null;
+}
+export interface ImpactExampleView {
+  transition: string;
+  at: string | null;
+  correlationId: string | null;
+  logged: { version: number; label: ImpactLabel; confidence: number };
+  context: unknown;
+  live: ImpactAnswerView;
+  draft: ImpactAnswerView;
+}
+export interface ImpactSummaryView {
+  rule: string;
+  liveVersion: number | null;
+  source: { kind: 'rule'; rule: string } | { kind: 'category'; category: string };
+  read: number;
+  skipped: number;
+  replayed: number;
+  changed: number;
+  changedFraction: number;
+  transitions: Record<string, number>;
+  notReproduced: number;
+  loggedByLive: number;
+  confidence: { meanLive: number | null; meanDraft: number | null; mean: number | null; distribution: Record<string, number> };
+  window: { since: string | null; limit: number | null };
+  durationMs: number;
+}
+export interface ImpactReportView extends ImpactSummaryView {
+  examples: ImpactExampleView[];
+  notReproducedExamples: ImpactExampleView[];
+}
+export type ImpactResult =
+  | { ok: true; report: ImpactReportView; store: string; headline: string; summaryLines: string[] }
+  | { ok: false; message: string };
 
 // ---------------------------------------------------------------- the language server's own reports
 

@@ -13,7 +13,10 @@ import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
 import { defaultRuleName, fixturesPathFor, ruleFileKind, rulePathsFor } from '../../core/src/rules-folder/file-names';
 import { luaRuleFromSource } from '../../core/src/rules-folder/rule-file';
 import type { RuleResult } from '../../core/src/model/result';
-import { ConflictError, GateRefusedError, InvalidRuleError, toStorable, UnknownRuleError, UnknownVersionError } from '../../store/src';
+import { authorOfWrite, ConflictError, GateRefusedError, ImpactInputError, impactOf, InvalidRuleError, toStorable, UnknownRuleError, UnknownVersionError } from '../../store/src';
+import { impactSummaryFrom } from '../../core/src/impact/impact-report';
+import { impactHeadline, impactSummaryLines } from '../../core/src/impact/format-impact';
+import { ReplayCancelledError, ReplayError } from '../../core/src/impact/replay';
 import type {
   ApproveParams,
   ConvertRuleParams,
@@ -21,6 +24,8 @@ import type {
   FixtureSummary,
   HistoryParams,
   HistoryResult,
+  ImpactParams,
+  ImpactResult,
   ListFixturesParams,
   ListFixturesResult,
   PublishCheckParams,
@@ -29,6 +34,8 @@ import type {
   PublishResult,
   ResultSummary,
   RollbackParams,
+  RuleSwitchParams,
+  RuleSwitchResult,
   RunOutcome,
   RunRuleParams,
   RunRuleResult,
@@ -42,10 +49,12 @@ import {
   ApproveRequest,
   ConvertRuleRequest,
   HistoryRequest,
+  ImpactRequest,
   ListFixturesRequest,
   PublishCheckRequest,
   PublishRequest,
   RollbackRequest,
+  RuleSwitchRequest,
   RunRuleRequest,
   StoreChangedNotification,
   StoreOverviewRequest,
@@ -206,6 +215,7 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
           headVersion: rule.headVersion,
           description: rule.description,
           pending: pending.map((v) => ({ version: v.number, approvalsMissing: Math.max(0, v.requiredApprovals - v.approvals.length), author: v.author, message: v.message })),
+          disabled: rule.disabled ?? null,
           servedBy: engines
             .filter((e) => e.rules[rule.name] !== undefined)
             .map((e) => ({ engineId: e.engineId, host: e.host, version: e.rules[rule.name]!, lastSeen: e.lastSeen, status: e.status })),
@@ -229,19 +239,42 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
     }
     const verdict = publishGate(executor, documents, params.uri, loaded.definition, loaded.text, limits());
     if (!verdict.ok) return { ok: false, refused: true, message: `${loaded.definition.name} not published: ${verdict.summary}`, problems: verdict.problems };
+    // Issue 13: the summary the publisher saw, its known fields only (no example contexts).
+    const impact = params.impact === undefined ? undefined : impactSummaryFrom(params.impact);
     try {
       const open = await store.open();
       const base = (await open.getRule(loaded.definition.name))?.headVersion ?? 0;
       const out = await open.publish(loaded.definition, {
-        author: params.author.trim(),
+        // Issue 14: on PostgreSQL the database user, whatever the setting says (it names the SQLite author).
+        author: await authorOfWrite(open, undefined, () => (params.author ?? '').trim()),
         ...(params.message ? { message: params.message } : {}),
         baseVersion: base,
         gate: async () => verdict,
+        ...(impact ? { impact } : {}),
       });
       return { ok: true, rule: out.rule, version: out.version.number, state: out.version.state, created: out.created, approvalsMissing: out.approvalsMissing };
     } catch (e) {
       const refused = e instanceof ConflictError || e instanceof GateRefusedError;
       return { ok: false, refused, message: store.redact(errorMessage(e)), problems: [] };
+    }
+  });
+
+  // Issue 13 (docs/impact.md): the rule as the editor has it, replayed on the captured
+  // decisions beside its live version, with serve's limits (not the editor's budget).
+  connection.onRequest(ImpactRequest, async (params: ImpactParams, token): Promise<ImpactResult> => {
+    const loaded = loadRule(documents, params.uri);
+    if (!loaded.ok) return { ok: false, message: loaded.message };
+    try {
+      const open = await store.open();
+      const since = params.since ?? new Date(Date.now() - 7 * 86_400_000).toISOString();
+      // The editor's Cancel reaches the replay between two decisions (it yields every 50 ms).
+      const controller = new AbortController();
+      const listening = token.onCancellationRequested(() => controller.abort());
+      const report = await impactOf(open, loaded.definition, { since, limit: params.limit ?? 100_000 }, { signal: controller.signal }).finally(() => listening.dispose());
+      return { ok: true, report, store: open.display, headline: impactHeadline(report), summaryLines: impactSummaryLines(report) };
+    } catch (e) {
+      if (e instanceof ImpactInputError || e instanceof ReplayError || e instanceof ReplayCancelledError) return { ok: false, message: e.message };
+      return { ok: false, message: store.redact(errorMessage(e)) };
     }
   });
 
@@ -297,7 +330,9 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
 
   connection.onRequest(RollbackRequest, async (params: RollbackParams): Promise<VersionChangeResult> => {
     try {
-      const out = await (await store.open()).rollback(params.rule, params.toVersion, { author: params.author, ...(params.message ? { message: params.message } : {}) });
+      const open = await store.open();
+      const author = await authorOfWrite(open, undefined, () => params.author);
+      const out = await open.rollback(params.rule, params.toVersion, { author, ...(params.message ? { message: params.message } : {}) });
       return { ok: true, rule: out.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };
     } catch (e) {
       return { ok: false, message: store.redact(errorMessage(e)) };
@@ -306,8 +341,22 @@ export function registerExtensionRequests(connection: Connection, documents: Rul
 
   connection.onRequest(ApproveRequest, async (params: ApproveParams): Promise<VersionChangeResult> => {
     try {
-      const out = await (await store.open()).approve(params.rule, params.version, params.author);
+      const open = await store.open();
+      const out = await open.approve(params.rule, params.version, await authorOfWrite(open, undefined, () => params.author));
       return { ok: true, rule: params.rule, version: out.version.number, state: out.version.state, approvalsMissing: out.approvalsMissing };
+    } catch (e) {
+      return { ok: false, message: store.redact(errorMessage(e)) };
+    }
+  });
+
+  // Issue 14: Disable Rule… / Enable Rule.
+  connection.onRequest(RuleSwitchRequest, async (params: RuleSwitchParams): Promise<RuleSwitchResult> => {
+    try {
+      const open = await store.open();
+      const out = params.enabled
+        ? await open.enable(params.rule, { author: params.author, ...(params.message ? { message: params.message } : {}) })
+        : await open.disable(params.rule, { author: params.author, message: params.message ?? '' });
+      return { ok: true, ...out };
     } catch (e) {
       return { ok: false, message: store.redact(errorMessage(e)) };
     }

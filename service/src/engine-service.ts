@@ -12,6 +12,7 @@ import { serviceMetrics } from './metrics';
 import { describeRefused, publishFiles } from './publish-files';
 import { createServiceLogger, type LogLevel } from './service-logger';
 import { startWatchdog } from './watchdog';
+import { authorOfWrite } from '../../store/src/roles';
 
 /**
  * The rule engine service, the main job of Lua Rules: the store's live rules over
@@ -182,6 +183,7 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     requestTimeMs: options.requestTimeMs,
     maxPending: options.maxPending,
     onBusy: (busy) => watchdog.busy(busy),
+    isDisabled: (rule) => storeEngine.source.isDisabled(rule),
     health,
     reload: async () => {
       const live = await store.liveRules();
@@ -277,7 +279,9 @@ function decisionLogOptions(options: EngineServiceOptions): DecisionLogOptions |
 /** First start: publish the seed folder's rules through the same gate as `lua-rules publish`. */
 async function seed(store: Store, folder: string, count: number, options: EngineServiceOptions): Promise<void> {
   options.stderr(`serve: the store is empty; publishing the ${count} rules of ${folder}\n`);
-  const result = await publishFiles(store, [folder], options.cwd, { author: 'lua-rules-serve', message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
+  // PostgreSQL records the database user as the author (issue 14); elsewhere the seed is the service's.
+  const author = await authorOfWrite(store, undefined, () => 'lua-rules-serve');
+  const result = await publishFiles(store, [folder], options.cwd, { author, message: `published from ${folder} on first start` }, (line) => options.stderr(`${line}\n`));
   if (!result.ok) {
     for (const e of result.inputErrors) options.stderr(`lua-rules publish: ${displayText(e)}\n`);
     for (const c of result.refused) for (const line of describeRefused(c)) options.stderr(`${line}\n`);

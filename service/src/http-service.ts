@@ -31,6 +31,8 @@ export interface ServiceOptions {
   maxPending: number;
   /** Told when an evaluation starts and ends (the watchdog). */
   onBusy?(busy: boolean): void;
+  /** Issue 14: whether a rule the engine does not serve is disabled in the store (a 404 that says so). */
+  isDisabled?(rule: string): boolean;
 }
 
 const CORRELATION_ID = /^[\w.:@-]{1,128}$/;
@@ -117,7 +119,8 @@ export function createService(options: ServiceOptions) {
       result = category;
     } else {
       if (!engine.has(target.rule)) {
-        sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
+        if (options.isDisabled?.(target.rule) === true) sendError(res, 404, 'rule-disabled', `rule '${target.rule}' is disabled in the store; 'lua-rules enable ${target.rule}' switches it back on`, route, correlationId);
+        else sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
         return;
       }
       result = await queue.run(() => engine.evaluateRule(target.rule, context, { correlationId, timeBudgetMs }));

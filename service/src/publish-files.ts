@@ -4,6 +4,7 @@ import { SchemaCache, checkRulesFile } from '../../core/src/checker';
 import { judgeForPublish } from '../../core/src/checker/publish-verdict';
 import { LuaExecutor } from '../../core/src/executor/lua-executor';
 import type { RuleDefinition } from '../../core/src/model/rule';
+import type { ImpactSummary } from '../../core/src/impact/impact-report';
 import { collectRuleFiles } from '../../core/src/rules-folder/collect-rule-files';
 import { loadRuleFile } from '../../core/src/rules-folder/rule-file';
 import { displayText } from '../../core/src/util/display-text';
@@ -43,7 +44,7 @@ function gate(executor: LuaExecutor, schemas: SchemaCache, path: string, shown: 
   return {
     problems: judged.problems,
     inputErrors: judged.fixtureFileErrors,
-    verdict: { ok: judged.problems.length === 0, summary: judged.summary, findings: judged.findings, fixtures: judged.fixtures },
+    verdict: { ok: judged.problems.length === 0, summary: judged.summary, findings: judged.findings, fixtures: judged.fixtures, fixtureFile: judged.fixtureFile },
   };
 }
 
@@ -92,6 +93,8 @@ export interface PublishOptions {
   message?: string;
   /** Publish on top of this version (one rule only); default: each rule's head version when publishing starts. */
   baseVersion?: number;
+  /** Issue 13: each rule's impact summary, stored in its version's evidence (`publish --impact`). */
+  impacts?: ReadonlyMap<string, ImpactSummary>;
 }
 
 export interface PublishEvents {
@@ -122,6 +125,7 @@ export async function publishChecked(store: Store, candidates: readonly PublishC
         ...(options.message !== undefined ? { message: options.message } : {}),
         baseVersion: bases.get(c.definition.name) ?? 0,
         gate: async () => c.verdict,
+        ...(options.impacts?.has(c.definition.name) ? { impact: options.impacts.get(c.definition.name) } : {}),
       });
       outcomes.push(out);
       events.published?.(out);

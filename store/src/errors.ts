@@ -65,3 +65,27 @@ export class ApprovalError extends StoreError {
 export class StoreUnavailableError extends StoreError {
   override name = 'StoreUnavailableError';
 }
+
+// Issue 14 (h14-roles): identity and roles.
+
+/**
+ * On PostgreSQL the author of a write is the database user of the connection; a
+ * different name was asked for. Bad input (the CLI exits 2); nothing was written.
+ */
+export class AuthorMismatchError extends StoreError {
+  override name = 'AuthorMismatchError';
+  constructor(
+    readonly claimed: string,
+    readonly databaseUser: string,
+  ) {
+    super(`on PostgreSQL the author is the database user you connect as (${databaseUser}), so it cannot be "${claimed}"; leave --author out, or connect as ${claimed}`);
+  }
+}
+
+/**
+ * The database said no (SQLSTATE 42501: a missing grant, or one of the identity
+ * triggers of migration 6): the user lacks the role for this. Nothing was written.
+ */
+export class RefusedByDatabaseError extends StoreError {
+  override name = 'RefusedByDatabaseError';
+}

@@ -3,6 +3,8 @@ export * from './errors';
 export * from './types';
 export { mergeStorePassword, parseStoreUrl, redactStoreUrl, redactSecret, redactText, secretsOfUrl, splitStorePassword, StoreUrlError, type StoreLocation } from './store-url';
 export { openStore, type OpenStoreOptions } from './open-store';
+// Issue 14 (h14-roles): identity and roles.
+export { authorOfWrite, resolveAuthor, installRoles, TABLE_GRANTS, GROUP_ROLES, AUTHOR_ROLE, APPROVER_ROLE, ENGINE_ROLE, RolesSetupError, type RolesReport, type GroupRole } from './roles';
 export type { StoreWatchOptions } from './sql-driver';
 export { toStorable, fromStored, sha256, canonicalJson } from './rule-content';
 export { StoreRuleSource, type StoreRuleSourceOptions } from './store-rule-source';
@@ -14,3 +16,4 @@ export type { DecisionWriterCounts } from './decision-log-writer';
 export { HeartbeatWriter, newEngineId, type HeartbeatOptions } from './heartbeat';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export { StoreEngine, type StoreEngineOptions } from './store-engine';
+export { ImpactInputError, impactOf, replayInputFor, type ReplayWindow } from './replay-input';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { StoreUnavailableError } from './errors';
+import { RefusedByDatabaseError, StoreUnavailableError } from './errors';
 import { redactSecret } from './store-url';
 import { PostgresChangeWatcher } from './postgres-watcher';
 import type { Row, SqlDriver, SqlQueryer, Statement, StoreWatchOptions, TransactionMode } from './sql-driver';
@@ -69,12 +69,27 @@ export class PostgresDriver implements SqlDriver {
       (out as { code?: string }).code = err.code;
       return out;
     }
+    // Issue 14: a missing grant and the identity triggers (migration 6) both say 42501.
+    if (err.code === '42501') {
+      const out = new RefusedByDatabaseError(`refused by the database${this.loginUser() ? ` for user ${this.loginUser()}` : ''}: ${message}`);
+      (out as { code?: string }).code = err.code;
+      return out;
+    }
     if (message !== err.message) {
       const out = new Error(message);
       (out as { code?: string }).code = err.code;
       return out;
     }
     return err instanceof Error ? err : new Error(message);
+  }
+
+  /** The user name of the URL, for messages (current_user is the same unless a role is SET). */
+  private loginUser(): string {
+    try {
+      return decodeURIComponent(new URL(this.url).username);
+    } catch {
+      return '';
+    }
   }
 
   private queryer(client: pg.Pool | pg.PoolClient): SqlQueryer {

@@ -1,6 +1,6 @@
 import type { RuleKind } from '../../core/src/model/rule';
 import type { Row } from './sql-driver';
-import type { ApprovalRecord, ChangeEvent, ChangeRecord, RuleStatus, RuleVersionRecord, StoredRule, VersionEvidence, VersionState } from './types';
+import type { ApprovalRecord, ChangeEvent, ChangeRecord, RuleStatus, RuleSwitch, RuleVersionRecord, StoredRule, VersionEvidence, VersionState } from './types';
 
 /** Rows differ by driver (pg: bigint as string, timestamptz as Date); this evens them out. */
 export function num(v: unknown): number {
@@ -20,6 +20,12 @@ export function strOrNull(v: unknown): string | null {
 }
 export function now(): string {
   return new Date().toISOString();
+}
+
+/** Issue 14: the switch of a rules row, or null when the rule is enabled. */
+export function switchOf(row: Row): RuleSwitch | null {
+  const at = isoOrNull(row.disabled_at);
+  return at === null ? null : { at, by: String(row.disabled_by), message: strOrNull(row.disabled_message) };
 }
 
 export function toStoredRule(r: Row): StoredRule {
@@ -44,6 +50,7 @@ export function toStoredRule(r: Row): StoredRule {
       meanConfidence: count > 0 ? num(r.confidence_sum) / count : null,
       lastExecutedAt: isoOrNull(r.last_executed_at),
     },
+    disabled: switchOf(r),
   };
 }
 
@@ -64,6 +71,7 @@ export function toVersionRecord(rule: string, r: Row, approvals: ApprovalRecord[
     evidence,
     rollbackOf: numOrNull(r.rollback_of),
     wentLiveAt: isoOrNull(r.went_live_at),
+    fixtures: strOrNull(r.fixtures),
   };
 }
 

@@ -16,6 +16,8 @@ import type {
   DecisionRecord,
   EngineHeartbeatRecord,
   ExecutionLogRecord,
+  LifecycleOutcome,
+  LifecycleRecord,
   LiveRule,
   MigrationReport,
   PublishOptions,
@@ -27,6 +29,10 @@ import type {
   VersionEvidence,
 } from './types';
 import { writeApproval, writeVersion, type WriteRequest } from './version-writer';
+// Issue 14 (h14-roles): identity and roles.
+import { RefusedByDatabaseError } from './errors';
+import { DATABASE_USER_SQL, installRoles, RolesSetupError, type RolesReport } from './roles';
+import { readLifecycle, writeSwitch } from './rule-lifecycle';
 
 /**
  * The one implementation of the store's three seams (RuleStore, DecisionLog,
@@ -57,6 +63,28 @@ export class SqlRuleStore implements Store {
   }
 
   private async runMigrations(): Promise<MigrationReport> {
+    // A current store needs no DDL: look first, outside the write lock. A user without
+    // the right to change the schema (the roles of issue 14) can then use it.
+    const current = await this.appliedMigrations().catch((e: unknown) => {
+      // Not allowed to read the schema version: no use trying to change the schema.
+      if (e instanceof RefusedByDatabaseError) throw e;
+      return undefined;
+    });
+    if (current !== undefined && Math.max(0, ...current) <= LATEST_SCHEMA_VERSION && MIGRATIONS.every((m) => current.has(m.version))) return { applied: [], current: Math.max(0, ...current) };
+    try {
+      return await this.applyMigrations();
+    } catch (e) {
+      if (!(e instanceof RefusedByDatabaseError)) throw e;
+      const have = current === undefined || current.size === 0 ? 'has no schema yet' : `has schema version ${Math.max(...current)}`;
+      throw new RefusedByDatabaseError(`the store ${this.display} ${have} and this lua-rules needs ${LATEST_SCHEMA_VERSION}, but the database refused to change the schema (${e.message}); run 'lua-rules migrate' as the store's owner`);
+    }
+  }
+
+  private async appliedMigrations(): Promise<Set<number>> {
+    return new Set((await this.driver.all('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
+  }
+
+  private async applyMigrations(): Promise<MigrationReport> {
     return this.driver.transaction('write', async (tx) => {
       await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
       const done = new Set((await tx.all('SELECT version FROM schema_migrations')).map((r) => num(r.version)));
@@ -95,6 +123,29 @@ export class SqlRuleStore implements Store {
     if (newest < LATEST_SCHEMA_VERSION) throw new StoreError(`the store ${this.display} has schema version ${newest}; run 'lua-rules migrate --store …' to bring it to ${LATEST_SCHEMA_VERSION}`);
   }
 
+  // Issue 14 (h14-roles): identity and roles.
+  private user: Promise<string | null> | undefined;
+
+  databaseUser(): Promise<string | null> {
+    const sql = DATABASE_USER_SQL[this.driver.dialect];
+    if (sql === null) return Promise.resolve(null);
+    // Every pooled connection logs in with the URL's user, so one answer holds for all.
+    this.user ??= this.driver.all(sql).then(
+      (rows) => String(rows[0]?.name),
+      (e: unknown) => {
+        this.user = undefined;
+        throw e;
+      },
+    );
+    return this.user;
+  }
+
+  async installRoles(): Promise<RolesReport> {
+    if (this.driver.dialect !== 'postgres') throw new RolesSetupError(`${this.display} is a SQLite store: it has no database users or roles (the file's permissions decide who may write); --roles is for PostgreSQL`);
+    await this.migrate();
+    return this.driver.transaction('write', (tx) => installRoles(tx));
+  }
+
   async publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome> {
     const author = requireName(options.author, 'an author');
     const storable = toStorable(definition);
@@ -106,14 +157,19 @@ export class SqlRuleStore implements Store {
       if (head !== undefined && head.checksum === storable.checksum) return this.outcome(storable.name, head.number, false);
     }
     let evidence: VersionEvidence = { gate: 'none', findings: [], fixtures: [], checkedAt: now() };
+    let fixtures = options.fixtures ?? null;
     if (options.gate !== undefined) {
       const verdict = await options.gate(definition);
       if (!verdict.ok) {
         throw new GateRefusedError(`rule "${storable.name}" was not published: ${verdict.summary ?? 'its checks or fixtures failed'}`, verdict);
       }
       evidence = { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
+      // The fixtures stored are the ones the gate ran.
+      if (verdict.fixtureFile !== undefined) fixtures = verdict.fixtureFile;
     }
-    return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null });
+    if (options.promotedFrom !== undefined) evidence = { ...evidence, promotedFrom: options.promotedFrom };
+    if (options.impact !== undefined) evidence.impact = options.impact; // issue 13 (h13-impact)
+    return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null, fixtures });
   }
 
   private async write(storable: StorableRule, req: WriteRequest): Promise<PublishOutcome> {
@@ -135,6 +191,7 @@ export class SqlRuleStore implements Store {
       evidence: req.evidence,
       rollbackOf: req.rollbackOf,
       wentLiveAt: result.state === 'live' ? result.at : null,
+      fixtures: req.fixtures ?? null,
     };
     return { rule: storable.name, version, created: true, approvalsMissing: result.state === 'pending' ? result.required : 0 };
   }
@@ -161,7 +218,8 @@ export class SqlRuleStore implements Store {
     const storable: StorableRule = { name: rule, kind: target.kind, content: target.content, checksum: target.checksum, metadata };
     // The old version's evidence still holds for the same content.
     const evidence: VersionEvidence = { ...(target.evidence ?? { gate: 'none', findings: [], fixtures: [], checkedAt: now() }), rollbackOf: toVersion };
-    return this.write(storable, { author, message: options.message ?? `rollback to version ${toVersion}`, baseVersion: undefined, evidence, rollbackOf: toVersion });
+    // The fixtures come back with the content they were written for.
+    return this.write(storable, { author, message: options.message ?? `rollback to version ${toVersion}`, baseVersion: undefined, evidence, rollbackOf: toVersion, fixtures: target.fixtures ?? null });
   }
 
   private async headOf(rule: string): Promise<{ number: number; checksum: string } | undefined> {
@@ -212,7 +270,7 @@ export class SqlRuleStore implements Store {
   async liveRules(names?: string[]): Promise<LiveRule[]> {
     await this.ready();
     const base = `SELECT r.name, v.number, v.kind, v.content, v.checksum, v.metadata FROM rules r
-      JOIN rule_versions v ON v.rule_id = r.id AND v.number = r.live_version WHERE r.status = 'active'`;
+      JOIN rule_versions v ON v.rule_id = r.id AND v.number = r.live_version WHERE r.status = 'active' AND r.disabled_at IS NULL`;
     const rows: Row[] = [];
     if (names === undefined) rows.push(...(await this.driver.all(`${base} ORDER BY r.name`)));
     else {
@@ -246,14 +304,16 @@ export class SqlRuleStore implements Store {
       `SELECT c.revision, c.rule_name, c.version, c.event, c.at,
               v.number AS live_number, v.kind AS live_kind, v.content AS live_content, v.checksum AS live_checksum, v.metadata AS live_metadata
        FROM changes c
-       LEFT JOIN rules r ON c.event = 'live' AND r.name = c.rule_name AND r.status = 'active'
+       LEFT JOIN rules r ON c.event IN ('live', 'disabled', 'enabled') AND r.name = c.rule_name AND r.status = 'active' AND r.disabled_at IS NULL
        LEFT JOIN rule_versions v ON v.rule_id = r.id AND v.number = r.live_version
        WHERE c.revision > ? ORDER BY c.revision LIMIT ?`,
       [revision, limit],
     );
     return rows.map((r) => {
       const change = toChange(r);
-      if (change.event !== 'live') return change;
+      // Issue 14: a disable or enable carries the rule's live version like a publish does
+      // (none while disabled), so engines drop or reload it the same way.
+      if (change.event !== 'live' && change.event !== 'disabled' && change.event !== 'enabled') return change;
       if (r.live_number === null || r.live_number === undefined) return { ...change, live: null };
       const number = num(r.live_number);
       return {
@@ -369,6 +429,32 @@ export class SqlRuleStore implements Store {
 
   async close(): Promise<void> {
     await this.driver.close();
+  }
+
+  // Issue 14 (h14-life): a rule's lifecycle (rule-lifecycle.ts).
+  async disable(rule: string, options: { author: string; message: string }): Promise<LifecycleOutcome> {
+    const author = requireName(options.author, 'an author');
+    const message = options.message.trim();
+    if (message === '') throw new InvalidRuleError('disabling a rule needs a message saying why');
+    await this.ready();
+    return this.driver.transaction('write', (tx) => writeSwitch(tx, rule, 'disabled', author, message));
+  }
+
+  async enable(rule: string, options: { author: string; message?: string }): Promise<LifecycleOutcome> {
+    const author = requireName(options.author, 'an author');
+    const message = options.message?.trim() || null;
+    await this.ready();
+    return this.driver.transaction('write', (tx) => writeSwitch(tx, rule, 'enabled', author, message));
+  }
+
+  async lifecycle(rule: string): Promise<LifecycleRecord[]> {
+    await this.ready();
+    return this.driver.transaction('read', (tx) => readLifecycle(tx, rule));
+  }
+
+  async disabledRules(): Promise<string[]> {
+    await this.ready();
+    return (await this.driver.all('SELECT name FROM rules WHERE disabled_at IS NOT NULL ORDER BY name')).map((r) => String(r.name));
   }
 }
 

@@ -18,6 +18,8 @@ export class StoreRuleSource implements RuleSource {
   /** Rule → version last handed to the engine, so a resync never repeats one. */
   private readonly served = new Map<string, number>();
   private readonly watchers = new Set<ChangeWatcher>();
+  /** Issue 14: the rules disabled now, so a service can tell "disabled" from "no such rule". */
+  private readonly disabled = new Set<string>();
 
   constructor(
     readonly store: RuleStore,
@@ -29,10 +31,18 @@ export class StoreRuleSource implements RuleSource {
     // fetched again by the watcher, never missed.
     const revision = await this.store.currentRevision();
     const rules = await this.store.liveRules();
+    const disabled = await this.store.disabledRules();
     this.revision = revision;
+    this.disabled.clear();
+    for (const name of disabled) this.disabled.add(name);
     this.served.clear();
     for (const r of rules) this.served.set(r.definition.name, r.version);
     return rules.map((r) => ({ definition: r.definition, version: r.version, checksum: r.checksum }));
+  }
+
+  /** Issue 14: whether the rule is disabled in the store (as of the last change applied). */
+  isDisabled(rule: string): boolean {
+    return this.disabled.has(rule);
   }
 
   /** The change-feed revision this source has applied up to. */
@@ -57,7 +67,16 @@ export class StoreRuleSource implements RuleSource {
         // The last live change of each rule carries its live version (fetched with the
         // changes, in one query); earlier ones in the batch are already replaced.
         const latest = new Map<string, LiveRule | null>();
-        for (const c of changes) if (c.event === 'live') latest.set(c.rule, c.live ?? null);
+        for (const c of changes) {
+          if (c.event === 'live') latest.set(c.rule, c.live ?? null);
+          // Issue 14: a disabled rule arrives without a live version (and leaves the
+          // engine); an enabled one with its live version (and comes back).
+          if (c.event === 'disabled' || c.event === 'enabled') {
+            latest.set(c.rule, c.live ?? null);
+            if (c.event === 'disabled') this.disabled.add(c.rule);
+            else this.disabled.delete(c.rule);
+          }
+        }
         const upserted: VersionedRule[] = [];
         const removed: string[] = [];
         for (const [name, live] of latest) {

@@ -1,6 +1,8 @@
 import type { Decision } from '../../core/src/model/decision';
 import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
+import type { ImpactSummary } from '../../core/src/impact/impact-report';
 import type { DecisionRetention, PruneReport } from './decision-retention';
+import type { RolesReport } from './roles';
 
 /** Where a version is in its life: waiting for approvals, serving, or replaced. */
 export type VersionState = 'live' | 'pending' | 'superseded';
@@ -16,6 +18,8 @@ export interface GateVerdict {
   fixtures: unknown[];
   /** One line for the refusal message when !ok. */
   summary?: string;
+  /** Issue 14 (h14-life): the fixtures file's text the verdict ran, stored with the version. */
+  fixtureFile?: string | null;
 }
 
 /** Publishing does not run checks itself: the caller passes the gate that does. */
@@ -29,6 +33,22 @@ export interface VersionEvidence {
   checkedAt: string;
   /** For rollbacks: the version whose content (and evidence) this repeats. */
   rollbackOf?: number;
+  /** Issue 14 (h14-life): the version was promoted from another store (`lua-rules promote`). */
+  promotedFrom?: PromotedFrom;
+  // Issue 13 (h13-impact):
+  /** The impact analysis shown to the publisher (docs/impact.md): the summary, without example contexts. */
+  impact?: ImpactSummary;
+}
+
+/** Issue 14 (h14-life): where a promoted version came from. */
+export interface PromotedFrom {
+  /** The source store's display URL (password redacted). */
+  store: string;
+  rule: string;
+  version: number;
+  checksum: string;
+  /** When it was promoted (ISO). */
+  at: string;
 }
 
 export interface RuleVersionRecord {
@@ -47,6 +67,11 @@ export interface RuleVersionRecord {
   evidence: VersionEvidence | null;
   rollbackOf: number | null;
   wentLiveAt: string | null;
+  /**
+   * Issue 14 (h14-life): the text of the fixtures file the version was published with
+   * (null: it had none, or it predates migration 4); immutable like the content.
+   */
+  fixtures?: string | null;
 }
 
 export interface ApprovalRecord {
@@ -81,6 +106,30 @@ export interface StoredRule {
   /** The version serving now, or null when none went live yet. */
   liveVersion: number | null;
   stats: ExecutionStats;
+  /** Issue 14 (h14-life): set while the rule is disabled (no engine evaluates it). */
+  disabled?: RuleSwitch | null;
+}
+
+/** Issue 14 (h14-life): who switched a rule off or on, when and why. */
+export interface RuleSwitch {
+  by: string;
+  at: string;
+  message: string | null;
+}
+
+/** Issue 14 (h14-life): one entry of a rule's lifecycle (`history` shows them between the versions). */
+export interface LifecycleRecord extends RuleSwitch {
+  rule: string;
+  event: 'disabled' | 'enabled';
+}
+
+/** Issue 14 (h14-life): what `disable`/`enable` did. */
+export interface LifecycleOutcome {
+  rule: string;
+  /** False when the rule already was in that state (nothing written). */
+  changed: boolean;
+  /** The switch now in force when disabled (the existing one when unchanged); null when enabled. */
+  disabled: RuleSwitch | null;
 }
 
 export interface PublishOptions {
@@ -93,6 +142,13 @@ export interface PublishOptions {
    */
   baseVersion?: number;
   gate?: PublishGate;
+  /** Issue 14 (h14-life): the fixtures file's text, stored with the version. */
+  fixtures?: string | null;
+  /** Issue 14 (h14-life): recorded in the evidence of a promoted version. */
+  promotedFrom?: PromotedFrom;
+  // Issue 13 (h13-impact):
+  /** Stored in the new version's evidence (`evidence.impact`). */
+  impact?: ImpactSummary;
 }
 
 export interface PublishOutcome {
@@ -237,6 +293,16 @@ export interface RuleStore {
   /** The URL without its password, for messages. */
   readonly display: string;
   migrate(): Promise<MigrationReport>;
+  // Issue 14 (h14-roles): identity and roles (store/src/roles.ts).
+  /**
+   * PostgreSQL: `current_user` of the store's connections, the author the database
+   * records for every write (ask `authorOfWrite` in roles.ts, not this, for an author).
+   * SQLite: null (a file has no users; its permissions are the boundary).
+   */
+  databaseUser(): Promise<string | null>;
+  /** PostgreSQL: runs the migrations, then creates the group roles and applies their grants (`migrate --roles`). SQLite: RolesSetupError. */
+  installRoles(): Promise<RolesReport>;
+
   publish(definition: RuleDefinition, options: PublishOptions): Promise<PublishOutcome>;
   approve(rule: string, version: number, approver: string): Promise<ApprovalOutcome>;
   /** Writes a new version with version `toVersion`'s content; history is never rewritten. */
@@ -253,6 +319,16 @@ export interface RuleStore {
   /** Calls `handler` with every change after `fromRevision`, in order, until stopped (the backend's own watcher). */
   watch(fromRevision: number, handler: ChangeHandler, options?: WatchOptions): ChangeWatcher;
   close(): Promise<void>;
+
+  // Issue 14 (h14-life): a rule's lifecycle (store/src/rule-lifecycle.ts).
+  /** Switches a rule off: engines stop evaluating it. Unchanged (nothing written) when already off. */
+  disable(rule: string, options: { author: string; message: string }): Promise<LifecycleOutcome>;
+  /** Switches a rule back on: engines load its live version again. Unchanged when already on. */
+  enable(rule: string, options: { author: string; message?: string }): Promise<LifecycleOutcome>;
+  /** Every disable and enable of a rule, newest first. UnknownRuleError when there is no such rule. */
+  lifecycle(rule: string): Promise<LifecycleRecord[]>;
+  /** The names of the rules disabled now. */
+  disabledRules(): Promise<string[]>;
 }
 
 /** The decision log: every evaluation an engine made (written in batches by StoreDecisionLog). */

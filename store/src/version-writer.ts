@@ -16,6 +16,8 @@ export interface WriteRequest {
   baseVersion: number | undefined;
   evidence: VersionEvidence | null;
   rollbackOf: number | null;
+  /** Issue 14: the fixtures file's text, stored beside the content (absent: none). */
+  fixtures?: string | null;
 }
 
 export interface WriteResult {
@@ -126,8 +128,8 @@ export async function writeVersion(tx: SqlQueryer, s: StorableRule, req: WriteRe
     }
   }
   writes.push({
-    sql: `INSERT INTO rule_versions (rule_id, number, kind, content, checksum, metadata, author, message, created_at, evidence, state, required_approvals, rollback_of, went_live_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    sql: `INSERT INTO rule_versions (rule_id, number, kind, content, checksum, metadata, author, message, created_at, evidence, state, required_approvals, rollback_of, went_live_at, fixtures)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     params: [
       ruleId,
       number,
@@ -143,6 +145,7 @@ export async function writeVersion(tx: SqlQueryer, s: StorableRule, req: WriteRe
       required,
       req.rollbackOf,
       live ? at : null,
+      req.fixtures ?? null,
     ],
   });
   writes.push(changeRow(s.name, number, live ? 'live' : 'proposed', at));

@@ -17,6 +17,8 @@ import type { MessageConnection } from 'vscode-languageserver-protocol/node';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import type { HistoryResult, ListFixturesResult, PublishResult, RunRuleResult, StoreOverviewResult, StoreStatus, VersionChangeResult, VersionContentResult } from '../../protocol/src/custom-messages';
 import { mergeStorePassword } from '../../store/src/store-url';
+import { POSTGRES_SKIPPED, startPostgres, type PgServer } from '../store/pg-harness';
+import { createLogins } from '../store/pg-logins';
 
 const REPO = join(__dirname, '..', '..');
 const uri = (path: string): string => pathToFileURL(path).href;
@@ -242,4 +244,46 @@ test('mergeStorePassword puts a SecretStorage password into a postgres URL witho
   assert.equal(mergeStorePassword('postgres://u:own@h/db', 'other'), 'postgres://u:own@h/db');
   assert.equal(mergeStorePassword('sqlite:x.db', 'p'), 'sqlite:x.db');
   assert.equal(mergeStorePassword('postgres://u@h/db', undefined), 'postgres://u@h/db');
+});
+
+// Issue 14: on PostgreSQL the editor's writes are the database user's, whatever "luaRules.author" says.
+describe("the editor's writes on PostgreSQL with roles", { skip: POSTGRES_SKIPPED, timeout: 120_000 }, () => {
+  let pg: PgServer;
+  let dir = '';
+  const servers: Server[] = [];
+  before(async () => {
+    pg = await startPostgres();
+    dir = mkdtempSync(join(tmpdir(), 'lua-rules-ext-pg-'));
+    cpSync(join(REPO, 'test/e2e/workspace/rules'), join(dir, 'rules'), { recursive: true });
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await pg?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('publish and approve record the login, and self-approval is refused', async () => {
+    const people = await createLogins(await pg.createDatabase(), { ann: ['lua_rules_author', 'lua_rules_approver'], bob: ['lua_rules_approver'] });
+    const as = async (who: string): Promise<Server> => {
+      const server = await startServer(FROM_SOURCES, { LUA_RULES_STORE: people.url(who), LUA_RULES_STORE_CWD: dir, LUA_RULES_STORE_PASSWORD: '' });
+      servers.push(server);
+      return server;
+    };
+    const ann = await as('ann');
+    const bob = await as('bob');
+    const rule = uri(join(dir, 'rules', 'needs_review.lua'));
+    const pending = await ann.request<PublishResult>('luaRules/publish', { uri: rule, author: 'the-os-user' });
+    assert.ok(pending.ok && pending.state === 'pending', JSON.stringify(pending));
+    const self = await ann.request<VersionChangeResult>('luaRules/approve', { rule: 'needs_review', version: 1, author: 'someone-else' });
+    assert.equal(self.ok, false);
+    assert.match(self.ok ? '' : self.message, /wrote version 1 of "needs_review" and cannot approve it/);
+    const approved = await bob.request<VersionChangeResult>('luaRules/approve', { rule: 'needs_review', version: 1, author: 'the-os-user' });
+    assert.deepEqual(approved, { ok: true, rule: 'needs_review', version: 1, state: 'live', approvalsMissing: 0 });
+    const history = await ann.request<HistoryResult>('luaRules/history', { rule: 'needs_review' });
+    assert.ok(history.ok);
+    assert.deepEqual(
+      history.versions.map((v) => [v.number, v.author, v.approvals.map((a) => a.approver)]),
+      [[1, people.name('ann'), [people.name('bob')]]],
+    );
+  });
 });

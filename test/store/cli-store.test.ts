@@ -153,13 +153,18 @@ describe('store commands on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
   const run = (argv: string[]) => cli(argv, { cwd: dir, env: {} });
 
   test('publish and history against a real server', async () => {
-    const out = await run(['publish', 'rules', '--store', url, '--author', 'ann']);
+    // On PostgreSQL the author is the database user (issue 14): no --author needed, another one refused.
+    const out = await run(['publish', 'rules', '--store', url]);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /published epic_priority version 1 \(live\)/);
     const history = await run(['history', 'epic_priority', '--store', url, '--json']);
     assert.equal(history.code, 0);
-    const versions = (JSON.parse(history.stdout) as { versions: { evidence: { gate: string } }[] }).versions;
+    const versions = (JSON.parse(history.stdout) as { versions: { author: string; evidence: { gate: string } }[] }).versions;
     assert.equal(versions[0]?.evidence.gate, 'passed');
+    assert.equal(versions[0]?.author, new URL(url).username);
+    const other = await run(['publish', 'rules', '--store', url, '--author', 'ann']);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /the author is the database user you connect as \(postgres\), so it cannot be "ann"/);
   });
 
   test('a wrong password is one line, exit 2, and never printed', async () => {

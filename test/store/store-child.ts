@@ -22,7 +22,7 @@ async function hang(url: string, rule: string, tag: string): Promise<void> {
   const driver: SqlDriver = loc.kind === 'sqlite' ? new SqliteDriver(loc.path) : new PostgresDriver(loc.url, loc.display, loc.password);
   setInterval(() => undefined, 1000); // keep the process alive while it "hangs"
   await driver.transaction('write', async (tx) => {
-    await writeVersion(tx, toStorable(luaRule(rule, tag)), { author: 'killed', message: null, baseVersion: undefined, evidence: null, rollbackOf: null });
+    await writeVersion(tx, toStorable(luaRule(rule, tag)), { author: 'killed', message: null, baseVersion: undefined, evidence: null, rollbackOf: null, fixtures: null });
     process.stdout.write('in-transaction\n');
     await new Promise(() => undefined); // never commits
   });

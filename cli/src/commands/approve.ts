@@ -1,7 +1,7 @@
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { parseCommandArgs } from '../args';
-import { STORE_FLAGS, STORE_HELP, authorFlag, storeUrl, versionFlag, withStore } from './store-common';
+import { AUTHOR_HELP, STORE_FLAGS, STORE_HELP, storeUrl, versionFlag, withStore, writeAuthor } from './store-common';
 import { displayText } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules approve <rule> --version <n> --store URL [--author NAME]
@@ -12,11 +12,13 @@ engines then reload it.
 
 Options:
   --version <n>       the pending version to approve (see 'lua-rules history')
-  --author NAME       who approves (default: the OS user; not the version's
-                      author; once per person)
+${AUTHOR_HELP}
+                      (never the version's author; once per person; on PostgreSQL
+                      the user must be a member of lua_rules_approver)
 ${STORE_HELP}
 
-Exit codes: 0 approved; 1 refused (own version, approved twice, not pending) or
+Exit codes: 0 approved; 1 refused (own version, approved twice, not pending, not
+an approver) or
 the store could not be reached; 2 bad usage, a bad URL, an unknown rule or version.`;
 
 export const approveCommand: Command = {
@@ -29,9 +31,9 @@ export const approveCommand: Command = {
     if (rule === undefined) throw new UsageError('approve: which rule? usage: lua-rules approve <rule> --version <n> --store URL [--author NAME]');
     if (extra !== undefined) throw new UsageError(`approve: one rule at a time (got '${extra}' too)`);
     const version = versionFlag('approve', args, 'version');
-    const author = authorFlag(args, io);
     const url = storeUrl('approve', args, io);
     return withStore('approve', url, io, async (store) => {
+      const author = await writeAuthor('approve', store, args, io);
       const out = await store.approve(rule, version, author);
       io.stdout(
         out.wentLive

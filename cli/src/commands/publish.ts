@@ -2,8 +2,10 @@ import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { booleanFlag, parseCommandArgs, stringFlag } from '../args';
 import { checkFilesForPublish, describePublished, describeRefused, publishChecked, PublishInputError } from '../../../service/src/publish-files';
-import type { CheckedFiles } from '../../../service/src/publish-files';
-import { STORE_FLAGS, STORE_HELP, authorFlag, storeUrl, withStore } from './store-common';
+import type { CheckedFiles, PublishCandidate } from '../../../service/src/publish-files';
+import type { Store } from '../../../store/src';
+import type { ImpactSummary } from '../../../core/src/impact/impact-report';
+import { AUTHOR_HELP, STORE_FLAGS, STORE_HELP, storeUrl, withStore, writeAuthor } from './store-common';
 import { displayText, safeJson } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules publish <files or folders...> --store URL [--author NAME] [--message TEXT] [--json]
@@ -19,25 +21,43 @@ If someone publishes the same rule between this command reading the store and
 writing to it, that rule is refused with a conflict and nothing of it is written.
 
 Options:
-  --author NAME       who publishes (default: the OS user)
+${AUTHOR_HELP}
   --message TEXT      what changed and why
   --base-version N    publish on top of version N (default: the latest version when
                       the command starts); a different latest version is a conflict
 ${STORE_HELP}
+  --impact            replay each rule's captured contexts of the last 7 days (at
+                      most 100,000) through it and its live version first, print
+                      the impact summary, and store it in the version's evidence
+                      (see 'lua-rules impact'; 'history --json' shows it)
   --json              print [{"rule", "version", "state", "created", "approvalsMissing"}]
 
 Exit codes: 0 published (or unchanged); 1 a rule failed its checks or fixtures, a
 conflict, or the store could not be reached; 2 bad usage, a bad URL, a missing or
 unreadable file, or a rule that cannot be stored (e.g. no ---@category).`;
 
+/** `publish --impact`: each candidate's impact summary (docs/impact.md), its headline printed as it is worked out. */
+async function impactSummaries(store: Store, candidates: readonly PublishCandidate[], print: (line: string) => void): Promise<Map<string, ImpactSummary>> {
+  const { impactOf } = await import('../../../store/src/index.js');
+  const { summaryOf } = await import('../../../core/src/impact/impact-report.js');
+  const { impactHeadline } = await import('../../../core/src/impact/format-impact.js');
+  const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
+  const out = new Map<string, ImpactSummary>();
+  for (const c of candidates) {
+    const summary = summaryOf(await impactOf(store, c.definition, { since, limit: 100_000 }, { examplesPerTransition: 0, notReproducedExamples: 0 }));
+    out.set(c.definition.name, summary);
+    print(`impact: ${impactHeadline(summary)}`);
+  }
+  return out;
+}
+
 export const publishCommand: Command = {
   name: 'publish',
   summary: 'check, test and publish rules to the store as new versions',
   help: HELP,
   async run(argv, io) {
-    const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' } });
+    const args = parseCommandArgs('publish', argv, { ...STORE_FLAGS, author: { type: 'string' }, message: { type: 'string' }, 'base-version': { type: 'string' }, json: { type: 'boolean' }, impact: { type: 'boolean' } });
     if (args.positionals.length === 0) throw new UsageError('publish: which rules? usage: lua-rules publish <files...> --store URL [--author NAME]');
-    const author = authorFlag(args, io);
     const message = stringFlag(args, 'message');
     const baseText = stringFlag(args, 'base-version');
     const base = baseText === undefined ? undefined : Number(baseText);
@@ -65,7 +85,10 @@ export const publishCommand: Command = {
     }
     return withStore('publish', url, io, async (store) => {
       const json = booleanFlag(args, 'json');
-      const { outcomes: results, conflicts } = await publishChecked(store, candidates, { author, ...(message !== undefined ? { message } : {}), ...(base !== undefined ? { baseVersion: base } : {}) }, {
+      const author = await writeAuthor('publish', store, args, io);
+      // Issue 13: the impact of each rule before it is written, kept in its evidence.
+      const impacts = booleanFlag(args, 'impact') ? await impactSummaries(store, candidates, (line) => (json ? undefined : io.stdout(`${displayText(line)}\n`))) : undefined;
+      const { outcomes: results, conflicts } = await publishChecked(store, candidates, { author, ...(message !== undefined ? { message } : {}), ...(base !== undefined ? { baseVersion: base } : {}), ...(impacts ? { impacts } : {}) }, {
         published: (out) => {
           if (!json) io.stdout(`${describePublished(out)}\n`);
         },
@@ -73,6 +96,10 @@ export const publishCommand: Command = {
       });
       if (json) {
         io.stdout(safeJson(results.map((r) => ({ rule: r.rule, version: r.version.number, state: r.version.state, created: r.created, approvalsMissing: r.approvalsMissing })), 2) + '\n');
+      } else {
+        // Issue 14: a version of a disabled rule is stored (and may be live) but not served.
+        const disabled = new Set(await store.disabledRules());
+        for (const r of results) if (r.created && disabled.has(r.rule)) io.stdout(`note: ${displayText(r.rule)} is disabled: no engine serves it until 'lua-rules enable ${displayText(r.rule)}'\n`);
       }
       return conflicts.length > 0 ? EXIT.failures : EXIT.ok;
     });

@@ -1,7 +1,7 @@
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { parseCommandArgs, stringFlag } from '../args';
-import { STORE_FLAGS, STORE_HELP, authorFlag, stateLabel, storeUrl, versionFlag, withStore } from './store-common';
+import { AUTHOR_HELP, STORE_FLAGS, STORE_HELP, stateLabel, storeUrl, versionFlag, withStore, writeAuthor } from './store-common';
 import { displayText } from '../../../core/src/util/display-text';
 
 const HELP = `Usage: lua-rules rollback <rule> --to <version> --store URL [--author NAME] [--message TEXT]
@@ -12,7 +12,7 @@ has a consensus; running engines reload it.
 
 Options:
   --to <version>      the version whose content comes back
-  --author NAME       who rolls back (default: the OS user)
+${AUTHOR_HELP}
   --message TEXT      why (default: "rollback to version <n>")
 ${STORE_HELP}
 
@@ -29,10 +29,10 @@ export const rollbackCommand: Command = {
     if (rule === undefined) throw new UsageError('rollback: which rule? usage: lua-rules rollback <rule> --to <version> --store URL [--author NAME]');
     if (extra !== undefined) throw new UsageError(`rollback: one rule at a time (got '${extra}' too)`);
     const to = versionFlag('rollback', args, 'to');
-    const author = authorFlag(args, io);
     const message = stringFlag(args, 'message');
     const url = storeUrl('rollback', args, io);
     return withStore('rollback', url, io, async (store) => {
+      const author = await writeAuthor('rollback', store, args, io);
       const out = await store.rollback(rule, to, { author, ...(message !== undefined ? { message } : {}) });
       io.stdout(
         out.created

@@ -5,6 +5,10 @@ import type { ParsedArgs } from '../args';
 import { stringFlag } from '../args';
 import {
   ApprovalError,
+  AuthorMismatchError,
+  RefusedByDatabaseError,
+  RolesSetupError,
+  authorOfWrite,
   ConflictError,
   GateRefusedError,
   InvalidRuleError,
@@ -39,14 +43,25 @@ export function requiredFlag(command: string, args: ParsedArgs, name: string, wh
 }
 
 /**
- * Who publishes, rolls back or approves: `--author NAME`, else the OS user. An empty
+ * Who is the author of a write (publish, rollback, approve, disable/enable, promote,
+ * publish --shadow): EVERY writing command calls this, once the store is open, and
+ * nothing else decides it. The decision is `authorOfWrite` (store/src/roles.ts): on
+ * PostgreSQL the database user of the connection (a different --author is refused,
+ * exit 2, with the reason); on SQLite `--author NAME`, else the OS user. An empty
  * `--author ""` counts as not given: it is what `--author "$USER"` becomes where $USER
  * is unset (containers, CI), and the OS still knows who is running the command.
  */
-export function authorFlag(args: ParsedArgs, io: CommandIO): string {
-  const given = stringFlag(args, 'author')?.trim();
-  return given || defaultAuthor(io.env);
+export async function writeAuthor(command: string, store: Store, args: ParsedArgs, io: CommandIO): Promise<string> {
+  try {
+    return await authorOfWrite(store, stringFlag(args, 'author'), () => defaultAuthor(io.env));
+  } catch (e) {
+    if (e instanceof AuthorMismatchError) throw new UsageError(`${command}: ${e.message}`);
+    throw e;
+  }
 }
+
+export const AUTHOR_HELP = `  --author NAME       who does it. SQLite: default the OS user. PostgreSQL: always the
+                      database user you connect as; a different NAME is refused`;
 
 /** The OS user name (the passwd entry, not $USER), then $USER/$LOGNAME/$USERNAME, then the uid. */
 export function defaultAuthor(env: NodeJS.ProcessEnv): string {
@@ -112,16 +127,33 @@ export async function withStore(command: string, url: string, io: CommandIO, fn:
   try {
     return await fn(store);
   } catch (e) {
+    // A usage error raised inside `fn` is reported once, by main (exit 2), not here too.
+    if (e instanceof UsageError) throw new UsageError(redactSecret(e.message, password));
     const message = redactSecret((e as Error).message ?? String(e), password);
+    if (e instanceof RefusedByDatabaseError || e instanceof RolesSetupError) {
+      io.stderr(`lua-rules ${command}: ${message}${refusalHint(command, message)}\n`);
+      return EXIT.failures;
+    }
     io.stderr(`lua-rules ${command}: ${message}\n`);
     if (e instanceof UnknownRuleError || e instanceof UnknownVersionError || e instanceof InvalidRuleError) return EXIT.usage;
     if (e instanceof StoreUnavailableError) return BAD_INPUT_CODES.has((e as { code?: string }).code ?? '') ? EXIT.usage : EXIT.failures;
     if (e instanceof ConflictError || e instanceof GateRefusedError || e instanceof ApprovalError || e instanceof StoreError) return EXIT.failures;
-    if (e instanceof UsageError) throw new UsageError(redactSecret(e.message, password));
     return EXIT.failures;
   } finally {
     await store.close().catch(() => undefined);
   }
+}
+
+/** The group role a command's writes need (docs/store.md, "Roles"); commands not named here write as an author. */
+const ROLE_OF_COMMAND: Record<string, string> = { approve: 'lua_rules_approver', serve: 'lua_rules_engine', history: 'lua_rules_author or lua_rules_approver' };
+
+/**
+ * After a plain missing grant ("permission denied for table …"), which role would
+ * have allowed it; the identity triggers' refusals already say why.
+ */
+function refusalHint(command: string, message: string): string {
+  if (!/permission denied for (table|relation|sequence)/.test(message)) return '';
+  return ` (${command} needs membership of ${ROLE_OF_COMMAND[command] ?? 'lua_rules_author'}; see "Roles" in docs/store.md)`;
 }
 
 /** How a version's state reads (`pending: 2 more approvals needed`); owned by the publishing module. */

@@ -5,6 +5,10 @@ import { readableTime } from '../format-time';
 import { versionUri } from '../version-documents';
 import { argProperty, findRuleFile, isRuleUri, targetUri } from './targets';
 import { ruleFileKind, ruleFileNames } from '../../../core/src/rules-folder/file-names';
+import { computeImpact } from './impact-view';
+
+const PUBLISH = 'Publish';
+const SHOW_IMPACT = 'Show Impact';
 
 export interface StoreCommandContext {
   api: ServerApi;
@@ -38,7 +42,9 @@ async function ruleName(ctx: StoreCommandContext, arg: unknown): Promise<string 
 /**
  * Publish Rule: saves the file, then checks first (can be stored, the gate's checks
  * and fixtures, changed since the head version), so nobody types a message for a
- * rule that is refused or unchanged; then asks for the message naming the rule,
+ * rule that is refused or unchanged; then works out the impact (issue 13) and, when
+ * there were captured decisions to replay, shows its summary in a modal to confirm
+ * (or open the impact view); then asks for the message naming the rule,
  * publishes with progress, and shows the new version or the pending approval.
  * Refused: the findings go to the output and an error message. `{uri, message}`
  * skips the prompt.
@@ -65,11 +71,20 @@ export async function publishRule(ctx: StoreCommandContext, arg: unknown): Promi
     return result;
   }
   let message = argProperty<string>(arg, 'message', 'string');
+  // Issue 13: what the draft would change on captured traffic, shown before confirming and kept in the evidence.
+  const impact = await computeImpact(ctx.api, uri);
+  if (impact.ok) ctx.output.appendLine(`impact of publishing ${checked.rule}:\n${impact.summaryLines.join('\n')}`);
+  if (message === undefined && impact.ok && impact.report.replayed > 0) {
+    const choice = await vscode.window.showInformationMessage(`Publish ${checked.rule}? ${impact.headline}`, { modal: true, detail: impact.summaryLines.slice(1).join('\n') }, PUBLISH, SHOW_IMPACT);
+    if (choice === SHOW_IMPACT) await vscode.commands.executeCommand('luaRules.showImpact', uri);
+    if (choice !== PUBLISH) return undefined;
+  }
   if (message === undefined) {
     const next = (checked.headVersion ?? 0) + 1;
+    const impactNote = impact.ok ? (impact.report.replayed > 0 ? ` Impact: ${impact.headline}.` : ' No captured decisions to show an impact on.') : ` Impact not available: ${impact.message}.`;
     message = await vscode.window.showInputBox({
       title: `Publish ${checked.rule} as version ${next}`,
-      prompt: `Checks and fixtures pass. What changed in ${checked.rule} and why? (stored with version ${next})`,
+      prompt: `Checks and fixtures pass.${impactNote} What changed in ${checked.rule} and why? (stored with version ${next})`,
       placeHolder: `${checked.rule}: what changed and why`,
       ignoreFocusOut: true,
     });
@@ -77,7 +92,7 @@ export async function publishRule(ctx: StoreCommandContext, arg: unknown): Promi
   }
   const author = ctx.author();
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Lua Rules: publishing ${checked.rule}…` }, () =>
-    ctx.api.publish({ uri: uri.toString(), author, ...(message ? { message } : {}) }),
+    ctx.api.publish({ uri: uri.toString(), author, ...(message ? { message } : {}), ...(impact.ok ? { impact: impact.report } : {}) }),
   );
   if (result.ok) {
     const state = result.state === 'pending' ? `pending: ${result.approvalsMissing} approval${result.approvalsMissing === 1 ? '' : 's'} needed` : result.state;

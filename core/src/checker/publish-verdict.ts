@@ -24,6 +24,8 @@ export interface PublishVerdict {
   /** Evidence stored with the version. */
   findings: { code: string; severity: string; line: number; message: string }[];
   fixtures: { name: string; passed: boolean; decision: string; confidence: number }[];
+  /** The fixtures file the verdict ran, as read (null: the rule has none); the store keeps it with the version. */
+  fixtureFile: string | null;
 }
 
 /** `shown` is how messages name the rule file (a relative path in the CLI, the file name in the editor). */
@@ -45,5 +47,6 @@ export function judgeForPublish(executor: LuaExecutor, rulePath: string, shown: 
     fixtureFileErrors,
     findings: findings.map((f) => ({ code: f.code, severity: f.severity, line: f.range.start.line, message: f.message })),
     fixtures: outcomes.map((o) => ({ name: o.fixture.name, passed: o.mismatches.length === 0, decision: o.result.decision, confidence: o.result.confidence })),
+    fixtureFile: fixtureFile.status === 'ok' ? fixtureFile.text : null,
   };
 }

@@ -80,6 +80,11 @@ export function ruleFileNames(name: string): string[] {
   return [name + LUA_RULE_SUFFIX, name + PATTERN_RULE_SUFFIX];
 }
 
+/** The file a stored rule of this kind is written to (`lua-rules export`, `promote`): `name.lua` or `name.rule.json`. */
+export function ruleFileName(name: string, kind: 'lua' | 'pattern'): string {
+  return name + (kind === 'lua' ? LUA_RULE_SUFFIX : PATTERN_RULE_SUFFIX);
+}
+
 /** The rule name a file gets when its header or JSON does not name it. */
 export function defaultRuleName(pathOrUri: string): string {
   return ruleStem(fileName(pathOrUri));

@@ -1,11 +1,13 @@
 import { initialSchema } from './001-initial-schema';
 import { lifecycleChangeEvents } from './002-lifecycle-change-events';
 import { capturedDecisions } from './003-captured-decisions';
+import { ruleLifecycle } from './004-rule-lifecycle';
+import { identityAndRoles } from './006-identity-and-roles';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
 /** Every migration, in order. Append new ones; never edit one that shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, lifecycleChangeEvents, capturedDecisions];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, lifecycleChangeEvents, capturedDecisions, ruleLifecycle, identityAndRoles];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import type { HistoryResult, PublishResult, RunRuleResult, StoreStatus, VersionChangeResult } from '../../../protocol/src/custom-messages';
+import type { HistoryResult, PublishResult, RuleSwitchResult, RunRuleResult, StoreStatus, VersionChangeResult } from '../../../protocol/src/custom-messages';
 import type { LuaRulesApi } from '../../../client/src/extension';
 import type { FixturesRunSummary } from '../../../client/src/test-controller';
 
@@ -354,6 +354,33 @@ describe('Lua Rules extension in a VS Code workbench', function () {
       }
       const view = await waitFor('the view to show the live version', async () => (await api.rulesInView()).find((r) => r.name === 'needs_review' && r.liveVersion === 1));
       assert.equal(view.pending, 0);
+    });
+
+    it('disables and enables a rule from the rules view; the view shows it disabled', async function () {
+      const rule = 'needs_review';
+      const off = await vscode.commands.executeCommand<RuleSwitchResult>('luaRules.disableRule', { rule, message: 'e2e: switched off' });
+      assert.ok(off?.ok, JSON.stringify(off));
+      assert.equal(off.changed, true);
+      assert.equal(off.disabled?.by, 'e2e-author');
+      assert.equal(off.disabled?.message, 'e2e: switched off');
+      const shown = await waitFor('the view to show the rule disabled', async () => {
+        const item = await api.ruleItemInView(rule);
+        return item?.contextValue.endsWith('-disabled') ? item : undefined;
+      });
+      assert.match(shown.description, /^disabled · v1 live/);
+      assert.equal(shown.icon, 'circle-slash');
+      const twice = await vscode.commands.executeCommand<RuleSwitchResult>('luaRules.disableRule', { rule, message: 'again' });
+      assert.ok(twice?.ok && !twice.changed, 'disabling a disabled rule changes nothing');
+      const unknown = await vscode.commands.executeCommand<RuleSwitchResult>('luaRules.disableRule', { rule: 'no_such_rule', message: 'x' });
+      assert.match(unknown?.ok === false ? unknown.message : '', /unknown rule "no_such_rule"/);
+
+      const on = await vscode.commands.executeCommand<RuleSwitchResult>('luaRules.enableRule', { rule });
+      assert.ok(on?.ok && on.changed && on.disabled === null, JSON.stringify(on));
+      const back = await waitFor('the view to show the rule enabled', async () => {
+        const item = await api.ruleItemInView(rule);
+        return item !== undefined && !item.contextValue.endsWith('-disabled') ? item : undefined;
+      });
+      assert.equal(back.icon, 'symbol-function');
     });
 
     it('converts a pattern rule to Lua', async function () {
