@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/decision-log-load.ts [--seconds 5] [--rounds 2] [--connections 50] [-- serve flags for the "on" runs...]
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ const { values, positionals } = parseArgs({
 });
 const BODY = JSON.stringify({ epic_id: 'epic-123', owner: { email: 'ann@example.com' }, metrics: { wsjf_score: 60, business_value: 80, job_size: 30 } });
 
-async function once(flags: string[]): Promise<{ rate: number; p50: number; p99: number; load: number; log: string }> {
+async function once(flags: string[]): Promise<{ rate: number; p50: number; p99: number; load: number; rssMiB: number; log: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'lua-rules-bench-log-'));
   cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });
   const serve = await startServe(['--seed', 'rules', '--log-level', 'warn', ...flags], { cwd: dir });
@@ -39,6 +39,7 @@ async function once(flags: string[]): Promise<{ rate: number; p50: number; p99: 
     };
   };
   const atEnd = await log();
+  const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${serve.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   let after = atEnd;
   for (let i = 0; i < 200 && (after.pending ?? 0) > 0; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -46,7 +47,7 @@ async function once(flags: string[]): Promise<{ rate: number; p50: number; p99: 
   }
   await serve.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { rate: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, load, log: Number.isNaN(atEnd.written) ? '' : `; log: pending ${atEnd.pending} when the load ended, then written ${after.written}, dropped ${after.dropped}` };
+  return { rate: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, load, rssMiB, log: Number.isNaN(atEnd.written) ? '' : `; log: pending ${atEnd.pending} when the load ended, then written ${after.written}, dropped ${after.dropped}` };
 }
 
 async function main(): Promise<void> {
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const [name, flags] of [['log on ', positionals], ['log off', ['--decision-log', 'off']]] as const) {
       const r = await once([...flags]);
-      console.log(`  round ${round} ${name}: ${Math.round(r.rate).toLocaleString('en-US')} decisions/s, p50 ${r.p50} ms, p99 ${r.p99} ms (load ${r.load.toFixed(2)})${r.log}`);
+      console.log(`  round ${round} ${name}: ${Math.round(r.rate).toLocaleString('en-US')} decisions/s, p50 ${r.p50} ms, p99 ${r.p99} ms, RSS ${r.rssMiB.toFixed(0)} MiB (load ${r.load.toFixed(2)})${r.log}`);
     }
   }
 }

@@ -35,8 +35,12 @@ export class BatchBuilder {
   private lastCorrelationIndex = -1;
   count = 0;
 
+  /** Room for the size of the last batch: a batch posted every few milliseconds must not allocate the full capacity each time. */
+  private room: number;
+
   constructor(private readonly capacity: number) {
-    this.numbers = new Float64Array(capacity * STRIDE);
+    this.room = Math.min(capacity, 64);
+    this.numbers = new Float64Array(this.room * STRIDE);
   }
 
   get full(): boolean {
@@ -65,6 +69,12 @@ export class BatchBuilder {
   }
 
   private put(rule: string, version: number, decision: string, confidence: number, durationMs: number, errorCode: string | null, correlationId: string, at: number, category: string | undefined, context: unknown): void {
+    if (this.count === this.room) {
+      this.room = Math.min(this.capacity, this.room * 2);
+      const grown = new Float64Array(this.room * STRIDE);
+      grown.set(this.numbers);
+      this.numbers = grown;
+    }
     const n = this.numbers;
     const o = this.count * STRIDE;
     n[o] = this.string(rule);
@@ -95,7 +105,8 @@ export class BatchBuilder {
   /** The batch so far, ready to post; the builder starts over empty. */
   take(): PackedBatch {
     const batch: PackedBatch = { count: this.count, numbers: this.numbers.subarray(0, this.count * STRIDE), strings: this.strings, contexts: this.contexts.map(contextJson) };
-    this.numbers = new Float64Array(this.capacity * STRIDE);
+    this.room = Math.min(this.capacity, Math.max(64, this.count));
+    this.numbers = new Float64Array(this.room * STRIDE);
     this.strings = [];
     this.stringIndex = new Map();
     this.contexts = [];

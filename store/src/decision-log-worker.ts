@@ -7,7 +7,7 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { unpackBatch } from './decision-batch';
+import { unpackBatch, type PackedBatch } from './decision-batch';
 import { DecisionLogWriter } from './decision-log-writer';
 import type { ThreadCounts, ThreadInit, ThreadReply, ThreadRequest } from './decision-log-thread';
 import { openStore } from './open-store';
@@ -23,18 +23,26 @@ const problem = (error: Error): void => send({ type: 'error', message: error.mes
 // Two connections at most: one writer at a time, and the prune beside it.
 const store: Store | undefined = init.settings.store === false ? undefined : openStore(init.storeUrl, { cwd: init.cwd, poolSize: 2 });
 const writer = new DecisionLogWriter(store, init.settings, problem);
-let queue: ExecutionLogRecord[] = [];
+/**
+ * What waits to be written: batches as they came (packed: a few dozen bytes a record,
+ * so a long lag costs little memory), and in front of them the records of a write
+ * that failed, already unpacked.
+ */
+let waiting: PackedBatch[] = [];
+let retry: ExecutionLogRecord[] = [];
+let queued = 0;
 let dropped = 0;
 let stopped = false;
 let pruneTimer: NodeJS.Timeout | undefined;
 let retryTimer: NodeJS.Timeout | undefined;
 
 let received = 0;
-const counts = (): ThreadCounts => ({ ...writer.counts, dropped, queued: queue.length, received });
+const counts = (): ThreadCounts => ({ ...writer.counts, dropped, queued, received });
+const parseContexts = (init.settings.masks ?? []).length > 0;
 
 /**
  * One transaction for everything that arrived while the previous one was written (a
- * large transaction costs SQLite a fraction per row of a small one), up to
+ * large transaction costs SQLite a fraction per row of a small one), up to about
  * MAX_PER_WRITE records. A failed write keeps its records and is tried again after
  * `retryMs`; beyond `maxBuffered` the oldest are dropped and counted.
  */
@@ -48,15 +56,47 @@ function drain(): Promise<void> {
   return draining;
 }
 
+/**
+ * Batches arrive every few milliseconds (the request thread posts small ones, so that
+ * contexts die young there); they are written together once COALESCE_RECORDS wait or
+ * the oldest has waited COALESCE_MS: a transaction per post would cost SQLite several
+ * times as much per row.
+ */
+const COALESCE_RECORDS = 2000;
+const COALESCE_MS = 50;
+let soonTimer: NodeJS.Timeout | undefined;
+
+function soon(): void {
+  if (queued >= COALESCE_RECORDS) {
+    clearTimeout(soonTimer);
+    soonTimer = undefined;
+    void drain();
+  } else if (soonTimer === undefined) {
+    soonTimer = setTimeout(() => {
+      soonTimer = undefined;
+      void drain();
+    }, COALESCE_MS);
+  }
+}
+
+function take(): ExecutionLogRecord[] {
+  let records = retry;
+  retry = [];
+  while (waiting.length > 0 && records.length < MAX_PER_WRITE) {
+    const batch = waiting.shift() as PackedBatch;
+    records = records.concat(unpackBatch(batch, init.engineId, parseContexts));
+  }
+  return records;
+}
+
 async function drainQueue(): Promise<void> {
-  while (queue.length > 0) {
-    const batch = queue.length <= MAX_PER_WRITE ? queue : queue.slice(0, MAX_PER_WRITE);
-    queue = batch === queue ? [] : queue.slice(MAX_PER_WRITE);
+  while (queued > 0) {
+    const records = take();
     try {
-      await writer.write(batch);
+      await writer.write(records);
+      queued -= records.length;
     } catch (e) {
-      queue = batch.concat(queue);
-      trim();
+      retry = records;
       problem(e as Error);
       if (!stopped) {
         clearTimeout(retryTimer);
@@ -68,12 +108,23 @@ async function drainQueue(): Promise<void> {
   send({ type: 'counts', counts: counts() });
 }
 
+/** Beyond maxBuffered waiting records, the oldest go (counted). */
 function trim(): void {
-  const excess = queue.length - init.maxBuffered;
-  if (excess > 0) {
-    queue = queue.slice(excess);
-    dropped += excess;
+  let excess = queued - init.maxBuffered;
+  if (excess <= 0) return;
+  const fromRetry = Math.min(excess, retry.length);
+  retry = retry.slice(fromRetry);
+  excess -= fromRetry;
+  let lost = fromRetry;
+  while (excess > 0 && waiting.length > 0) {
+    const oldest = waiting[0] as PackedBatch;
+    if (oldest.count > excess) break; // a batch goes whole; the bound is kept within one batch
+    waiting.shift();
+    excess -= oldest.count;
+    lost += oldest.count;
   }
+  queued -= lost;
+  dropped += lost;
 }
 
 async function prune(): Promise<void> {
@@ -96,11 +147,11 @@ schedulePrune(Math.min(init.pruneIntervalMs, init.firstPruneMs));
 
 port.on('message', (request: ThreadRequest) => {
   if (request.type === 'batch') {
-    const records = unpackBatch(request.batch, init.engineId, (init.settings.masks ?? []).length > 0);
-    received += records.length;
-    for (const r of records) queue.push(r);
+    waiting.push(request.batch);
+    received += request.batch.count;
+    queued += request.batch.count;
     trim();
-    void drain();
+    soon();
     return;
   }
   if (request.type === 'heartbeat') {
@@ -118,10 +169,13 @@ port.on('message', (request: ThreadRequest) => {
         stopped = true;
         clearTimeout(pruneTimer);
         clearTimeout(retryTimer);
+        clearTimeout(soonTimer);
         await drain();
         // What the store would not take by now is lost with the process: say so in the counts.
-        dropped += queue.length;
-        queue = [];
+        dropped += queued;
+        queued = 0;
+        waiting = [];
+        retry = [];
         writer.close();
         await store?.close();
       }

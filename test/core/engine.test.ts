@@ -159,12 +159,14 @@ describe('engine: execution records', () => {
   it('records rule, version, decision, confidence, duration, error code and correlation id', async () => {
     const sink = new MemorySink();
     const { engine } = await engineWith([lua('a', ret('autonomous', 0.95, 'ok')), lua('bad', 'return 5')], sink);
-    engine.evaluateRule('a', {}, { correlationId: 'req-1' });
+    const context = { n: 1 };
+    engine.evaluateRule('a', context, { correlationId: 'req-1' });
     engine.evaluateRule('bad', {});
     assert.equal(sink.records.length, 2);
     const [first, second] = sink.records;
-    // category and context: the decision log's captured fields (issue 13, merged from main with this test unchanged).
-    assert.deepEqual({ ...first, durationMs: 0, at: 0 }, { rule: 'a', version: 1, decision: 'autonomous', confidence: 0.95, durationMs: 0, errorCode: null, correlationId: 'req-1', cached: false, at: 0, category: 'epic', context: {} });
+    assert.deepEqual({ ...first, durationMs: 0, at: 0 }, { rule: 'a', version: 1, decision: 'autonomous', confidence: 0.95, durationMs: 0, errorCode: null, correlationId: 'req-1', cached: false, at: 0, category: 'epic', context: { n: 1 } });
+    // Issue 13: the context as evaluated, by reference (a sink copies it off the request path).
+    assert.equal(first?.context, context);
     assert.equal(second?.errorCode, 'invalid-result');
     assert.match(second?.correlationId ?? '', /^[0-9a-f-]{36}$/);
   });
