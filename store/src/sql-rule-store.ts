@@ -4,7 +4,7 @@ import { pruneDecisions, type DecisionRetention, type PruneReport } from './deci
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
-import { iso, isoOrNull, now, num, strOrNull, toChange, toStoredRule, toVersionRecord } from './row-mapping';
+import { iso, isoOrNull, now, num, toChange, toStoredRule, toVersionRecord } from './row-mapping';
 import type { Row, SqlDriver, StoreWatchOptions } from './sql-driver';
 import type {
   ApprovalOutcome,
@@ -390,25 +390,6 @@ export class SqlRuleStore implements Store {
   async pruneDecisions(retention: DecisionRetention, now?: number): Promise<PruneReport> {
     await this.ready();
     return pruneDecisions(this.driver, retention, now);
-  }
-
-  async recentExecutions(rule?: string, limit = 100): Promise<Required<Omit<ExecutionLogRecord, 'context' | 'category'>>[]> {
-    await this.ready();
-    const rows =
-      rule === undefined
-        ? await this.driver.all('SELECT rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at FROM executions ORDER BY id DESC LIMIT ?', [limit])
-        : await this.driver.all('SELECT rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at FROM executions WHERE rule_name = ? ORDER BY id DESC LIMIT ?', [rule, limit]);
-    return rows.map((r) => ({
-      rule: String(r.rule_name),
-      version: num(r.version),
-      decision: String(r.decision) as ExecutionLogRecord['decision'],
-      confidence: num(r.confidence),
-      durationMs: num(r.duration_ms),
-      errorCode: strOrNull(r.error_code),
-      correlationId: strOrNull(r.correlation_id),
-      engineId: strOrNull(r.engine_id),
-      at: iso(r.at),
-    }));
   }
 
   async heartbeat(record: EngineHeartbeatRecord): Promise<void> {

@@ -336,7 +336,6 @@ export interface RuleStore {
 /** The decision log: every evaluation an engine made (written in batches by StoreDecisionLog). */
 export interface DecisionLog {
   recordExecutions(records: ExecutionLogRecord[]): Promise<void>;
-  recentExecutions(rule?: string, limit?: number): Promise<Required<Omit<ExecutionLogRecord, 'context' | 'category'>>[]>;
   // Issue 13 (h13-log):
   /** Decisions newest first, narrowed by the query; InvalidQueryError for a bad `since` or `limit`. */
   decisions(query: DecisionQuery): Promise<DecisionRecord[]>;

@@ -135,7 +135,7 @@ describe('lua-rules serve: the HTTP API on the embedded SQLite store', () => {
   });
   it('shuts down gracefully on SIGTERM: exit 0 and the decision log flushed', async () => {
     assert.equal(await serve.stop(), 0);
-    const executions = await store.recentExecutions(undefined, 1000);
+    const executions = await store.decisions({ limit: 1000 });
     assert.ok(executions.length >= 5, `decision log has ${executions.length} records`);
     assert.ok(executions.some((e) => e.correlationId === 'order-42'));
   });

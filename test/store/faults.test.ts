@@ -162,7 +162,7 @@ describe('PostgreSQL restarted under a running engine', { skip: POSTGRES_SKIPPED
     assert.ok(engine.source.reconnects >= 1, 'the watcher reconnected');
     await log.stop();
     assert.equal(log.pending, 0);
-    assert.equal((await engineStore.recentExecutions('r')).find((e) => e.correlationId === 'during-outage')?.version, 2);
+    assert.equal((await engineStore.decisions({ rule: 'r' })).find((e) => e.correlationId === 'during-outage')?.version, 2);
     await engine.stop();
     await writer.close();
     await engineStore.close();

@@ -312,7 +312,7 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
       }
       await log.stop();
       assert.equal(log.written, 20);
-      const rows = await store.recentExecutions('r', 100);
+      const rows = await store.decisions({ rule: 'r', limit: 100 });
       assert.equal(rows.length, 20);
       assert.equal(rows[0]?.engineId, 'e1');
       assert.equal(rows.find((r) => r.correlationId === 'c0')?.errorCode, 'runtime-error');
@@ -342,7 +342,7 @@ function behaviour(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backe
       assert.equal(engine.engine.evaluateRule('hot', {}).reasoning, 'two');
       await eventually(async () => (await engineStore.engines())[0]?.rules.hot === 2, `heartbeat shows version 2 (errors: ${errors.join(' | ')}; engines: ${JSON.stringify(await engineStore.engines())})`);
       await engine.stop();
-      const logged = await engineStore.recentExecutions('hot');
+      const logged = await engineStore.decisions({ rule: 'hot' });
       assert.ok(logged.length >= 3);
       assert.ok(logged.every((r) => r.engineId === 'e-test'));
       assert.equal((await engineStore.engines())[0]?.status, 'stopped');
