@@ -21,6 +21,7 @@ import { startPostgres } from '../store/pg-harness';
 import type { PgServer } from '../store/pg-harness';
 import { ARTIFACTS, REPO, installExtension, launchBrowser, listExtensions, requireE2eTools, runExtensionTests, startCodeServer, testWorkbenchUrl } from './code-server';
 import type { CodeServer } from './code-server';
+import { palette, quickOpen, toast } from './workbench-page';
 
 /**
  * Scratch space of one run, inside this checkout's out/ (gitignored): .vscode-test/ may
@@ -347,45 +348,9 @@ function zipText(path: string, entry: string): string {
   return out.stdout;
 }
 
-/** Waits for a notification toast with this text; returns its severity from its icon. */
-async function toast(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<'error' | 'warning' | 'info'> {
-  const found = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-  try {
-    await found.waitFor({ timeout: timeoutMs });
-  } catch (error) {
-    // Say what the page did show instead, with a screenshot of it.
-    await page.screenshot({ path: join(SHOTS, 'failed-toast.png') }).catch(() => undefined);
-    const shown = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
-    const input = await page.locator('.quick-input-widget:visible .quick-input-title, .quick-input-widget:visible .quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
-    throw new Error(`no notification ${String(text)} within ${timeoutMs / 1000} s; notifications: ${JSON.stringify(shown)}; quick input: ${JSON.stringify(input)} (${(error as Error).message.split('\n')[0]})`);
-  }
-  const icon = (await found.locator('.notification-list-item-icon').first().getAttribute('class')) ?? '';
-  return /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
-}
-
 async function clearToasts(page: Page): Promise<void> {
   await palette(page, 'Notifications: Clear All Notifications');
   await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
-}
-
-async function quickOpen(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const box = page.locator('.quick-input-box input');
-  await box.waitFor({ timeout: 15_000 });
-  await box.fill(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ timeout: 15_000 });
-  // A click opens exactly this row; Enter could land before the file search has listed it.
-  await row.click();
-  // Opened when its tab is the active one: the next command then applies to it.
-  await page
-    .locator('.tabs-container .tab.active', { hasText: name })
-    .first()
-    .waitFor({ timeout: 15_000 })
-    .catch(async (error: unknown) => {
-      await page.screenshot({ path: join(SHOTS, 'failed-quick-open.png') }).catch(() => undefined);
-      throw error;
-    });
 }
 
 /** Run Rule on Fixture from the palette on the active rule, picking a fixture by name. */
@@ -396,14 +361,3 @@ async function runOnFixtureFromPalette(page: Page, fixture: string): Promise<voi
   await fixtureRow.click();
 }
 
-async function palette(page: Page, command: string): Promise<void> {
-  await page.keyboard.press('Control+Shift+P');
-  const box = page.locator('.quick-input-box input');
-  await box.waitFor({ timeout: 15_000 });
-  await box.fill(`>${command}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
-  await row.waitFor({ timeout: 15_000 });
-  // A click runs exactly this row; Enter could land while the list is still filtering.
-  await row.click();
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'hidden', timeout: 15_000 });
-}

@@ -13,14 +13,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ARTIFACTS, REPO, installExtension, launchBrowser, listExtensions, requireE2eTools, startCodeServer } from './code-server';
 import type { CodeServer } from './code-server';
+import { developmentExtension, devWorkbenchUrl, workspaceCopy } from './workbench-page';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
 const OFFER = 'the Lua language server (LuaLS) is installed';
@@ -49,43 +49,6 @@ function stubLualsVsix(dir: string): string {
   const out = spawnSync(join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], { cwd: stub, encoding: 'utf8', timeout: 120_000 });
   assert.equal(out.status, 0, `vsce package failed: ${out.stdout}${out.stderr}`);
   return vsix;
-}
-
-/**
- * This checkout's extension, bundled into a folder of the test's own: the repository's
- * dist/ belongs to the packaging test, which may run at the same time.
- */
-async function developmentExtension(scratch: string): Promise<string> {
-  const ext = join(scratch, 'extension');
-  mkdirSync(join(ext, 'dist'), { recursive: true });
-  for (const part of ['package.json', 'media', 'schemas', 'syntaxes', 'snippets']) cpSync(join(REPO, part), join(ext, part), { recursive: true });
-  // better-sqlite3 stays external (native): found through the repository's node_modules.
-  symlinkSync(join(REPO, 'node_modules'), join(ext, 'node_modules'));
-  await build({
-    entryPoints: { extension: join(REPO, 'client/src/extension.ts'), server: join(REPO, 'server/src/stdio.ts'), 'fixture-worker': join(REPO, 'server/src/fixture-worker.ts') },
-    outdir: join(ext, 'dist'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode', 'better-sqlite3', 'pg-native', 'tsx/cjs'],
-    mainFields: ['module', 'main'],
-    logLevel: 'warning',
-  });
-  return ext;
-}
-
-/** The workbench with the extension loaded in development mode (no extension tests). */
-function devWorkbenchUrl(server: CodeServer, folder: string, extension: string): string {
-  const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${extension}`]];
-  return `${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-}
-
-function workspaceCopy(scratch: string, name: string): string {
-  const workspace = join(scratch, name);
-  cpSync(join(REPO, 'test/e2e/workspace'), workspace, { recursive: true });
-  cpSync(join(REPO, 'rules', 'context.schema.json'), join(workspace, 'rules', 'context.schema.json'));
-  return workspace;
 }
 
 async function openWorkbench(page: Page, url: string): Promise<void> {

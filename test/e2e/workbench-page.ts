@@ -1,7 +1,7 @@
 /**
  * Helpers for e2e tests that drive the workbench page (code-server + Chromium): the
  * extension from this checkout in development mode, and the palette, quick open and
- * notifications as a user reaches them. Used by impact.e2e.test.ts.
+ * notifications as a user reaches them. Used by every e2e test that drives the page.
  */
 import { cpSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,19 +50,22 @@ export function workspaceCopy(scratch: string, name: string): string {
   return workspace;
 }
 
-/** Runs a command from the palette, clicking exactly its row. */
-export async function palette(page: Page, command: string): Promise<void> {
-  await page.keyboard.press('Control+Shift+P');
-  const box = page.locator('.quick-input-box input');
-  await box.waitFor({ timeout: 15_000 });
-  await box.fill(`>${command}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
-  await row.waitFor({ timeout: 15_000 });
-  await row.click();
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'hidden', timeout: 15_000 });
+/** Waits for a notification toast with this text; returns its severity from its icon. */
+export async function toast(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<'error' | 'warning' | 'info'> {
+  const found = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  try {
+    await found.waitFor({ timeout: timeoutMs });
+  } catch (error) {
+    // Say what the page did show instead, with a screenshot of it.
+    await page.screenshot({ path: join(SHOTS, 'failed-toast.png') }).catch(() => undefined);
+    const shown = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+    const input = await page.locator('.quick-input-widget:visible .quick-input-title, .quick-input-widget:visible .quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    throw new Error(`no notification ${String(text)} within ${timeoutMs / 1000} s; notifications: ${JSON.stringify(shown)}; quick input: ${JSON.stringify(input)} (${(error as Error).message.split('\n')[0]})`);
+  }
+  const icon = (await found.locator('.notification-list-item-icon').first().getAttribute('class')) ?? '';
+  return /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
 }
 
-/** Opens a file with Control+P and waits until its tab is the active one. */
 export async function quickOpen(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   const box = page.locator('.quick-input-box input');
@@ -70,20 +73,27 @@ export async function quickOpen(page: Page, name: string): Promise<void> {
   await box.fill(name);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
   await row.waitFor({ timeout: 15_000 });
+  // A click opens exactly this row; Enter could land before the file search has listed it.
   await row.click();
-  await page.locator('.tabs-container .tab.active', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  // Opened when its tab is the active one: the next command then applies to it.
+  await page
+    .locator('.tabs-container .tab.active', { hasText: name })
+    .first()
+    .waitFor({ timeout: 15_000 })
+    .catch(async (error: unknown) => {
+      await page.screenshot({ path: join(SHOTS, 'failed-quick-open.png') }).catch(() => undefined);
+      throw error;
+    });
 }
 
-/** Waits for a notification with this text; its severity from its icon (a screenshot and what was shown when it does not come). */
-export async function toast(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<'error' | 'warning' | 'info'> {
-  const found = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-  try {
-    await found.waitFor({ timeout: timeoutMs });
-  } catch (error) {
-    await page.screenshot({ path: join(SHOTS, 'failed-toast.png') }).catch(() => undefined);
-    const shown = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
-    throw new Error(`no notification ${String(text)} within ${timeoutMs / 1000} s; notifications: ${JSON.stringify(shown)} (${(error as Error).message.split('\n')[0]})`);
-  }
-  const icon = (await found.locator('.notification-list-item-icon').first().getAttribute('class')) ?? '';
-  return /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : 'info';
+export async function palette(page: Page, command: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+P');
+  const box = page.locator('.quick-input-box input');
+  await box.waitFor({ timeout: 15_000 });
+  await box.fill(`>${command}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
+  await row.waitFor({ timeout: 15_000 });
+  // A click runs exactly this row; Enter could land while the list is still filtering.
+  await row.click();
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'hidden', timeout: 15_000 });
 }
