@@ -21,7 +21,7 @@ import { startPostgres } from '../store/pg-harness';
 import type { PgServer } from '../store/pg-harness';
 import { ARTIFACTS, REPO, installExtension, launchBrowser, listExtensions, requireE2eTools, runExtensionTests, startCodeServer, testWorkbenchUrl } from './code-server';
 import type { CodeServer } from './code-server';
-import { palette, quickOpen, toast } from './workbench-page';
+import { answerPrompt, palette, quickOpen, toast } from './workbench-page';
 
 /**
  * Scratch space of one run, inside this checkout's out/ (gitignored): .vscode-test/ may
@@ -256,8 +256,7 @@ describe('VS Code extension end to end', { timeout: 600_000 }, () => {
     const prompt = page.locator('.quick-input-widget', { hasText: 'Publish tiered_rule as version 1' });
     await prompt.waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, '05-publish-prompt.png') });
-    await page.keyboard.type('first tiers');
-    await page.keyboard.press('Enter');
+    await answerPrompt(prompt, 'first tiers');
     assert.equal(await toast(page, 'Published tiered_rule version 1'), 'info');
     await clearToasts(page);
 

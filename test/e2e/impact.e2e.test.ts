@@ -19,7 +19,7 @@ import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { openStore, type ExecutionLogRecord } from '../../store/src';
 import { ARTIFACTS, REPO, launchBrowser, requireE2eTools, startCodeServer } from './code-server';
 import type { CodeServer } from './code-server';
-import { developmentExtension, devWorkbenchUrl, palette, quickOpen, toast, workspaceCopy } from './workbench-page';
+import { answerPrompt, developmentExtension, devWorkbenchUrl, palette, quickOpen, toast, workspaceCopy } from './workbench-page';
 
 const SHOTS = join(ARTIFACTS, 'e2e');
 
@@ -128,8 +128,7 @@ describe('impact analysis in a VS Code workbench', { timeout: 480_000 }, () => {
     await dialog.locator('.monaco-button', { hasText: /^Publish$/ }).first().click();
     const prompt = page.locator('.quick-input-widget', { hasText: 'Publish tiers as version 2' });
     await prompt.waitFor({ timeout: 30_000 });
-    await page.keyboard.type('autonomous from 8');
-    await page.keyboard.press('Enter');
+    await answerPrompt(prompt, 'autonomous from 8');
     assert.equal(await toast(page, 'Published tiers version 2'), 'info');
     await page.screenshot({ path: join(SHOTS, 'impact-04-published.png') });
     await page.close();
