@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { RuleEngine, EngineResult, CategoryResult } from '../../core/src/engine/rule-engine';
 import type { ServiceMetrics } from './metrics';
-import { HttpError, readJsonBody } from './read-body';
+import { HttpError, readJsonBodyText } from './read-body';
 import { EvaluationQueue } from './evaluation-queue';
 
 export interface HealthReport {
@@ -124,14 +124,16 @@ export function createService(options: ServiceOptions) {
 
   async function evaluateCounted(req: IncomingMessage, res: ServerResponse, route: string, target: { category: string } | { rule: string }, correlationId: string): Promise<void> {
     const started = process.hrtime.bigint();
-    const context = await readJsonBody(req, options.maxBodyBytes);
+    // The body's text goes to the decision log with the context: it is the context's
+    // JSON already, and serializing the context again cost the request thread (issue 16).
+    const { value: context, text: contextJson } = await readJsonBodyText(req, options.maxBodyBytes);
     let result: EngineResult | CategoryResult;
     if ('category' in target) {
       if (!engine.hasCategory(target.category)) {
         sendError(res, 404, 'category-not-found', `no rules in category '${target.category}'`, route, correlationId, { decision: 'escalated', confidence: 0, reasoning: 'No rules available for category' });
         return;
       }
-      const category = await queue.run(() => engine.evaluateCategory(target.category, context, { correlationId, timeBudgetMs }));
+      const category = await queue.run(() => engine.evaluateCategory(target.category, context, { correlationId, timeBudgetMs, contextJson }));
       category.results.forEach(record);
       result = category;
     } else {
@@ -140,7 +142,7 @@ export function createService(options: ServiceOptions) {
         else sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
         return;
       }
-      result = await queue.run(() => engine.evaluateRule(target.rule, context, { correlationId, timeBudgetMs }));
+      result = await queue.run(() => engine.evaluateRule(target.rule, context, { correlationId, timeBudgetMs, contextJson }));
       record(result);
     }
     const invalid = 'results' in result ? result.results.find((r) => r.error?.code === 'invalid-context') : result.error?.code === 'invalid-context' ? result : undefined;
