@@ -95,7 +95,8 @@ export class BatchBuilder {
     // The rules of one category evaluation come one after another with one id and one context.
     if (correlationId !== this.lastCorrelation || this.lastCorrelationIndex < 0) {
       this.lastCorrelation = correlationId;
-      this.lastCorrelationIndex = correlationId === '' ? -1 : this.string(correlationId);
+      // An id is new with each request: added to the table without the lookup that dedupes the other strings.
+      this.lastCorrelationIndex = correlationId === '' ? -1 : this.strings.push(correlationId) - 1;
     }
     n[o + 6] = correlationId === '' ? -1 : this.lastCorrelationIndex;
     n[o + 7] = at;
