@@ -1,9 +1,10 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { RuleEngine, EngineResult, CategoryResult } from '../../core/src/engine/rule-engine';
 import type { ServiceMetrics } from './metrics';
-import { HttpError, readJsonBody } from './read-body';
+import { HttpError, readJsonBodyText } from './read-body';
 import { EvaluationQueue } from './evaluation-queue';
 
 export interface HealthReport {
@@ -48,25 +49,44 @@ function jsonNumber(value: number): string {
 }
 
 /**
+ * JSON.stringify of a string, remembered (issue 16): rule names, decisions, categories
+ * and most reasonings repeat from one answer to the next, and quoting them again was a
+ * tenth of building an answer. Bounded: cleared when full (a rule may write a new
+ * reasoning for every context).
+ */
+const quoted = new Map<string, string>();
+const QUOTED_MAX = 2048;
+
+function jsonString(value: string): string {
+  let text = quoted.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    if (quoted.size >= QUOTED_MAX) quoted.clear();
+    if (value.length <= 512) quoted.set(value, text);
+  }
+  return text;
+}
+
+/**
  * The answer of an evaluation as JSON text, written directly (issue 16): the same
  * fields in the same order as JSON.stringify of the object the service used to build,
  * without building that object first. Strings go through JSON.stringify, so escaping
  * is JSON's own.
  */
 export function resultJson(result: EngineResult | CategoryResult, correlationId: string): string {
-  const error = result.error ? `{"code":${JSON.stringify(result.error.code)},"message":${JSON.stringify(result.error.message)}}` : 'null';
+  const error = result.error ? `{"code":${jsonString(result.error.code)},"message":${JSON.stringify(result.error.message)}}` : 'null';
   let out =
-    `{"decision":${JSON.stringify(result.decision)},"confidence":${jsonNumber(result.confidence)},"reasoning":${JSON.stringify(result.reasoning)}` +
-    `,"rule":${result.rule === null ? 'null' : JSON.stringify(result.rule)},"version":${result.version === null ? 'null' : jsonNumber(result.version)}` +
+    `{"decision":${jsonString(result.decision)},"confidence":${jsonNumber(result.confidence)},"reasoning":${jsonString(result.reasoning)}` +
+    `,"rule":${result.rule === null ? 'null' : jsonString(result.rule)},"version":${result.version === null ? 'null' : jsonNumber(result.version)}` +
     `,"durationMs":${jsonNumber(result.durationMs)},"error":${error},"line":${result.line === null ? 'null' : jsonNumber(result.line)},"correlationId":${JSON.stringify(correlationId)}`;
   if ('category' in result) {
-    out += `,"category":${JSON.stringify(result.category)},"results":[`;
+    out += `,"category":${jsonString(result.category)},"results":[`;
     for (let i = 0; i < result.results.length; i++) {
       const r = result.results[i] as EngineResult;
       out +=
         (i > 0 ? ',' : '') +
-        `{"rule":${JSON.stringify(r.rule)},"version":${jsonNumber(r.version)},"decision":${JSON.stringify(r.decision)},"confidence":${jsonNumber(r.confidence)}` +
-        `,"error":${r.error ? JSON.stringify(r.error.code) : 'null'},"cached":${r.cached ? 'true' : 'false'}}`;
+        `{"rule":${jsonString(r.rule)},"version":${jsonNumber(r.version)},"decision":${jsonString(r.decision)},"confidence":${jsonNumber(r.confidence)}` +
+        `,"error":${r.error ? jsonString(r.error.code) : 'null'},"cached":${r.cached ? 'true' : 'false'}}`;
     }
     out += ']}';
   } else out += `,"cached":${result.cached ? 'true' : 'false'}}`;
@@ -123,15 +143,17 @@ export function createService(options: ServiceOptions) {
   }
 
   async function evaluateCounted(req: IncomingMessage, res: ServerResponse, route: string, target: { category: string } | { rule: string }, correlationId: string): Promise<void> {
-    const started = process.hrtime.bigint();
-    const context = await readJsonBody(req, options.maxBodyBytes);
+    const started = performance.now(); // a clock read without a BigInt (issue 16)
+    // The body's text goes to the decision log with the context: it is the context's
+    // JSON already, and serializing the context again cost the request thread (issue 16).
+    const { value: context, text: contextJson } = await readJsonBodyText(req, options.maxBodyBytes);
     let result: EngineResult | CategoryResult;
     if ('category' in target) {
       if (!engine.hasCategory(target.category)) {
         sendError(res, 404, 'category-not-found', `no rules in category '${target.category}'`, route, correlationId, { decision: 'escalated', confidence: 0, reasoning: 'No rules available for category' });
         return;
       }
-      const category = await queue.run(() => engine.evaluateCategory(target.category, context, { correlationId, timeBudgetMs }));
+      const category = await queue.run(() => engine.evaluateCategory(target.category, context, { correlationId, timeBudgetMs, contextJson }));
       category.results.forEach(record);
       result = category;
     } else {
@@ -140,7 +162,7 @@ export function createService(options: ServiceOptions) {
         else sendError(res, 404, 'rule-not-found', `no rule named '${target.rule}'`, route, correlationId);
         return;
       }
-      result = await queue.run(() => engine.evaluateRule(target.rule, context, { correlationId, timeBudgetMs }));
+      result = await queue.run(() => engine.evaluateRule(target.rule, context, { correlationId, timeBudgetMs, contextJson }));
       record(result);
     }
     const invalid = 'results' in result ? result.results.find((r) => r.error?.code === 'invalid-context') : result.error?.code === 'invalid-context' ? result : undefined;
@@ -149,7 +171,7 @@ export function createService(options: ServiceOptions) {
       return;
     }
     sendText(res, 200, resultJson(result, correlationId), JSON_TYPE, route, correlationId);
-    metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9, { route });
+    metrics.duration.observe((performance.now() - started) / 1000, { route });
     if (result.error) logger.warn({ correlationId, rule: result.rule, code: result.error.code }, `rule failed: ${result.error.message}`);
     else if (logger.isLevelEnabled('debug')) logger.debug({ correlationId, rule: result.rule, decision: result.decision, confidence: result.confidence }, 'evaluated');
     options.afterEvaluation?.(context, result, correlationId);

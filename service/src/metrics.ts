@@ -20,12 +20,40 @@ function labelText(labels: Labels): string {
   return '{' + keys.map((k) => `${k}="${escapeLabel(labels[k] ?? '')}"`).join(',') + '}';
 }
 
+interface LabelNode {
+  text?: string;
+  next?: Map<string, LabelNode>;
+}
+
+function child(node: LabelNode, key: string): LabelNode {
+  const next = (node.next ??= new Map<string, LabelNode>());
+  let found = next.get(key);
+  if (found === undefined) next.set(key, (found = {}));
+  return found;
+}
+
+/**
+ * The label text of a set of labels, remembered by its names and values (issue 16):
+ * building it (keys, escaping, joining) on every increment was a visible part of a
+ * request, and the values (rules, decisions, routes, statuses) are few and repeat.
+ */
+class LabelTexts {
+  private readonly root: LabelNode = {};
+
+  text(labels: Labels): string {
+    let node = this.root;
+    for (const name in labels) node = child(child(node, name), labels[name] ?? '');
+    return (node.text ??= labelText(labels));
+  }
+}
+
 interface Metric {
   render(): string;
 }
 
 export class Counter implements Metric {
   private readonly values = new Map<string, number>();
+  private readonly texts = new LabelTexts();
 
   constructor(
     readonly name: string,
@@ -33,12 +61,12 @@ export class Counter implements Metric {
   ) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
+    const key = this.texts.text(labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 
   get(labels: Labels = {}): number {
-    return this.values.get(labelText(labels)) ?? 0;
+    return this.values.get(this.texts.text(labels)) ?? 0;
   }
 
   render(): string {
@@ -78,6 +106,7 @@ export class LabeledGauge implements Metric {
 
 export class Histogram implements Metric {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number; labels: Labels }>();
+  private readonly texts = new LabelTexts();
 
   constructor(
     readonly name: string,
@@ -86,7 +115,7 @@ export class Histogram implements Metric {
   ) {}
 
   observe(value: number, labels: Labels = {}): void {
-    const key = labelText(labels);
+    const key = this.texts.text(labels);
     let s = this.series.get(key);
     if (!s) {
       s = { counts: this.buckets.map(() => 0), sum: 0, count: 0, labels };

@@ -18,6 +18,11 @@ export class HttpError extends Error {
  * JSON is a 400 that says where.
  */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  return readJsonBodyText(req, maxBytes).then((body) => body.value);
+}
+
+/** The body parsed, with the text it was parsed from (the decision log keeps that text as the context's JSON). */
+export function readJsonBodyText(req: IncomingMessage, maxBytes: number): Promise<{ value: unknown; text: string }> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -49,7 +54,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
         return;
       }
       try {
-        resolve(JSON.parse(text));
+        resolve({ value: JSON.parse(text) as unknown, text });
       } catch (error) {
         reject(new HttpError(400, 'invalid-json', `the request body is not valid JSON: ${(error as Error).message}`));
       }

@@ -30,6 +30,8 @@ export class BatchBuilder {
   private strings: string[] = [];
   private stringIndex = new Map<string, number>();
   private contexts: unknown[] = [];
+  /** The JSON text each context came with (ExecutionRecord.contextJson), when it may be used as is. */
+  private contextTexts: (string | undefined)[] = [];
   private lastContext: unknown = undefined;
   private lastCorrelation = '';
   private lastCorrelationIndex = -1;
@@ -38,7 +40,14 @@ export class BatchBuilder {
   /** Room for the size of the last batch: a batch posted every few milliseconds must not allocate the full capacity each time. */
   private room: number;
 
-  constructor(private readonly capacity: number) {
+  /**
+   * `rawText`: the JSON text a context came with may stand for it (no masks to apply:
+   * with masks the context is serialized here and masked in the thread, as always).
+   */
+  constructor(
+    private readonly capacity: number,
+    private readonly rawText = false,
+  ) {
     this.room = Math.min(capacity, 64);
     this.numbers = new Float64Array(this.room * STRIDE);
   }
@@ -60,7 +69,7 @@ export class BatchBuilder {
 
   /** A record from the engine; the context is kept by reference until `take()`. */
   add(r: ExecutionRecord, captureContext: boolean): void {
-    this.put(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.at, r.category, captureContext ? r.context : undefined);
+    this.put(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.at, r.category, captureContext ? r.context : undefined, this.rawText ? r.contextJson : undefined);
   }
 
   /** A record in the store's shape (`StoreDecisionLog.add`). */
@@ -68,7 +77,7 @@ export class BatchBuilder {
     this.put(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId ?? '', r.at === undefined ? Date.now() : Date.parse(r.at), r.category, captureContext ? r.context : undefined);
   }
 
-  private put(rule: string, version: number, decision: string, confidence: number, durationMs: number, errorCode: string | null, correlationId: string, at: number, category: string | undefined, context: unknown): void {
+  private put(rule: string, version: number, decision: string, confidence: number, durationMs: number, errorCode: string | null, correlationId: string, at: number, category: string | undefined, context: unknown, contextJson?: string): void {
     if (this.count === this.room) {
       this.room = Math.min(this.capacity, this.room * 2);
       const grown = new Float64Array(this.room * STRIDE);
@@ -86,7 +95,8 @@ export class BatchBuilder {
     // The rules of one category evaluation come one after another with one id and one context.
     if (correlationId !== this.lastCorrelation || this.lastCorrelationIndex < 0) {
       this.lastCorrelation = correlationId;
-      this.lastCorrelationIndex = correlationId === '' ? -1 : this.string(correlationId);
+      // An id is new with each request: added to the table without the lookup that dedupes the other strings.
+      this.lastCorrelationIndex = correlationId === '' ? -1 : this.strings.push(correlationId) - 1;
     }
     n[o + 6] = correlationId === '' ? -1 : this.lastCorrelationIndex;
     n[o + 7] = at;
@@ -94,7 +104,10 @@ export class BatchBuilder {
     if (context === undefined) n[o + 9] = -1;
     else {
       if (context !== this.lastContext || this.contexts.length === 0) {
-        this.contexts.push(context);
+        const text = contextJson !== undefined && isOneLine(contextJson) ? contextJson : undefined;
+        // With its text, the object itself is not held (it may die young).
+        this.contexts.push(text === undefined ? context : null);
+        this.contextTexts.push(text);
         this.lastContext = context;
       }
       n[o + 9] = this.contexts.length - 1;
@@ -104,18 +117,27 @@ export class BatchBuilder {
 
   /** The batch so far, ready to post; the builder starts over empty. */
   take(): PackedBatch {
-    const batch: PackedBatch = { count: this.count, numbers: this.numbers.subarray(0, this.count * STRIDE), strings: this.strings, contexts: this.contexts.map(contextJson) };
+    const batch: PackedBatch = { count: this.count, numbers: this.numbers.subarray(0, this.count * STRIDE), strings: this.strings, contexts: this.contexts.map((context, i) => this.contextTexts[i] ?? contextJson(context)) };
     this.room = Math.min(this.capacity, Math.max(64, this.count));
     this.numbers = new Float64Array(this.room * STRIDE);
     this.strings = [];
     this.stringIndex = new Map();
     this.contexts = [];
+    this.contextTexts = [];
     this.lastContext = undefined;
     this.lastCorrelation = '';
     this.lastCorrelationIndex = -1;
     this.count = 0;
     return batch;
   }
+}
+
+/**
+ * A body pretty-printed over several lines is serialized again instead: the JSON-lines
+ * sink splices a context's text into one line as it is.
+ */
+function isOneLine(text: string): boolean {
+  return text.indexOf('\n') < 0 && text.indexOf('\r') < 0;
 }
 
 function contextJson(context: unknown): string {

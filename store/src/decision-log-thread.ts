@@ -64,7 +64,8 @@ export class DecisionLogThread {
     flushIntervalMs: number,
     private readonly onError: (error: Error) => void,
   ) {
-    this.builder = new BatchBuilder(batchSize);
+    // Without masks a context's own JSON text (the request body) is stored as it came (issue 16).
+    this.builder = new BatchBuilder(batchSize, (init.settings.masks ?? []).length === 0);
     const file = join(__dirname, `decision-log-worker${extname(__filename)}`);
     // Under tsx (tests, benchmarks run from source) a worker does not inherit the
     // TypeScript loader: it is registered first, then the source file is required.

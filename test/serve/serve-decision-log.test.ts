@@ -145,3 +145,33 @@ describe('decisions: bad input is exit 2 with one line', () => {
     assert.match(out.stdout, /^no decisions match/);
   });
 });
+
+describe('serve without masks: the request body is the context as logged (issue 16)', () => {
+  let dir = '';
+  let serve: ServeProcess;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lua-rules-serve-raw-'));
+    cpSync(join(REPO, 'rules'), join(dir, 'rules'), { recursive: true });
+    serve = await startServe(['--seed', 'rules', '--log-level', 'warn', '--decision-log-jsonl', 'decisions.jsonl'], { cwd: dir });
+  });
+  after(async () => {
+    await serve?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a one-line body as it came, serializes a pretty-printed one again: one JSON line per decision either way', async () => {
+    const context = { epic_id: 'epic-raw', note: 'a\u2028b "q" \\', metrics: { wsjf_score: 60, business_value: 80, job_size: 30 } };
+    const spaced = ` { "epic_id" : "epic-raw", "note": ${JSON.stringify(context.note)}, "metrics": {"wsjf_score": 60, "business_value": 80, "job_size": 30} } `;
+    assert.equal((await post(`${serve.base}/v1/evaluate/epic`, spaced, { 'x-correlation-id': 'raw-1' })).status, 200);
+    assert.equal((await post(`${serve.base}/v1/rules/epic_priority/evaluate`, JSON.stringify(context, null, 2), { 'x-correlation-id': 'pretty-1' })).status, 200);
+    await eventually(async () => existsSync(join(dir, 'decisions.jsonl')) && readFileSync(join(dir, 'decisions.jsonl'), 'utf8').trimEnd().split('\n').length === 3, 'three JSON lines');
+    const lines = readFileSync(join(dir, 'decisions.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.map((l) => l['correlationId']), ['raw-1', 'raw-1', 'pretty-1']);
+    for (const line of lines) assert.deepEqual(line['context'], context);
+    const out = await cli(['decisions', '--store', 'sqlite:.lua-rules/rules.db', '--json'], { cwd: dir });
+    assert.equal(out.code, 0, out.stderr);
+    const records = out.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(records.length, 3);
+    for (const record of records) assert.deepEqual(record['context'], context);
+  });
+});

@@ -21,6 +21,12 @@ export interface ExecutionRecord {
    * copy: a sink must not change it, and must copy (mask, serialize) off the request path.
    */
   context?: unknown;
+  /**
+   * The context's JSON text when the caller had it (issue 16: `serve` passes the request
+   * body the context was parsed from), so a sink without masks can keep it as it came
+   * instead of serializing the context again on the request thread.
+   */
+  contextJson?: string | undefined;
 }
 
 /**

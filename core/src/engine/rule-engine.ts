@@ -52,6 +52,8 @@ export interface EvaluateOptions {
    * request can hold the event loop.
    */
   timeBudgetMs?: number;
+  /** The JSON text `context` was parsed from, handed to the sink with each record (ExecutionRecord.contextJson). */
+  contextJson?: string;
 }
 
 /** What a change did: names now serving their new version, and versions refused (the old one keeps serving). */
@@ -243,7 +245,7 @@ export class RuleEngine {
       const result = failedResult({ code: 'rule-not-found', message: `no rule named '${name}' is loaded` });
       return engineResult(result, name, 0, 0, 0, false);
     }
-    return this.evaluateLoaded(rule, context, options.correlationId, options.timeBudgetMs === undefined ? undefined : performance.now() + options.timeBudgetMs);
+    return this.evaluateLoaded(rule, context, options.correlationId, options.timeBudgetMs === undefined ? undefined : performance.now() + options.timeBudgetMs, false, options.contextJson);
   }
 
   /** Runs every rule of the category; the highest confidence wins (docs/serve.md, HTTP API). */
@@ -266,7 +268,7 @@ export class RuleEngine {
       validated = false;
     }
     for (const rule of rules) {
-      const result = this.evaluateLoaded(rule, context, correlationId, deadline, validated);
+      const result = this.evaluateLoaded(rule, context, correlationId, deadline, validated, options.contextJson);
       results.push(result);
       // Highest confidence wins; on a tie a rule that worked beats one that failed, then name order.
       if (!best || result.confidence > best.confidence || (result.confidence === best.confidence && best.error !== null && result.error === null)) best = result;
@@ -299,7 +301,7 @@ export class RuleEngine {
    * rule, or by the executor itself for a Lua rule that runs (issue 16: a cache miss
    * validated twice, and a category once per rule).
    */
-  private evaluateLoaded(rule: LoadedRule, context: unknown, correlationId: string | undefined, deadline: number | undefined, validated = false): EngineResult {
+  private evaluateLoaded(rule: LoadedRule, context: unknown, correlationId: string | undefined, deadline: number | undefined, validated = false, contextJson?: string): EngineResult {
     // One clock for the duration and the cache's expiry: a clock read was a tenth of a cache hit.
     const started = performance.now();
     let key: KeyToken[] | undefined;
@@ -362,6 +364,7 @@ export class RuleEngine {
         at: Date.now(),
         category: rule.definition.category,
         context,
+        contextJson,
       });
     }
     return engineResult(result, rule.info.name, rule.info.version, durationMs, instructions, cached, shortCircuited);
