@@ -164,7 +164,8 @@ describe('engine: execution records', () => {
     engine.evaluateRule('bad', {});
     assert.equal(sink.records.length, 2);
     const [first, second] = sink.records;
-    assert.deepEqual({ ...first, durationMs: 0, at: 0 }, { rule: 'a', version: 1, decision: 'autonomous', confidence: 0.95, durationMs: 0, errorCode: null, correlationId: 'req-1', cached: false, at: 0, category: 'epic', context: { n: 1 } });
+    assert.deepEqual({ ...first, durationMs: 0, at: 0 }, { rule: 'a', version: 1, decision: 'autonomous', confidence: 0.95, durationMs: 0, errorCode: null, correlationId: 'req-1', cached: false, at: 0, category: 'epic', context: { n: 1 }, contextJson: undefined });
+    // contextJson: the body text `serve` hands over (none here); always present, so every record has one shape.
     // Issue 13: the context as evaluated, by reference (a sink copies it off the request path).
     assert.equal(first?.context, context);
     assert.equal(second?.errorCode, 'invalid-result');
