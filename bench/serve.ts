@@ -123,10 +123,16 @@ async function main(): Promise<void> {
     const rss: { t: number; mib: number }[] = [];
     let published = 0;
     let publishFailures = 0;
+    const publishErrors: string[] = [];
     const started = Date.now();
     const publisher = setInterval(() => {
       published++;
-      store.publish({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: epicVersion(source, published), origin: 'epic_wsjf_validation.lua' }, { author: 'soak' }).catch(() => publishFailures++);
+      store.publish({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: epicVersion(source, published), origin: 'epic_wsjf_validation.lua' }, { author: 'soak' }).catch((e: unknown) => {
+        publishFailures++;
+        // Say why: a failed publish under load is a finding, not noise.
+        const reason = (e as Error).message;
+        if (!publishErrors.includes(reason)) publishErrors.push(reason);
+      });
     }, 1000);
     const sampler = setInterval(() => rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(pid) }), 5000);
     const r = await autocannon({ url: `${serve.base}/v1/evaluate/epic`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: 10, duration: SOAK_SECONDS });
@@ -151,6 +157,7 @@ async function main(): Promise<void> {
     results['soak'] = soak;
     console.log(`soak: ${SOAK_SECONDS} s, 10 connections, a publish every second:`);
     console.log(`  ${soak.requests.toLocaleString('en-US')} requests, ${soak.failedRequests} failed; ${published} publishes (${publishFailures} failed), version served at the end ${version}`);
+    for (const reason of publishErrors.slice(0, 5)) console.log(`  publish failed: ${reason}`);
     console.log(`  RSS median first minute ${soak.rssFirstMinuteMedianMiB} MiB, last minute ${soak.rssLastMinuteMedianMiB} MiB, max ${soak.rssMaxMiB} MiB`);
     console.log(`  RSS samples (every 5 s): ${soak.rssSamplesMiB.join(' ')}`);
     await store.close();
