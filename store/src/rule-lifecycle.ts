@@ -1,6 +1,7 @@
 import { UnknownRuleError } from './errors';
 import { iso, now, num, strOrNull, switchOf } from './row-mapping';
 import type { SqlQueryer } from './sql-driver';
+import { changeRow } from './version-writer';
 import type { LifecycleOutcome, LifecycleRecord } from './types';
 
 /**
@@ -27,7 +28,7 @@ export async function writeSwitch(tx: SqlQueryer, rule: string, event: 'disabled
       ? { sql: 'UPDATE rules SET disabled_at = ?, disabled_by = ?, disabled_message = ?, updated_at = ? WHERE id = ?', params: [at, author, message, at, ruleId] }
       : { sql: 'UPDATE rules SET disabled_at = NULL, disabled_by = NULL, disabled_message = NULL, updated_at = ? WHERE id = ?', params: [at, ruleId] },
     { sql: 'INSERT INTO rule_lifecycle (rule_id, event, author, message, at) VALUES (?, ?, ?, ?, ?)', params: [ruleId, event, author, message, at] },
-    { sql: 'INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)', params: [rule, version, event, at] },
+    changeRow(rule, version, event, at),
   ]);
   return { rule, changed: true, disabled: event === 'disabled' ? { at, by: author, message } : null };
 }

@@ -4,6 +4,7 @@ import { InvalidRuleError, StoreError, UnknownRuleError } from './errors';
 import { fromStored, type StorableRule } from './rule-content';
 import { iso, isoOrNull, now, num, numOrNull, strOrNull } from './row-mapping';
 import type { Row, SqlQueryer } from './sql-driver';
+import { appendChange } from './version-writer';
 import type { LiveShadow, ShadowDisagreement, ShadowEndReason, ShadowRecord, ShadowResultBatch, StoredContextSchema, VersionEvidence } from './types';
 
 /**
@@ -34,10 +35,6 @@ export interface ShadowWrite {
   fixtures: string | null;
   contextSchema: StoredContextSchema | null;
   evidence: VersionEvidence | null;
-}
-
-function changeRow(tx: SqlQueryer, rule: string, number: number, event: 'shadow' | 'shadow-ended', at: string): Promise<number> {
-  return tx.run('INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)', [rule, number, event, at]);
 }
 
 const SHADOW_COLUMNS = `s.id, s.number, s.kind, s.content, s.checksum, s.metadata, s.file_name, s.fixtures, s.context_schema, s.evidence, s.author, s.message,
@@ -84,7 +81,7 @@ export async function runningShadow(tx: SqlQueryer, rule: string): Promise<(Shad
 
 async function endShadow(tx: SqlQueryer, rule: string, shadow: { id: number; number: number }, by: string, reason: ShadowEndReason, at: string, promotedTo: number | null = null): Promise<void> {
   await tx.run('UPDATE shadows SET ended_at = ?, ended_by = ?, end_reason = ?, promoted_to = ? WHERE id = ?', [at, by, reason, promotedTo, shadow.id]);
-  await changeRow(tx, rule, shadow.number, 'shadow-ended', at);
+  await appendChange(tx, rule, shadow.number, 'shadow-ended', at);
 }
 
 /**
@@ -110,7 +107,7 @@ export async function writeShadow(tx: SqlQueryer, s: StorableRule, w: ShadowWrit
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [rule.id, number, s.kind, s.content, s.checksum, JSON.stringify(s.metadata), w.fileName, w.fixtures, schema, evidence, w.author, w.message, rule.live, at],
   );
-  await changeRow(tx, s.name, number, 'shadow', at);
+  await appendChange(tx, s.name, number, 'shadow', at);
   const record: ShadowRecord = {
     rule: s.name,
     number,

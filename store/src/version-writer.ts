@@ -29,12 +29,16 @@ export interface WriteResult {
   required: number;
 }
 
-/** On PostgreSQL a trigger on `changes` sends the NOTIFY, inside the transaction: listeners hear of a change only when (and if) it commits. */
-function changeRow(rule: string, version: number, event: ChangeEvent, at: string): Statement {
+/**
+ * The one writer of a change-feed row (versions, approvals, disable/enable, shadows):
+ * engines reload from this feed. On PostgreSQL a trigger on `changes` sends the NOTIFY,
+ * inside the transaction: listeners hear of a change only when (and if) it commits.
+ */
+export function changeRow(rule: string, version: number, event: ChangeEvent, at: string): Statement {
   return { sql: 'INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)', params: [rule, version, event, at] };
 }
 
-async function appendChange(tx: SqlQueryer, rule: string, version: number, event: ChangeEvent, at: string): Promise<void> {
+export async function appendChange(tx: SqlQueryer, rule: string, version: number, event: ChangeEvent, at: string): Promise<void> {
   await tx.batch([changeRow(rule, version, event, at)]);
 }
 
