@@ -124,15 +124,20 @@ async function main(): Promise<void> {
     let published = 0;
     let publishFailures = 0;
     const publishErrors: string[] = [];
+    const publishMs: number[] = [];
     const started = Date.now();
     const publisher = setInterval(() => {
       published++;
-      store.publish({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: epicVersion(source, published), origin: 'epic_wsjf_validation.lua' }, { author: 'soak' }).catch((e: unknown) => {
-        publishFailures++;
-        // Say why: a failed publish under load is a finding, not noise.
-        const reason = (e as Error).message;
-        if (!publishErrors.includes(reason)) publishErrors.push(reason);
-      });
+      const t0 = performance.now();
+      store.publish({ kind: 'lua', name: 'epic_wsjf_validation', category: 'epic', source: epicVersion(source, published), origin: 'epic_wsjf_validation.lua' }, { author: 'soak' }).then(
+        () => publishMs.push(performance.now() - t0),
+        (e: unknown) => {
+          publishFailures++;
+          // Say why (and after how long): a failed publish under load is a finding, not noise.
+          const reason = `${(e as Error).message} (after ${Math.round(performance.now() - t0)} ms)`;
+          if (publishErrors.length < 5) publishErrors.push(reason);
+        },
+      );
     }, 1000);
     const sampler = setInterval(() => rss.push({ t: (Date.now() - started) / 1000, mib: rssMiB(pid) }), 5000);
     const r = await autocannon({ url: `${serve.base}/v1/evaluate/epic`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: 10, duration: SOAK_SECONDS });
@@ -148,6 +153,9 @@ async function main(): Promise<void> {
       failedRequests: r.errors + r.non2xx + r.timeouts,
       publishes: published,
       publishFailures,
+      publishP50Ms: Number(percentile(publishMs, 50).toFixed(1)),
+      publishP99Ms: Number(percentile(publishMs, 99).toFixed(1)),
+      publishMaxMs: Number(Math.max(0, ...publishMs).toFixed(1)),
       servedVersionAtEnd: version,
       rssFirstMinuteMedianMiB: Number(percentile(firstMinute, 50).toFixed(1)),
       rssLastMinuteMedianMiB: Number(percentile(lastMinute, 50).toFixed(1)),
@@ -157,7 +165,8 @@ async function main(): Promise<void> {
     results['soak'] = soak;
     console.log(`soak: ${SOAK_SECONDS} s, 10 connections, a publish every second:`);
     console.log(`  ${soak.requests.toLocaleString('en-US')} requests, ${soak.failedRequests} failed; ${published} publishes (${publishFailures} failed), version served at the end ${version}`);
-    for (const reason of publishErrors.slice(0, 5)) console.log(`  publish failed: ${reason}`);
+    console.log(`  publish call, the ones that succeeded: p50 ${soak.publishP50Ms} ms, p99 ${soak.publishP99Ms} ms, max ${soak.publishMaxMs} ms`);
+    for (const reason of publishErrors) console.log(`  publish failed: ${reason}`);
     console.log(`  RSS median first minute ${soak.rssFirstMinuteMedianMiB} MiB, last minute ${soak.rssLastMinuteMedianMiB} MiB, max ${soak.rssMaxMiB} MiB`);
     console.log(`  RSS samples (every 5 s): ${soak.rssSamplesMiB.join(' ')}`);
     await store.close();
