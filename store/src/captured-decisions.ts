@@ -59,26 +59,29 @@ export async function queryDecisions(db: SqlQueryer, query: DecisionQuery): Prom
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.rule !== undefined) {
-    where.push('rule_name = ?');
+    where.push('e.rule_name = ?');
     params.push(q.rule);
   }
   if (q.category !== undefined) {
-    where.push('category = ?');
+    where.push('e.category = ?');
     params.push(q.category);
   }
   if (q.sinceIso !== undefined) {
-    where.push('at >= ?');
+    where.push('e.at >= ?');
     params.push(q.sinceIso);
   }
-  if (q.captured === true) where.push('context IS NOT NULL');
-  const columns = `id, rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at, category${q.withContext === true || q.captured === true ? ', context' : ''}`;
-  let sql = `SELECT ${columns} FROM executions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC`;
+  // Contexts live in their own table (migration 7): joined when asked for; only the
+  // decisions that kept one when `captured` (an inner join).
+  const withContext = q.withContext === true || q.captured === true;
+  const join = q.captured === true ? ' JOIN decision_contexts c ON c.execution_id = e.id' : withContext ? ' LEFT JOIN decision_contexts c ON c.execution_id = e.id' : '';
+  const columns = `e.id, e.rule_name, e.version, e.decision, e.confidence, e.duration_ms, e.error_code, e.correlation_id, e.engine_id, e.at, e.category${withContext ? ', c.context' : ''}`;
+  let sql = `SELECT ${columns} FROM executions e${join}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY e.at DESC, e.id DESC`;
   if (q.limit !== undefined) {
     sql += ' LIMIT ?';
     params.push(q.limit);
   }
   const rows = await db.all(sql, params);
-  return rows.map((r) => toDecision(r, q.withContext === true || q.captured === true));
+  return rows.map((r) => toDecision(r, withContext));
 }
 
 function toDecision(r: Row, withContext: boolean): DecisionRecord {

@@ -1,4 +1,4 @@
-import { iso, num } from './row-mapping';
+import { num } from './row-mapping';
 import type { SqlDriver } from './sql-driver';
 
 /**
@@ -6,10 +6,11 @@ import type { SqlDriver } from './sql-driver';
  * `pruneDecisions`, in the background (the decision log's writer thread calls it on a
  * timer; never a request):
  *
- * - `contextsPerRule`: each rule keeps the contexts of its newest N decisions; older
- *   decisions of that rule keep their row (what was decided, when, by which version)
- *   but lose the context (set to NULL). The counts stay true for `decisions`, while
- *   the bytes a context costs (most of a row) stay bounded per rule.
+ * - `contextsPerRule`: each rule keeps the contexts of its newest N decisions (newest
+ *   as written: by execution id); older decisions of that rule keep their row (what
+ *   was decided, when, by which version) but lose the context (its row in
+ *   `decision_contexts` is deleted). The counts stay true for `decisions`, while the
+ *   bytes a context costs (most of a record) stay bounded per rule.
  * - `maxAgeMs`: decisions older than this are deleted.
  * - `maxRows`: beyond the newest N rows of the whole log (by insertion order), the
  *   older ones are deleted.
@@ -62,15 +63,16 @@ export async function pruneDecisions(db: SqlDriver, retention: DecisionRetention
   }
 
   if (retention.contextsPerRule !== undefined) {
-    const rules = await db.all('SELECT DISTINCT rule_name FROM executions WHERE context IS NOT NULL');
+    // Contexts live in their own table (migration 7): dropping one is a DELETE of a range
+    // of the rule's oldest, in the order they were written (execution id).
+    const rules = await db.all('SELECT DISTINCT rule_name FROM decision_contexts');
     for (const { rule_name: rule } of rules) {
-      // The newest context beyond the bound (same order as `decisions`: at, then id).
-      const [edge] = await db.all('SELECT at, id FROM executions WHERE rule_name = ? AND context IS NOT NULL ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?', [rule, retention.contextsPerRule]);
+      // The newest context beyond the bound: it and every older one of the rule go.
+      const [edge] = await db.all('SELECT execution_id FROM decision_contexts WHERE rule_name = ? ORDER BY execution_id DESC LIMIT 1 OFFSET ?', [rule, retention.contextsPerRule]);
       if (edge === undefined) continue;
-      const at = iso(edge.at);
       report.contextsDropped += await repeat(
-        'UPDATE executions SET context = NULL WHERE id IN (SELECT id FROM executions WHERE rule_name = ? AND context IS NOT NULL AND (at < ? OR (at = ? AND id <= ?)) LIMIT ?)',
-        [rule, at, at, num(edge.id)],
+        'DELETE FROM decision_contexts WHERE execution_id IN (SELECT execution_id FROM decision_contexts WHERE rule_name = ? AND execution_id <= ? ORDER BY execution_id LIMIT ?)',
+        [rule, num(edge.execution_id)],
       );
       await yieldTurn();
     }

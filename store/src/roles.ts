@@ -63,8 +63,8 @@ export async function authorOfWrite(store: Pick<RuleStore, 'databaseUser'>, clai
  * change feed (publish, rollback, disable/enable, promote); approvers write an
  * approval and, when it is the last one needed, make the version live (version
  * state, rule row, change feed); engines read rules, versions and the feed, write
- * the decision log (and prune it: delete old rows, drop contexts beyond the per-rule
- * bound) and their heartbeats, and update only the rules'
+ * the decision log and its contexts (and prune them: delete old rows, delete contexts
+ * beyond the per-rule bound) and their heartbeats, and update only the rules'
  * execution statistics, which the decision log keeps in the same transaction.
  */
 export const TABLE_GRANTS: readonly { table: string; author: string; approver: string; engine: string }[] = [
@@ -73,7 +73,7 @@ export const TABLE_GRANTS: readonly { table: string; author: string; approver: s
   { table: 'rule_versions', author: 'SELECT, INSERT, UPDATE', approver: 'SELECT, UPDATE', engine: 'SELECT' },
   { table: 'approvals', author: 'SELECT', approver: 'SELECT, INSERT', engine: '' },
   { table: 'changes', author: 'SELECT, INSERT', approver: 'SELECT, INSERT', engine: 'SELECT' },
-  { table: 'executions', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE (context), DELETE' },
+  { table: 'executions', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
   { table: 'engines', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE' },
   // Tables of the other migrations of this release (4: lifecycle, 5: shadow runs); a
   // line whose table this store does not have is skipped.
@@ -81,6 +81,8 @@ export const TABLE_GRANTS: readonly { table: string; author: string; approver: s
   { table: 'shadows', author: 'SELECT, INSERT, UPDATE', approver: 'SELECT, UPDATE', engine: 'SELECT' },
   { table: 'shadow_counts', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE' },
   { table: 'shadow_disagreements', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
+  // Migration 7: captured contexts, written and pruned by engines.
+  { table: 'decision_contexts', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
 ];
 
 /**

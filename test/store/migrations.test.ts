@@ -39,6 +39,70 @@ async function checkUpgraded(url: string): Promise<void> {
   }
 }
 
+/** Migration 7 moves captured contexts out of `executions`: a store at version 6 keeps every decision and every context it had. */
+const BEFORE_CONTEXTS = MIGRATIONS.filter((m) => m.version <= 6);
+const V6_EXECUTIONS: [string, string, string | null][] = [
+  ['a', 'req-1', '{"n":1}'],
+  ['a', 'req-2', null],
+  ['b', 'req-3', '{"n":3}'],
+];
+const V6_INSERT = `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at, category, context)
+  VALUES (?, 1, 'autonomous', 0.9, 1, NULL, ?, 'e1', '2026-06-01T00:00:00.000Z', 'epic', ?)`;
+
+async function checkContextsMoved(url: string): Promise<void> {
+  const store = openStore(url);
+  try {
+    assert.deepEqual((await store.migrate()).applied, MIGRATIONS.filter((m) => m.version > 6).map((m) => m.version));
+    const decisions = await store.decisions({ withContext: true });
+    assert.deepEqual(decisions.map((d) => [d.rule, d.correlationId, d.context ?? null]).sort(), V6_EXECUTIONS.map(([rule, id, context]) => [rule, id, context === null ? null : JSON.parse(context)]));
+    assert.deepEqual((await store.decisions({ captured: true })).map((d) => d.correlationId).sort(), ['req-1', 'req-3']);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('migration 7 keeps the captured contexts of a version 6 store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lua-rules-migrate7-'));
+  let server: PgServer | undefined;
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await server?.close();
+  });
+
+  test('SQLite', async () => {
+    const file = join(dir, 'rules.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of BEFORE_CONTEXTS) {
+      for (const sql of m.sqlite) db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00.000Z');
+    }
+    for (const row of V6_EXECUTIONS) db.prepare(V6_INSERT).run(...row);
+    db.close();
+    await checkContextsMoved(`sqlite:${file}`);
+  });
+
+  test('PostgreSQL', { skip: POSTGRES_SKIPPED }, async () => {
+    server = await startPostgres();
+    const url = await server.createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      for (const m of BEFORE_CONTEXTS) {
+        for (const sql of m.postgres) await client.query(sql);
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, '2026-01-01T00:00:00.000Z']);
+      }
+      let n = 0;
+      const numbered = V6_INSERT.replace(/\?/g, () => `$${++n}`);
+      for (const row of V6_EXECUTIONS) await client.query(numbered, row);
+    } finally {
+      await client.end();
+    }
+    await checkContextsMoved(url);
+  });
+});
+
 describe('migrations upgrade an old store and keep its change feed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lua-rules-migrate-'));
   let server: PgServer | undefined;
