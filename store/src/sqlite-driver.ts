@@ -21,6 +21,49 @@ function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * Background ('log') transactions leave the write lock free between them (issue 16).
+ *
+ * The decision log's writes and prunes run back to back on their own thread, at nice
+ * 19, so under load each holds the lock for tens to hundreds of milliseconds of wall
+ * time. Another process waiting for the lock (a publish) sleeps in SQLite's busy
+ * handler and looks again after 1, 2, 5 ... up to 100 ms; a writer that takes the lock
+ * again the moment it lets go leaves almost no moment for it, and the publish failed
+ * with "database is locked" after busy_timeout (5-7 of ~135 publishes in a 180 s soak).
+ * So after each background transaction the next one waits, in this process, for a gap
+ * of at least BACKGROUND_GAP_MIN_MS and half the time the last one held the lock,
+ * stretched by a random factor up to 2 so that the gap does not keep one phase with
+ * the waiter's polling. A waiter then finds the lock free at about one look in three,
+ * and the background writer keeps at least 60 % of the lock's time for itself.
+ */
+const BACKGROUND_GAP_MIN_MS = 10;
+const backgroundTurns = new Map<string, Promise<unknown>>();
+const backgroundResumeAt = new Map<string, number>();
+
+function asBackground<T>(path: string, fn: () => Promise<{ result: T; heldMs: number }>): Promise<T> {
+  const previous = backgroundTurns.get(path) ?? Promise.resolve();
+  const run = async (): Promise<T> => {
+    const wait = (backgroundResumeAt.get(path) ?? 0) - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const started = performance.now();
+    try {
+      const { result, heldMs } = await fn();
+      backgroundResumeAt.set(path, performance.now() + Math.max(BACKGROUND_GAP_MIN_MS, heldMs / 2) * (1 + Math.random()));
+      return result;
+    } catch (e) {
+      backgroundResumeAt.set(path, performance.now() + Math.max(BACKGROUND_GAP_MIN_MS, (performance.now() - started) / 2) * (1 + Math.random()));
+      throw e;
+    }
+  };
+  const result = previous.then(run, run);
+  const tail = result.catch(() => undefined);
+  backgroundTurns.set(path, tail);
+  void tail.then(() => {
+    if (backgroundTurns.get(path) === tail) backgroundTurns.delete(path);
+  });
+  return result;
+}
+
+/**
  * A WAL-mode database needs its -shm file to be read, and SQLite creates that file
  * beside the database: in a folder the reader may not write to, even a read-only
  * connection fails with "attempt to write a readonly database". When that happens and
@@ -145,18 +188,21 @@ export class SqliteDriver implements SqlDriver {
   }
 
   transaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T> {
-    if (mode === 'read' || this.path === ':memory:') return this.serial(() => this.runTransaction(mode, fn));
+    if (mode === 'read' || this.path === ':memory:') return this.serial(() => this.runTransaction(mode, fn)).then((r) => r.result);
     // Writers in this process queue here, asynchronously, before asking SQLite for the
     // lock: a second connection's BEGIN IMMEDIATE would otherwise block the event loop
     // in busy_timeout while the first connection's transaction waits for that same loop.
-    return this.serial(() => withFileLock(this.path, () => this.runTransaction(mode, fn)));
+    const queued = (): Promise<{ result: T; heldMs: number }> => this.serial(() => withFileLock(this.path, () => this.runTransaction(mode, fn)));
+    if (mode === 'log') return asBackground(this.path, queued);
+    return queued().then((r) => r.result);
   }
 
-  private runTransaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<T> {
+  private runTransaction<T>(mode: TransactionMode, fn: (tx: SqlQueryer) => Promise<T>): Promise<{ result: T; heldMs: number }> {
     return (async () => {
       // IMMEDIATE takes the write lock up front, so two writers never both read the
       // same head version and then race to write on top of it.
       this.db.exec(mode === 'read' ? 'BEGIN' : 'BEGIN IMMEDIATE');
+      const locked = performance.now();
       try {
         const result = await fn(this.raw);
         this.db.exec('COMMIT');
@@ -164,7 +210,7 @@ export class SqliteDriver implements SqlDriver {
           this.localCommits++;
           for (const listener of this.commitListeners) listener();
         }
-        return result;
+        return { result, heldMs: performance.now() - locked };
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw e;

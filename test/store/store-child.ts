@@ -6,6 +6,9 @@
  *                                on that base; print {"ok":true,"version":n} or {"conflict":message}
  *   watch <url> <rule> <last>    load the rules, print "ready", follow changes until <rule> reaches
  *                                version <last>; print the versions seen as JSON and exit
+ *   flood <url> <holdMs> <ms>    background ('log') transactions back to back, each holding the
+ *                                write lock for <holdMs> (like a large decision-log write or prune
+ *                                on a starved thread), for <ms>; prints "flooding", then the count
  */
 import { createInterface } from 'node:readline';
 import type { VersionedRule } from '../../core/src/engine/rule-source';
@@ -75,8 +78,35 @@ async function watch(url: string, rule: string, last: number): Promise<void> {
   process.exit(0);
 }
 
+async function flood(url: string, holdMs: number, forMs: number): Promise<void> {
+  const loc = parseStoreUrl(url);
+  if (loc.kind !== 'sqlite') throw new Error('flood is for SQLite');
+  const driver = new SqliteDriver(loc.path);
+  const until = Date.now() + forMs;
+  let transactions = 0;
+  process.stdout.write('flooding\n');
+  while (Date.now() < until) {
+    await driver.transaction('log', async (tx) => {
+      await tx.run("UPDATE engines SET last_seen = ? WHERE engine_id = 'flood'", [new Date().toISOString()]);
+      const end = Date.now() + holdMs;
+      while (Date.now() < end); // the CPU work of a large write, lock held
+    });
+    transactions++;
+  }
+  await driver.close();
+  process.stdout.write(JSON.stringify({ transactions }) + '\n');
+  process.exit(0);
+}
+
 const [mode, url, rule, arg] = process.argv.slice(2);
-const run = mode === 'hang' ? hang(url ?? '', rule ?? '', arg ?? '') : mode === 'race' ? race(url ?? '', rule ?? '', arg ?? '') : watch(url ?? '', rule ?? '', Number(arg));
+const run =
+  mode === 'hang'
+    ? hang(url ?? '', rule ?? '', arg ?? '')
+    : mode === 'race'
+      ? race(url ?? '', rule ?? '', arg ?? '')
+      : mode === 'flood'
+        ? flood(url ?? '', Number(rule), Number(arg))
+        : watch(url ?? '', rule ?? '', Number(arg));
 run.catch((e: unknown) => {
   process.stderr.write(`child failed: ${(e as Error).message}\n`);
   process.exit(3);
