@@ -143,6 +143,14 @@ async function main(): Promise<void> {
     const r = await autocannon({ url: `${serve.base}/v1/evaluate/epic`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: 10, duration: SOAK_SECONDS });
     clearInterval(publisher);
     clearInterval(sampler);
+    // Did the decision log keep up? What it had not written yet when the load ended, and what it dropped.
+    const metricsText = await (await fetch(`${serve.base}/metrics`)).text();
+    const metric = (name: string): number => Number(new RegExp(`^${name.replace(/[{}"=,]/g, (c) => `\\${c}`)} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? NaN);
+    const logAtEnd = {
+      written: metric('lua_rules_decision_log_records_total{outcome="written",sink="store"}'),
+      dropped: metric('lua_rules_decision_log_records_total{outcome="dropped",sink="store"}'),
+      pending: metric('lua_rules_decision_log_pending'),
+    };
     const served = (await (await fetch(`${serve.base}/v1/rules`)).json()) as { name: string; version: number }[];
     const version = served.find((x) => x.name === 'epic_wsjf_validation')?.version;
     const firstMinute = rss.filter((s) => s.t <= 60).map((s) => s.mib);
@@ -153,6 +161,7 @@ async function main(): Promise<void> {
       failedRequests: r.errors + r.non2xx + r.timeouts,
       publishes: published,
       publishFailures,
+      decisionLogAtEnd: logAtEnd,
       publishP50Ms: Number(percentile(publishMs, 50).toFixed(1)),
       publishP99Ms: Number(percentile(publishMs, 99).toFixed(1)),
       publishMaxMs: Number(Math.max(0, ...publishMs).toFixed(1)),
@@ -165,6 +174,7 @@ async function main(): Promise<void> {
     results['soak'] = soak;
     console.log(`soak: ${SOAK_SECONDS} s, 10 connections, a publish every second:`);
     console.log(`  ${soak.requests.toLocaleString('en-US')} requests, ${soak.failedRequests} failed; ${published} publishes (${publishFailures} failed), version served at the end ${version}`);
+    console.log(`  decision log when the load ended: ${logAtEnd.written.toLocaleString('en-US')} written, ${logAtEnd.pending.toLocaleString('en-US')} pending, ${logAtEnd.dropped.toLocaleString('en-US')} dropped`);
     console.log(`  publish call, the ones that succeeded: p50 ${soak.publishP50Ms} ms, p99 ${soak.publishP99Ms} ms, max ${soak.publishMaxMs} ms`);
     for (const reason of publishErrors) console.log(`  publish failed: ${reason}`);
     console.log(`  RSS median first minute ${soak.rssFirstMinuteMedianMiB} MiB, last minute ${soak.rssLastMinuteMedianMiB} MiB, max ${soak.rssMaxMiB} MiB`);

@@ -4,6 +4,8 @@
  * three processes reading one SQLite file while another publishes.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { StoreDecisionLog, StoreEngine, type Store } from '../../store/src';
 import { startChild } from './child-process';
@@ -152,6 +154,9 @@ describe('background writes never starve a publish (SQLite)', () => {
         );
       }
       assert.deepEqual(outcomes, ['v2', 'v3', 'v4', 'v5', 'v6']);
+      // A writer's announcement that it waits goes when it stops waiting.
+      const file = url.slice('sqlite:'.length);
+      assert.deepEqual(readdirSync(dirname(file)).filter((f) => f.includes('-writer-waiting')), []);
     } finally {
       flood.proc.kill('SIGKILL');
       await flood.exited;
