@@ -68,12 +68,15 @@ async function start(name: string, command: string[], inRepo: boolean, url: (bas
   return { name, url: url(base), child, dir };
 }
 
-async function measure(server: Server): Promise<{ total: number; main: number; others: number; rate: number }> {
+/** Per request, µs of CPU: the server's threads, and the load generator (this process, autocannon). */
+async function measure(server: Server): Promise<{ total: number; main: number; others: number; rate: number; loader: number }> {
   const load = (amount: number): Promise<autocannon.Result> => autocannon({ url: server.url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: 50, amount });
   await load(Math.min(20_000, REQUESTS));
   const pid = server.child.pid as number;
   const before = threadTimes(pid);
+  const loader = process.cpuUsage();
   const r = await load(REQUESTS);
+  const loaderSpent = process.cpuUsage(loader);
   const after = threadTimes(pid);
   let main = 0;
   let others = 0;
@@ -83,7 +86,7 @@ async function measure(server: Server): Promise<{ total: number; main: number; o
     else others += spent;
   }
   const n = r.requests.total;
-  return { total: (main + others) / n, main: main / n, others: others / n, rate: r.requests.average };
+  return { total: (main + others) / n, main: main / n, others: others / n, rate: r.requests.average, loader: (loaderSpent.user + loaderSpent.system) / n };
 }
 
 async function main(): Promise<void> {
@@ -96,24 +99,32 @@ async function main(): Promise<void> {
     servers.push(await start(name, [resolve(cli as string), 'serve', '--port', '0', '--seed', 'rules', '--log-level', 'warn', '--decision-log-prune-every', '2s', ...flags], false, (b) => `${b}/v1/evaluate/epic`));
   }
   servers.push(await start('minimal', ['--import', 'tsx', join(__dirname, 'minimal-http-server.ts')], true, (b) => b));
-  const results = new Map<string, { total: number[]; main: number[]; others: number[]; rate: number[] }>();
+  const results = new Map<string, { total: number[]; main: number[]; others: number[]; rate: number[]; loader: number[] }>();
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const server of servers) {
       const m = await measure(server);
-      const acc = results.get(server.name) ?? { total: [], main: [], others: [], rate: [] };
+      const acc = results.get(server.name) ?? { total: [], main: [], others: [], rate: [], loader: [] };
+      acc.loader.push(m.loader);
       acc.total.push(m.total);
       acc.main.push(m.main);
       acc.others.push(m.others);
       acc.rate.push(m.rate);
       results.set(server.name, acc);
-      console.log(`  ${server.name}: ${m.total.toFixed(1)} µs CPU per request (request thread ${m.main.toFixed(1)}, other threads ${m.others.toFixed(1)}); ${Math.round(m.rate).toLocaleString('en-US')} req/s`);
+      console.log(`  ${server.name}: ${m.total.toFixed(1)} µs CPU per request (request thread ${m.main.toFixed(1)}, other threads ${m.others.toFixed(1)}; load generator ${m.loader.toFixed(1)}); ${Math.round(m.rate).toLocaleString('en-US')} req/s`);
     }
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  const minimal = median(results.get('minimal')?.total ?? []);
-  console.log('medians:');
+  const minimal = results.get('minimal');
+  const capacity = (r: { main: number[]; total: number[]; loader: number[] }): number => {
+    // With every thread busy: no faster than the request thread alone, than the load
+    // generator alone, or than the machine's cores shared by all of it.
+    const cores = cpus().length;
+    return 1e6 / Math.max(median(r.main), median(r.loader), (median(r.total) + median(r.loader)) / cores);
+  };
+  console.log(`medians (the rate these CPU costs allow on ${cpus().length} cores, shared with the load generator):`);
   for (const [name, r] of results) {
-    console.log(`  ${name}: ${median(r.total).toFixed(1)} µs per request (request thread ${median(r.main).toFixed(1)}, others ${median(r.others).toFixed(1)}), ${(median(r.total) / minimal).toFixed(2)}x the minimal server`);
+    const share = minimal === undefined ? NaN : capacity(r) / capacity(minimal);
+    console.log(`  ${name}: ${median(r.total).toFixed(1)} µs per request (request thread ${median(r.main).toFixed(1)}, others ${median(r.others).toFixed(1)}; load generator ${median(r.loader).toFixed(1)}): allows ${Math.round(capacity(r)).toLocaleString('en-US')}/s, ${(100 * share).toFixed(0)} % of the minimal server's`);
   }
   console.log(`load average at the end ${loadavg()[0]?.toFixed(2)}`);
   for (const s of servers) {
