@@ -42,6 +42,17 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** Did the decision log keep up? What it wrote, what it had not written yet, and what it dropped (serve's /metrics). */
+async function decisionLogCounts(base: string): Promise<{ written: number; pending: number; dropped: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const metric = (name: string): number => Number(new RegExp(`^${name.replace(/[{}"=,]/g, (c) => `\\${c}`)} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    written: metric('lua_rules_decision_log_records_total{outcome="written",sink="store"}'),
+    pending: metric('lua_rules_decision_log_pending'),
+    dropped: metric('lua_rules_decision_log_records_total{outcome="dropped",sink="store"}'),
+  };
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.round((p / 100) * (sorted.length - 1)))] ?? NaN;
@@ -93,10 +104,13 @@ async function main(): Promise<void> {
     const serve = await startServe(['--seed', 'rules', '--log-level', 'warn'], { cwd: dir });
     const r = await load(serve, LOAD_SECONDS, CONNECTIONS);
     const rate = r.requests.average;
+    const log = await decisionLogCounts(serve.base);
+    Object.assign(results, { httpDecisionLog: log });
     Object.assign(results, { httpDecisionsPerSec: Math.round(rate), httpP50Ms: r.latency.p50, httpP99Ms: r.latency.p99, httpErrors: r.errors + r.non2xx + r.timeouts, httpOverInProcess: Number((rate / inProcess).toFixed(3)) });
     console.log(`HTTP POST /v1/evaluate/epic, ${CONNECTIONS} connections, ${LOAD_SECONDS} s (autocannon in another process on the same 2 cores; decision log on):`);
     console.log(`  ${Math.round(rate).toLocaleString('en-US')} decisions/s (target >= 10,000), p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (target <= 10 ms), errors/non-2xx ${r.errors + r.non2xx + r.timeouts}`);
     console.log(`  HTTP rate / in-process rate = ${(rate / inProcess).toFixed(3)}`);
+    console.log(`  decision log when the load ended: ${log.written.toLocaleString('en-US')} written, ${log.pending.toLocaleString('en-US')} pending, ${log.dropped.toLocaleString('en-US')} dropped`);
     await serve.stop();
     rmSync(dir, { recursive: true, force: true });
 
@@ -143,14 +157,7 @@ async function main(): Promise<void> {
     const r = await autocannon({ url: `${serve.base}/v1/evaluate/epic`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: 10, duration: SOAK_SECONDS });
     clearInterval(publisher);
     clearInterval(sampler);
-    // Did the decision log keep up? What it had not written yet when the load ended, and what it dropped.
-    const metricsText = await (await fetch(`${serve.base}/metrics`)).text();
-    const metric = (name: string): number => Number(new RegExp(`^${name.replace(/[{}"=,]/g, (c) => `\\${c}`)} (\\d+)$`, 'm').exec(metricsText)?.[1] ?? NaN);
-    const logAtEnd = {
-      written: metric('lua_rules_decision_log_records_total{outcome="written",sink="store"}'),
-      dropped: metric('lua_rules_decision_log_records_total{outcome="dropped",sink="store"}'),
-      pending: metric('lua_rules_decision_log_pending'),
-    };
+    const logAtEnd = await decisionLogCounts(serve.base);
     const served = (await (await fetch(`${serve.base}/v1/rules`)).json()) as { name: string; version: number }[];
     const version = served.find((x) => x.name === 'epic_wsjf_validation')?.version;
     const firstMinute = rss.filter((s) => s.t <= 60).map((s) => s.mib);
