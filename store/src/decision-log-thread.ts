@@ -4,7 +4,7 @@ import type { ExecutionRecord } from '../../core/src/engine/execution-sink';
 import { BatchBuilder, type PackedBatch } from './decision-batch';
 import type { DecisionWriterCounts, DecisionWriterSettings } from './decision-log-writer';
 import type { DecisionRetention } from './decision-retention';
-import type { EngineHeartbeatRecord, ExecutionLogRecord } from './types';
+import type { EngineHeartbeatRecord, ExecutionLogRecord, ShadowResultBatch } from './types';
 
 /** What the worker is started with (decision-log-worker.ts). */
 export interface ThreadInit {
@@ -29,7 +29,8 @@ export type ThreadRequest =
   | { type: 'flush'; id: number }
   | { type: 'prune'; id: number }
   | { type: 'stop'; id: number }
-  | { type: 'heartbeat'; id: number; record: EngineHeartbeatRecord };
+  | { type: 'heartbeat'; id: number; record: EngineHeartbeatRecord }
+  | { type: 'shadow-results'; id: number; batch: ShadowResultBatch };
 
 /** Counts as the thread reports them: the writer's, plus what it dropped and still holds. */
 export type ThreadCounts = DecisionWriterCounts & { dropped: number; queued: number; received: number };
@@ -144,14 +145,23 @@ export class DecisionLogThread {
   /**
    * The engine's heartbeat, written by the thread too: on SQLite a write from this
    * thread would wait (synchronously, in SQLite's busy handler) for the log thread's
-   * transaction, and that wait would be every request's.
+   * transaction, and that wait would be every request's. Every store write an engine
+   * makes while serving goes this way (heartbeats, shadow results).
    */
   heartbeat(record: EngineHeartbeatRecord): Promise<void> {
+    return this.write({ type: 'heartbeat', id: this.nextId++, record });
+  }
+
+  /** A shadow run's counts and disagreements (ShadowRunner's flush), written by the thread for the same reason. */
+  shadowResults(batch: ShadowResultBatch): Promise<void> {
+    return this.write({ type: 'shadow-results', id: this.nextId++, batch });
+  }
+
+  private write(request: Extract<ThreadRequest, { type: 'heartbeat' | 'shadow-results' }>): Promise<void> {
     if (this.exited) return Promise.reject(new Error('the decision log thread has exited'));
-    const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, (error) => (error === undefined ? resolve() : reject(new Error(error))));
-      this.worker.postMessage({ type: 'heartbeat', id, record } satisfies ThreadRequest);
+      this.waiting.set(request.id, (error) => (error === undefined ? resolve() : reject(new Error(error))));
+      this.worker.postMessage(request satisfies ThreadRequest);
     });
   }
 

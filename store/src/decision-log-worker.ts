@@ -154,8 +154,14 @@ port.on('message', (request: ThreadRequest) => {
     soon();
     return;
   }
-  if (request.type === 'heartbeat') {
-    (store === undefined ? Promise.reject(new Error('the decision log thread has no store')) : store.heartbeat(request.record)).then(
+  if (request.type === 'heartbeat' || request.type === 'shadow-results') {
+    const written =
+      store === undefined
+        ? Promise.reject(new Error('the decision log thread has no store'))
+        : request.type === 'heartbeat'
+          ? store.heartbeat(request.record)
+          : store.recordShadowResults(request.batch);
+    written.then(
       () => send({ type: 'done', id: request.id, counts: counts() }),
       (e: unknown) => send({ type: 'done', id: request.id, counts: counts(), error: (e as Error).message }),
     );

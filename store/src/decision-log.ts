@@ -3,7 +3,7 @@ import { parseMaskPaths } from './context-mask';
 import { DecisionLogThread } from './decision-log-thread';
 import { DecisionLogWriter, type DecisionStore, type DecisionWriterCounts, type DecisionWriterSettings } from './decision-log-writer';
 import { DEFAULT_RETENTION, type DecisionRetention } from './decision-retention';
-import type { ExecutionLogRecord, Heartbeats } from './types';
+import type { ExecutionLogRecord, Heartbeats, ShadowRuns } from './types';
 
 export interface DecisionLogOptions extends DecisionWriterSettings {
   /** Records per write; a full batch is written at once. */
@@ -216,6 +216,16 @@ export class StoreDecisionLog implements ExecutionSink {
     const thread = this.thread;
     if (thread === undefined || this.options.store === false) return undefined;
     return { heartbeat: (record) => thread.heartbeat(record), engines: () => this.store.engines?.() ?? Promise.resolve([]) };
+  }
+
+  /**
+   * Where shadow runs' results are best written, for the same reason as heartbeats:
+   * through the log's thread when it has a store connection, else undefined.
+   */
+  get shadowResults(): Pick<ShadowRuns, 'recordShadowResults'> | undefined {
+    const thread = this.thread;
+    if (thread === undefined || this.options.store === false) return undefined;
+    return { recordShadowResults: (batch) => thread.shadowResults(batch) };
   }
 
   /** Records the store holds. */

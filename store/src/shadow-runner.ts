@@ -26,6 +26,12 @@ export interface ShadowRunnerOptions {
   maxQueued?: number;
   /** How often results are written to the store (ms, default 250). */
   flushIntervalMs?: number;
+  /**
+   * Where results are written (default: the store). An engine with a decision log
+   * thread writes them there (StoreDecisionLog.shadowResults): on SQLite a write from
+   * the serving thread waits, synchronously, for the log thread's transaction.
+   */
+  results?: Pick<ShadowRuns, 'recordShadowResults'>;
   /** Disagreements kept in memory while the store is unreachable (default 10,000; then the oldest are dropped). */
   maxBuffered?: number;
   /** Store the context with each disagreement (default true). */
@@ -287,7 +293,7 @@ export class ShadowRunner {
     this.pendingCounts.clear();
     this.pendingDisagreements = [];
     try {
-      await this.store.recordShadowResults({ engineId: this.options.engineId, counts, disagreements });
+      await (this.options.results ?? this.store).recordShadowResults({ engineId: this.options.engineId, counts, disagreements });
     } catch (error) {
       // Put them back (merged with what arrived meanwhile) for the next flush.
       for (const c of counts) {

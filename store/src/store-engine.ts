@@ -42,14 +42,18 @@ export class StoreEngine {
   ) {
     this.engineId = options.engineId ?? newEngineId();
     const onError = options.onError ?? (() => undefined);
-    this.shadows = options.shadows === false ? undefined : new ShadowRunner(store, { engineId: this.engineId, onError, ...(options.limits !== undefined ? { limits: options.limits } : {}), ...options.shadows });
+    this.log = options.decisionLog === false ? undefined : new StoreDecisionLog(store, { engineId: this.engineId, onError, ...options.decisionLog });
+    const results = this.log?.shadowResults;
+    this.shadows =
+      options.shadows === false
+        ? undefined
+        : new ShadowRunner(store, { engineId: this.engineId, onError, ...(options.limits !== undefined ? { limits: options.limits } : {}), ...(results !== undefined ? { results } : {}), ...options.shadows });
     const shadows = this.shadows;
     this.source = new StoreRuleSource(store, {
       onError,
       ...(options.watch !== undefined ? { watch: options.watch } : {}),
       ...(shadows !== undefined ? { onShadowChange: (rules: string[]) => void shadows.reload(rules) } : {}),
     });
-    this.log = options.decisionLog === false ? undefined : new StoreDecisionLog(store, { engineId: this.engineId, onError, ...options.decisionLog });
     this.engine = new RuleEngine({
       source: this.source,
       ...(this.log !== undefined ? { sink: this.log } : {}),

@@ -329,6 +329,36 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       await off.stop();
     });
 
+    test("with the decision log's thread, shadow results are written there, never from the serving thread", async () => {
+      const { store, url } = await fresh();
+      await store.publish(LIVE('threaded'), { author: 'ann' });
+      // On SQLite a write from the serving thread waits, synchronously, in SQLite's busy
+      // handler while the log's thread holds the lock: every request would wait with it.
+      let fromServingThread = 0;
+      const served = backend.open(url);
+      const watched = new Proxy(served, {
+        get(target, key, receiver) {
+          if (key === 'recordShadowResults') {
+            return () => {
+              fromServingThread++;
+              return Promise.reject(new Error('shadow results written from the serving thread'));
+            };
+          }
+          const value: unknown = Reflect.get(target, key, receiver);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const service = await startEngineService(serviceOptions(watched, url, dir, { decisionLog: true }));
+      services.push(service);
+      await store.startShadow(SHADOW('threaded'), { author: 'ann', fileName: 'threaded.lua' });
+      await eventually(() => service.shadows?.running().length === 1, 'the engine loads the shadow');
+      for (const n of [10, 55, 60]) assert.equal((await post(`${service.url}/v1/rules/threaded/evaluate`, JSON.stringify({ n }))).status, 200);
+      await service.shadows?.drain(60_000);
+      const [shadow] = await store.shadows('threaded');
+      assert.deepEqual([shadow?.compared, fromServingThread], [3, 0]);
+      await service.stop();
+    });
+
     test('a pattern rule is shadowed too (the shadow thread runs pattern rules like the engine)', async () => {
       const { store, url } = await fresh();
       await store.publish(patternRule('pat', 50), { author: 'ann' });
