@@ -6,18 +6,23 @@ import type { Row, SqlDriver, SqlQueryer, Statement, StoreWatchOptions, Transact
 import { SqliteChangeWatcher } from './sqlite-watcher';
 import type { ChangeHandler, ChangeRecord, ChangeWatcher } from './types';
 
+/** Runs `fn` after everything queued before it under `key` in `queues`, whether that succeeded or not. */
+function queued<T>(queues: Map<string, Promise<unknown>>, key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const result = previous.then(fn, fn);
+  const tail = result.catch(() => undefined);
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return result;
+}
+
 /** One write queue per database file for all connections of this process. */
 const fileLocks = new Map<string, Promise<unknown>>();
 
 function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const previous = fileLocks.get(path) ?? Promise.resolve();
-  const result = previous.then(fn, fn);
-  const tail = result.catch(() => undefined);
-  fileLocks.set(path, tail);
-  void tail.then(() => {
-    if (fileLocks.get(path) === tail) fileLocks.delete(path);
-  });
-  return result;
+  return queued(fileLocks, path, fn);
 }
 
 /**
@@ -78,8 +83,7 @@ function writerWaiting(path: string, windowMs: number): boolean {
 }
 
 function asBackground<T>(path: string, windowMs: number, fn: () => Promise<{ result: T; heldMs: number }>): Promise<T> {
-  const previous = backgroundTurns.get(path) ?? Promise.resolve();
-  const run = async (): Promise<T> => {
+  return queued(backgroundTurns, path, async (): Promise<T> => {
     const sinceLast = performance.now() - (backgroundEndedAt.get(path) ?? -Infinity);
     const gap = backgroundGapMs.get(path) ?? 0;
     if (sinceLast < gap && writerWaiting(path, windowMs)) await new Promise((resolve) => setTimeout(resolve, gap - sinceLast));
@@ -96,14 +100,7 @@ function asBackground<T>(path: string, windowMs: number, fn: () => Promise<{ res
       backgroundEndedAt.set(path, performance.now());
       backgroundGapMs.set(path, Math.max(BACKGROUND_GAP_MIN_MS, heldMs / 2) * (1 + Math.random()));
     }
-  };
-  const result = previous.then(run, run);
-  const tail = result.catch(() => undefined);
-  backgroundTurns.set(path, tail);
-  void tail.then(() => {
-    if (backgroundTurns.get(path) === tail) backgroundTurns.delete(path);
   });
-  return result;
 }
 
 /**

@@ -11,6 +11,7 @@ import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, openStore } from '../../store/src';
+import type { Migration } from '../../store/src/migrations';
 import { POSTGRES_SKIPPED, startPostgres, type PgServer } from './pg-harness';
 import { luaRule } from './store-helpers';
 
@@ -37,6 +38,39 @@ async function checkUpgraded(url: string): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+/** A SQLite file as an older release left it: these migrations applied, then `seed` (rows of that schema). */
+function sqliteStoreAt(file: string, migrations: readonly Migration[], seed: (db: Database.Database) => void): string {
+  const db = new Database(file);
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  for (const m of migrations) {
+    for (const sql of m.sqlite) db.exec(sql);
+    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00.000Z');
+  }
+  seed(db);
+  db.close();
+  return `sqlite:${file}`;
+}
+
+/** The same on a PostgreSQL database; `seed` runs its statements with `?` placeholders. */
+async function postgresStoreAt(url: string, migrations: readonly Migration[], seed: (run: (sql: string, params: unknown[]) => Promise<unknown>) => Promise<void>): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of migrations) {
+      for (const sql of m.postgres) await client.query(sql);
+      await client.query('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, '2026-01-01T00:00:00.000Z']);
+    }
+    await seed((sql, params) => {
+      let n = 0;
+      return client.query(sql.replace(/\?/g, () => `$${++n}`), params);
+    });
+  } finally {
+    await client.end();
+  }
+  return url;
 }
 
 /** Migration 7 moves captured contexts out of `executions`: a store at version 6 keeps every decision and every context it had. */
@@ -70,35 +104,17 @@ describe('migration 7 keeps the captured contexts of a version 6 store', () => {
   });
 
   test('SQLite', async () => {
-    const file = join(dir, 'rules.db');
-    const db = new Database(file);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    for (const m of BEFORE_CONTEXTS) {
-      for (const sql of m.sqlite) db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00.000Z');
-    }
-    for (const row of V6_EXECUTIONS) db.prepare(V6_INSERT).run(...row);
-    db.close();
-    await checkContextsMoved(`sqlite:${file}`);
+    const url = sqliteStoreAt(join(dir, 'rules.db'), BEFORE_CONTEXTS, (db) => {
+      for (const row of V6_EXECUTIONS) db.prepare(V6_INSERT).run(...row);
+    });
+    await checkContextsMoved(url);
   });
 
   test('PostgreSQL', { skip: POSTGRES_SKIPPED }, async () => {
     server = await startPostgres();
-    const url = await server.createDatabase();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-      for (const m of BEFORE_CONTEXTS) {
-        for (const sql of m.postgres) await client.query(sql);
-        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, '2026-01-01T00:00:00.000Z']);
-      }
-      let n = 0;
-      const numbered = V6_INSERT.replace(/\?/g, () => `$${++n}`);
-      for (const row of V6_EXECUTIONS) await client.query(numbered, row);
-    } finally {
-      await client.end();
-    }
+    const url = await postgresStoreAt(await server.createDatabase(), BEFORE_CONTEXTS, async (run) => {
+      for (const row of V6_EXECUTIONS) await run(V6_INSERT, row);
+    });
     await checkContextsMoved(url);
   });
 });
@@ -113,34 +129,18 @@ describe('migrations upgrade an old store and keep its change feed', () => {
 
   test('SQLite', async () => {
     mkdirSync(join(dir, 'a'));
-    const file = join(dir, 'a', 'rules.db');
-    const db = new Database(file);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    for (const m of V1) {
-      for (const sql of m.sqlite) db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00.000Z');
-    }
-    const insert = db.prepare('INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)');
-    for (const row of OLD_CHANGES) insert.run(...row);
-    db.close();
-    await checkUpgraded(`sqlite:${file}`);
+    const url = sqliteStoreAt(join(dir, 'a', 'rules.db'), V1, (db) => {
+      const insert = db.prepare('INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)');
+      for (const row of OLD_CHANGES) insert.run(...row);
+    });
+    await checkUpgraded(url);
   });
 
   test('PostgreSQL', { skip: POSTGRES_SKIPPED }, async () => {
     server = await startPostgres();
-    const url = await server.createDatabase();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-      for (const m of V1) {
-        for (const sql of m.postgres) await client.query(sql);
-        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, '2026-01-01T00:00:00.000Z']);
-      }
-      for (const row of OLD_CHANGES) await client.query('INSERT INTO changes (rule_name, version, event, at) VALUES ($1, $2, $3, $4)', row);
-    } finally {
-      await client.end();
-    }
+    const url = await postgresStoreAt(await server.createDatabase(), V1, async (run) => {
+      for (const row of OLD_CHANGES) await run('INSERT INTO changes (rule_name, version, event, at) VALUES (?, ?, ?, ?)', row);
+    });
     await checkUpgraded(url);
   });
 });
