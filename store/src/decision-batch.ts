@@ -155,6 +155,9 @@ export function unpackBatch(batch: PackedBatch, engineId: string | null, parseCo
   // Parsed only when masks must see inside them; otherwise stored as they came.
   const contexts = batch.contexts.map((text) => (text === '' ? undefined : parseContexts ? (JSON.parse(text) as unknown) : new JsonText(text)));
   const text = (i: number): string | null => (i < 0 ? null : (strings[i] as string));
+  // Records of one batch were made within milliseconds: one date text per millisecond.
+  let lastAt = NaN;
+  let lastAtText = '';
   const out: ExecutionLogRecord[] = new Array<ExecutionLogRecord>(batch.count);
   for (let k = 0; k < batch.count; k++) {
     const o = k * STRIDE;
@@ -167,7 +170,7 @@ export function unpackBatch(batch: PackedBatch, engineId: string | null, parseCo
       errorCode: text(n[o + 5] as number),
       correlationId: text(n[o + 6] as number),
       engineId,
-      at: new Date(n[o + 7] as number).toISOString(),
+      at: n[o + 7] === lastAt ? lastAtText : (lastAtText = new Date((lastAt = n[o + 7] as number)).toISOString()),
     };
     const category = text(n[o + 8] as number);
     if (category !== null) record.category = category;

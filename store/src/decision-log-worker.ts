@@ -93,7 +93,7 @@ async function drainQueue(): Promise<void> {
   while (queued > 0) {
     const records = take();
     try {
-      await writer.write(records);
+      await writer.write(records, true);
       queued -= records.length;
     } catch (e) {
       retry = records;

@@ -59,10 +59,15 @@ export class DecisionLogWriter {
     this.jsonlFd = settings.jsonl === undefined ? undefined : settings.jsonl === '-' ? 1 : openSync(resolve(settings.cwd ?? process.cwd(), settings.jsonl), 'a');
   }
 
-  /** Masks, then writes to every sink; rejects when the store refused the batch (the caller keeps it for later). */
-  async write(records: ExecutionLogRecord[]): Promise<void> {
+  /**
+   * Masks, then writes to every sink; rejects when the store refused the batch (the
+   * caller keeps it for later). `owned`: the records were made for this write (the
+   * log's thread unpacks them from a batch) and may be written as they are when there
+   * is nothing to mask or drop, without a copy of each.
+   */
+  async write(records: ExecutionLogRecord[], owned = false): Promise<void> {
     const masked = new Map<unknown, unknown>();
-    const ready = records.map((r) => this.prepare(r, masked));
+    const ready = owned && this.masks.length === 0 && this.capture ? records : records.map((r) => this.prepare(r, masked));
     if (this.store !== undefined) {
       await this.store.recordExecutions(ready);
       this.counts.written += ready.length;
