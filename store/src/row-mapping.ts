@@ -1,6 +1,6 @@
 import type { RuleKind } from '../../core/src/model/rule';
 import type { Row } from './sql-driver';
-import type { ApprovalRecord, ChangeEvent, ChangeRecord, RuleStatus, RuleSwitch, RuleVersionRecord, StoredRule, VersionEvidence, VersionState } from './types';
+import type { ApprovalRecord, ChangeEvent, ChangeRecord, RuleStatus, RuleSwitch, RuleSettings, RuleVersionRecord, StoredRule, VersionEvidence, VersionState } from './types';
 
 /** Rows differ by driver (pg: bigint as string, timestamptz as Date); this evens them out. */
 export function num(v: unknown): number {
@@ -55,7 +55,10 @@ export function toStoredRule(r: Row): StoredRule {
 }
 
 export function toVersionRecord(rule: string, r: Row, approvals: ApprovalRecord[]): RuleVersionRecord {
-  const evidence = r.evidence === null || r.evidence === undefined ? null : (JSON.parse(String(r.evidence)) as VersionEvidence);
+  const stored = r.evidence === null || r.evidence === undefined ? null : (JSON.parse(String(r.evidence)) as VersionEvidence);
+  // The context schema is kept in the evidence JSON (no column of its own); the record shows it once, beside the fixtures.
+  const { contextSchema, ...rest } = stored ?? {};
+  const evidence = stored === null ? null : (rest as VersionEvidence);
   return {
     rule,
     number: num(r.number),
@@ -72,6 +75,8 @@ export function toVersionRecord(rule: string, r: Row, approvals: ApprovalRecord[
     rollbackOf: numOrNull(r.rollback_of),
     wentLiveAt: isoOrNull(r.went_live_at),
     fixtures: strOrNull(r.fixtures),
+    ...(r.metadata === undefined ? {} : { settings: JSON.parse(String(r.metadata)) as RuleSettings }),
+    contextSchema: contextSchema ?? null,
   };
 }
 
