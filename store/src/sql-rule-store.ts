@@ -4,7 +4,7 @@ import { pruneDecisions, type DecisionRetention, type PruneReport } from './deci
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
-import { iso, isoOrNull, now, num, toChange, toStoredRule, toVersionRecord } from './row-mapping';
+import { iso, isoOrNull, now, num, shownEvidence, toChange, toStoredRule, toVersionRecord } from './row-mapping';
 import type { Row, SqlDriver, StoreWatchOptions } from './sql-driver';
 import type {
   ApprovalOutcome,
@@ -197,7 +197,7 @@ export class SqlRuleStore implements Store {
       state: result.state,
       requiredApprovals: result.required,
       approvals: [],
-      evidence: req.evidence === null ? null : evidenceShown(req.evidence),
+      evidence: req.evidence === null ? null : shownEvidence(req.evidence).evidence,
       rollbackOf: req.rollbackOf,
       wentLiveAt: result.state === 'live' ? result.at : null,
       fixtures: req.fixtures ?? null,
@@ -480,7 +480,7 @@ export class SqlRuleStore implements Store {
       state: result.state,
       requiredApprovals: result.required,
       approvals: [],
-      evidence: evidenceShown(evidence),
+      evidence: shownEvidence(evidence).evidence,
       rollbackOf: null,
       wentLiveAt: result.state === 'live' ? result.at : null,
       fixtures,
@@ -575,10 +575,4 @@ function versionInputs(verdict: GateVerdict | undefined, given: { fixtures?: str
   const schema = verdict?.contextSchema !== undefined ? verdict.contextSchema : (given.contextSchema ?? null);
   if (schema !== null) evidence.contextSchema = schema;
   return { evidence, fixtures: verdict?.fixtureFile !== undefined ? verdict.fixtureFile : (given.fixtures ?? null) };
-}
-
-/** The evidence as a version record shows it: its context schema is `RuleVersionRecord.contextSchema` (row-mapping.ts). */
-function evidenceShown(evidence: VersionEvidence): VersionEvidence {
-  const { contextSchema: _schema, ...shown } = evidence;
-  return shown;
 }
