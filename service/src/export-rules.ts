@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CONTEXT_SCHEMA_FILE, contextSchemaFileName, ruleFileKind } from '../../core/src/rules-folder/file-names';
 import { findContextSchemaFile } from '../../core/src/checker';
@@ -126,11 +126,14 @@ export async function planExport(store: RuleStore, dir: string): Promise<ExportP
     const files = versionFiles(carried);
     const ruleFile = files[0];
     const placed = [
+      // A file where its folder must go is in the way: removed like any differing file (--force).
+      ...(own && isFile(join(dir, folder)) ? [{ name: folder, text: null, status: 'remove' as const }] : []),
       // The rule and its fixtures where it goes; its schema only in a folder of its own (the top's are shared).
       ...files.filter((f) => own || ruleFileKind(f.name) !== 'context-schema').map((f) => planned(dir, join(folder, f.name), f.text)),
       // The other place must not hold it too (publish would see the rule twice).
       ...files.filter((f) => ruleFileKind(f.name) !== 'context-schema').map((f) => planned(dir, join(other, f.name), null)),
-      ...(own ? [] : staleSchemas(dir, other)),
+      // Schemas an earlier export left in its folder: all of them when it lies at the top now, the others when it has a folder.
+      ...staleSchemas(dir, ownFolder(carried.rule), own ? carried.contextSchema?.fileName : undefined),
     ];
     const readBack = ruleFile?.text == null ? { error: 'no rule file' } : readBackVersion(carried.rule, carried.kind, ruleFile.text, carried.fixtures, own ? carried.contextSchema : atTop);
     if ('error' in readBack) plan.unfaithful.push(`${carried.rule} v${number}: its files do not read back as a rule: ${readBack.error}`);
@@ -144,15 +147,23 @@ export async function planExport(store: RuleStore, dir: string): Promise<ExportP
   return plan;
 }
 
-/** Context schemas left in a rule's own folder by an earlier export, now that it lies at the top again. */
-function staleSchemas(dir: string, folder: string): PlannedFile[] {
+/** Context schemas left in a rule's own folder by an earlier export (but `keep`): the nearest schema wins, so none may stay beside it. */
+function staleSchemas(dir: string, folder: string, keep: string | undefined): PlannedFile[] {
   let names: string[];
   try {
     names = readdirSync(join(dir, folder));
   } catch {
     return [];
   }
-  return names.filter((n) => ruleFileKind(n) === 'context-schema').map((n) => planned(dir, join(folder, n), null));
+  return names.filter((n) => ruleFileKind(n) === 'context-schema' && n !== keep).map((n) => planned(dir, join(folder, n), null));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function allFiles(plan: ExportPlan): PlannedFile[] {

@@ -6,7 +6,7 @@
  * `promote` (SQLite → PostgreSQL and back) re-runs the gate and records its origin.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -336,6 +336,25 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
       for (const rule of [WSJF, 'epic_priority', 'a_rule', 'b_rule']) assertSameVersion(await carried(copy, rule), await carried(url, rule), rule);
       // Exporting again changes nothing.
       assert.match((await run(['export', '--store', url, '--out', out])).stdout, /\(0 files written\)/);
+
+      // A schema left in a rule's folder would win over its own (the nearest one does): a conflict, removed with --force.
+      writeFileSync(join(out, WSJF, 'context.schema.json'), '{"title": "stale"}');
+      const stale = await run(['export', '--store', url, '--out', out]);
+      assert.equal(stale.code, 1);
+      assert.match(stale.stderr, new RegExp(`${WSJF}/context\\.schema\\.json differs from the store`));
+      assert.equal((await run(['export', '--store', url, '--out', out, '--force'])).code, 0);
+      assert.equal(existsSync(join(out, WSJF, 'context.schema.json')), false);
+
+      // A file where a rule's folder must go is in the way: a conflict, replaced with --force.
+      const blocked = join(dir, `blocked-${name}`);
+      mkdirSync(blocked);
+      writeFileSync(join(blocked, WSJF), 'not a folder');
+      const refused = await run(['export', '--store', url, '--out', blocked]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`blocked-\\w+/${WSJF} differs from the store`));
+      const forced = await run(['export', '--store', url, '--out', blocked, '--force']);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.equal(existsSync(join(blocked, WSJF, `${WSJF}.lua`)), true);
     });
 
     test('settings a Lua header does not say (stored through the API) are refused by promote and export, never dropped', async () => {
