@@ -4,7 +4,7 @@ import { CONTEXT_SCHEMA_FILE, contextSchemaFileName, ruleFileKind } from '../../
 import { findContextSchemaFile } from '../../core/src/checker';
 import { isSkippedFolder } from '../../core/src/rules-folder/walk-rules-folder';
 import { carriedOf, type CarriedVersion, type RuleStore, type StoredContextSchema } from '../../store/src';
-import { describeFields, readBackVersion, versionFiles } from './version-files';
+import { describeFields, readBackVersion, UnsafeVersionFileError, versionFiles, type VersionFile } from './version-files';
 import { lostFields } from './promote-version';
 
 /**
@@ -107,23 +107,28 @@ function topSchemas(versions: readonly CarriedVersion[]): Map<string, string> {
 
 export async function planExport(store: RuleStore, dir: string): Promise<ExportPlan> {
   const plan: ExportPlan = { rules: [], schemas: [], notLive: [], unfaithful: [] };
-  const live: { carried: CarriedVersion; number: number; disabled: boolean }[] = [];
+  const live: { carried: CarriedVersion; number: number; disabled: boolean; files: VersionFile[] }[] = [];
   for (const rule of await store.listRules()) {
     if (rule.liveVersion === null) {
       plan.notLive.push(rule.name);
       continue;
     }
     const v = await store.version(rule.name, rule.liveVersion);
-    live.push({ carried: carriedOf(v), number: v.number, disabled: (rule.disabled ?? null) !== null });
+    const carried = carriedOf(v);
+    try {
+      live.push({ carried, number: v.number, disabled: (rule.disabled ?? null) !== null, files: versionFiles(carried) });
+    } catch (e) {
+      if (!(e instanceof UnsafeVersionFileError)) throw e;
+      plan.unfaithful.push(`${carried.rule} v${v.number}: ${e.message}`);
+    }
   }
   const top = topSchemas(live.map((l) => l.carried));
   for (const [name, text] of top) plan.schemas.push(planned(dir, name, text));
-  for (const { carried, number, disabled } of live) {
+  for (const { carried, number, disabled, files } of live) {
     const atTop = schemaAtTop(dir, carried.settings.category, top);
     const own = carried.contextSchema !== null && (atTop === null || atTop.fileName !== carried.contextSchema.fileName || atTop.text !== carried.contextSchema.text);
     const folder = own ? ownFolder(carried.rule) : '';
     const other = own ? '' : ownFolder(carried.rule);
-    const files = versionFiles(carried);
     const ruleFile = files[0];
     const placed = [
       // A file where its folder must go is in the way: removed like any differing file (--force).

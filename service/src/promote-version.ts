@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { carriedDifferences, carriedOf, StoreError, UnknownRuleError, toStorable, type CarriedVersion, type PromotedFrom, type PublishOutcome, type RuleStore, type RuleVersionRecord } from '../../store/src';
 import { checkFilesForPublish, type PublishCandidate } from './publish-files';
 import { ruleFileName } from '../../core/src/rules-folder/file-names';
-import { describeFields, versionFiles } from './version-files';
+import { describeFields, UnsafeVersionFileError, versionFiles } from './version-files';
 
 /**
  * Issue 14: `lua-rules promote`: a version of one store published into another
@@ -41,9 +41,16 @@ export type PromotionGate =
  */
 export function gateVersion(v: RuleVersionRecord): PromotionGate {
   const carried = carriedOf(v);
+  let files;
+  try {
+    files = versionFiles(carried);
+  } catch (e) {
+    if (e instanceof UnsafeVersionFileError) return { ok: false, inputErrors: [`version ${v.number} of "${v.rule}": ${e.message}`] };
+    throw e;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'lua-rules-promote-'));
   try {
-    for (const f of versionFiles(carried)) if (f.text !== null) writeFileSync(join(dir, f.name), f.text);
+    for (const f of files) if (f.text !== null) writeFileSync(join(dir, f.name), f.text);
     const { candidates, inputErrors } = checkFilesForPublish([join(dir, ruleFileName(v.rule, v.kind))], dir);
     const candidate = candidates[0];
     if (inputErrors.length > 0 || candidate === undefined) return { ok: false, inputErrors: inputErrors.length > 0 ? inputErrors : [`version ${v.number} of "${v.rule}" cannot be read back as a rule`] };

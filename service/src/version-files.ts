@@ -1,4 +1,4 @@
-import { fixturesPathFor, ruleFileName } from '../../core/src/rules-folder/file-names';
+import { fixturesPathFor, ruleFileKind, ruleFileName } from '../../core/src/rules-folder/file-names';
 import { luaRuleFromSource } from '../../core/src/rules-folder/rule-file';
 import { parsePatternRule } from '../../core/src/patterns/pattern-rule-file';
 import { toStorable, InvalidRuleError, type CarriedVersion, type StoredContextSchema } from '../../store/src';
@@ -28,11 +28,26 @@ export interface VersionFile {
  */
 export function versionFiles(v: Pick<CarriedVersion, 'rule' | 'kind' | 'content' | 'fixtures' | 'contextSchema'>): VersionFile[] {
   const rule = ruleFileName(v.rule, v.kind);
+  // The names come from a store, which may be any file someone hands over (`--from`):
+  // a name that is not one plain file name would write outside the folder.
+  if (!isPlainFileName(rule)) throw new UnsafeVersionFileError(`rule "${v.rule}" has a name that is not a file name here; not written`);
+  if (v.contextSchema && (!isPlainFileName(v.contextSchema.fileName) || ruleFileKind(v.contextSchema.fileName) !== 'context-schema')) {
+    throw new UnsafeVersionFileError(`rule "${v.rule}" carries a context schema named ${JSON.stringify(v.contextSchema.fileName)}, which is not a context schema file name; not written`);
+  }
   return [
     { name: rule, text: ruleFileText(v) },
     { name: fixturesPathFor(rule), text: v.fixtures ?? null },
     ...(v.contextSchema ? [{ name: v.contextSchema.fileName, text: v.contextSchema.text }] : []),
   ];
+}
+
+/** A stored version whose files would not be plain names in one folder (a crafted or damaged store). */
+export class UnsafeVersionFileError extends Error {
+  override name = 'UnsafeVersionFileError';
+}
+
+function isPlainFileName(name: string): boolean {
+  return name !== '' && !/[/\\\0]/.test(name) && name !== '.' && name !== '..';
 }
 
 function ruleFileText(v: Pick<CarriedVersion, 'kind' | 'content'>): string {

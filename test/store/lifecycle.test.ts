@@ -378,6 +378,26 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
       assert.equal(existsSync(out), false, 'nothing written');
     });
 
+    test('a stored schema name that is not a plain context schema file name is refused by promote and export: nothing written outside', async () => {
+      const url = await backend.freshUrl();
+      const store = backend.open(url);
+      try {
+        await store.publish(luaRule('crafted'), { author: (await as(url, 'ann')).name, contextSchema: { fileName: '../../escaped.schema.json', text: '{}' } });
+      } finally {
+        await store.close();
+      }
+      const target = await backend.freshUrl();
+      const promoter = await as(target, 'bob');
+      const promoted = await run(['promote', 'crafted', '--from', url, '--to', promoter.flags[1]!, ...promoter.flags.slice(2)]);
+      assert.equal(promoted.code, 1, promoted.stderr);
+      assert.match(promoted.stderr, /version 1 of "crafted": rule "crafted" carries a context schema named "\.\.\/\.\.\/escaped\.schema\.json", which is not a context schema file name; not written/);
+      const out = join(dir, `crafted-${name}`, 'deep');
+      const exported = await run(['export', '--store', url, '--out', out]);
+      assert.equal(exported.code, 1);
+      assert.match(exported.stderr, /crafted v1: rule "crafted" carries a context schema named .*; not written\nlua-rules export: nothing written/);
+      assert.equal(existsSync(join(dir, 'escaped.schema.json')) || existsSync(join(dir, `crafted-${name}`, 'escaped.schema.json')), false);
+    });
+
     test('a rollback, and a promoted shadow, carry the context schema and fixtures too', async () => {
       const url = await backend.freshUrl();
       const author = await as(url, 'ann');
