@@ -46,7 +46,8 @@ export class UnsafeVersionFileError extends Error {
   override name = 'UnsafeVersionFileError';
 }
 
-function isPlainFileName(name: string): boolean {
+/** One file name with no folder in it (stored names become paths: they must stay in the folder they are written to). */
+export function isPlainFileName(name: string): boolean {
   return name !== '' && !/[/\\\0]/.test(name) && name !== '.' && name !== '..';
 }
 
