@@ -21,5 +21,5 @@ export function publishGate(executor: LuaExecutor, documents: RuleDocuments, uri
   const path = uriToPath(uri) ?? uri;
   const judged = judgeForPublish(executor, path, basename(path), definition, documents.check(uri, text, 0, false).findings, limits);
   const summary = [judged.summary, judged.fixtureFileErrors.length > 0 ? 'an invalid fixtures file' : ''].filter((p) => p !== '').join(', ');
-  return { ok: judged.ok, summary, problems: [...judged.problems, ...judged.fixtureFileErrors], findings: judged.findings, fixtures: judged.fixtures, fixtureFile: judged.fixtureFile };
+  return { ok: judged.ok, summary, problems: [...judged.problems, ...judged.fixtureFileErrors], findings: judged.findings, fixtures: judged.fixtures, fixtureFile: judged.fixtureFile, contextSchema: judged.contextSchema };
 }

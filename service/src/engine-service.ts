@@ -210,7 +210,11 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     health,
     reload: async () => {
       void storeEngine.shadows?.reload(); // issue 13 (h13-shadow): the shadows too
-      const live = await store.liveRules();
+      // The source's own full load, as at start: the live rules *and* the disabled list
+      // (and the revision and what it served), so a switch the change feed never
+      // delivered is seen too: a rule disabled behind the feed's back answers 404
+      // `rule-disabled`, not `rule-not-found`, once reloaded.
+      const live = await storeEngine.source.load();
       const names = new Set(live.map((r) => r.definition.name));
       return engine.applyChange({ upserted: live, removed: engine.list().map((r) => r.name).filter((n) => !names.has(n)) });
     },

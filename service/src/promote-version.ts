@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreError, UnknownRuleError, toStorable, type PromotedFrom, type PublishOutcome, type RuleStore, type RuleVersionRecord } from '../../store/src';
+import { carriedDifferences, carriedOf, StoreError, UnknownRuleError, toStorable, type CarriedVersion, type PromotedFrom, type PublishOutcome, type RuleStore, type RuleVersionRecord } from '../../store/src';
 import { checkFilesForPublish, type PublishCandidate } from './publish-files';
-import { versionFiles } from './version-files';
+import { ruleFileName } from '../../core/src/rules-folder/file-names';
+import { describeFields, UnsafeVersionFileError, versionFiles } from './version-files';
 
 /**
  * Issue 14: `lua-rules promote`: a version of one store published into another
@@ -32,24 +33,55 @@ export type PromotionGate =
   /** `inputErrors`: the stored version cannot even be read back as a rule; `candidate`: it failed its checks or fixtures. */
   | { ok: false; inputErrors: string[]; candidate?: PublishCandidate };
 
-/** Runs the publish gate on a stored version (its content and its stored fixtures), in a scratch folder removed afterwards. */
+/**
+ * Runs the publish gate on a stored version (every field it carries, written as its
+ * files), in a scratch folder removed afterwards. What the gate would store must be the
+ * version: every carried field (version-carries.ts) read back equal, else the promotion
+ * is refused rather than losing one on the way.
+ */
 export function gateVersion(v: RuleVersionRecord): PromotionGate {
+  const carried = carriedOf(v);
+  let files;
+  try {
+    files = versionFiles(carried);
+  } catch (e) {
+    if (e instanceof UnsafeVersionFileError) return { ok: false, inputErrors: [`version ${v.number} of "${v.rule}": ${e.message}`] };
+    throw e;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'lua-rules-promote-'));
   try {
-    for (const f of versionFiles({ rule: v.rule, kind: v.kind, content: v.content, fixtures: v.fixtures ?? null })) if (f.text !== null) writeFileSync(join(dir, f.name), f.text);
-    const { candidates, inputErrors } = checkFilesForPublish([dir], dir);
+    for (const f of files) if (f.text !== null) writeFileSync(join(dir, f.name), f.text);
+    const { candidates, inputErrors } = checkFilesForPublish([join(dir, ruleFileName(v.rule, v.kind))], dir);
     const candidate = candidates[0];
     if (inputErrors.length > 0 || candidate === undefined) return { ok: false, inputErrors: inputErrors.length > 0 ? inputErrors : [`version ${v.number} of "${v.rule}" cannot be read back as a rule`] };
-    // The files must be the version: same name, same checksum (else the target would store something else).
     const storable = toStorable(candidate.definition);
-    if (storable.name !== v.rule || storable.checksum !== v.checksum) {
-      return { ok: false, inputErrors: [`version ${v.number} of "${v.rule}" does not read back as itself (name ${storable.name}, sha256 ${storable.checksum.slice(0, 12)} instead of ${v.checksum.slice(0, 12)})`] };
+    const readBack: CarriedVersion = {
+      rule: storable.name,
+      kind: storable.kind,
+      content: storable.content,
+      checksum: storable.checksum,
+      settings: storable.metadata,
+      fixtures: candidate.verdict.fixtureFile ?? null,
+      contextSchema: candidate.verdict.contextSchema ?? null,
+    };
+    const lost = lostFields(carried, readBack);
+    if (lost.length > 0) {
+      return { ok: false, inputErrors: [`version ${v.number} of "${v.rule}" does not read back as itself from its files (${describeFields(lost)} would differ in the target); nothing promoted`] };
     }
     if (!candidate.verdict.ok) return { ok: false, inputErrors: [], candidate };
     return { ok: true, candidate };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The carried fields the files would not reproduce. A version stored without a context
+ * schema (published from a folder with none, or before versions stored them) has none
+ * recorded: a schema found when it is read back is not a loss.
+ */
+export function lostFields(stored: CarriedVersion, readBack: CarriedVersion): string[] {
+  return carriedDifferences(stored, readBack).filter((f) => !(f === 'contextSchema' && stored.contextSchema === null));
 }
 
 export interface PromoteOptions {

@@ -44,7 +44,8 @@ function gate(executor: LuaExecutor, schemas: SchemaCache, path: string, shown: 
   return {
     problems: judged.problems,
     inputErrors: judged.fixtureFileErrors,
-    verdict: { ok: judged.problems.length === 0, summary: judged.summary, findings: judged.findings, fixtures: judged.fixtures, fixtureFile: judged.fixtureFile },
+    // The fixtures and context schema the gate read are stored with the version (version-carries.ts).
+    verdict: { ok: judged.problems.length === 0, summary: judged.summary, findings: judged.findings, fixtures: judged.fixtures, fixtureFile: judged.fixtureFile, contextSchema: judged.contextSchema },
   };
 }
 

@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { findContextSchemaFile } from '../../core/src/checker';
-import { fixturesPathFor } from '../../core/src/rules-folder/file-names';
+import { fixturesPathFor, isRuleFile, ruleFileKind } from '../../core/src/rules-folder/file-names';
 import { ShadowError, toStorable, UnknownRuleError, type PublishOutcome, type ShadowRecord, type ShadowStartOutcome, type Store, type StoredContextSchema } from '../../store/src';
 import { checkFilesForPublish, type PublishCandidate } from './publish-files';
+import { isPlainFileName } from './version-files';
 
 /**
  * Shadow runs from files (issue 13): `lua-rules publish --shadow` and the shadow's
@@ -62,6 +63,10 @@ export function describeShadowStarted(out: ShadowStartOutcome): string {
  * file that no longer parses, ...).
  */
 export function regateShadow(shadow: ShadowRecord): { candidate: PublishCandidate | undefined; inputErrors: string[] } {
+  // Stored names become paths (version-files.ts): one plain rule file name and one context schema file name, or nothing is written.
+  if (!isPlainFileName(shadow.fileName) || !isRuleFile(shadow.fileName) || (shadow.contextSchema !== null && (!isPlainFileName(shadow.contextSchema.fileName) || ruleFileKind(shadow.contextSchema.fileName) !== 'context-schema'))) {
+    return { candidate: undefined, inputErrors: [`shadow ${shadow.number} of "${shadow.rule}" has a stored file name that is not a plain rule or context schema file name; start a new shadow from the rule file`] };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'lua-rules-shadow-gate-'));
   try {
     const rulePath = join(dir, shadow.fileName);

@@ -7,6 +7,7 @@ export { openStore, type OpenStoreOptions } from './open-store';
 export { authorOfWrite, resolveAuthor, installRoles, TABLE_GRANTS, GROUP_ROLES, AUTHOR_ROLE, APPROVER_ROLE, ENGINE_ROLE, RolesSetupError, type RolesReport, type GroupRole } from './roles';
 export type { StoreWatchOptions } from './sql-driver';
 export { toStorable, fromStored, sha256, canonicalJson } from './rule-content';
+export { VERSION_FIELDS, CARRIED_FIELDS, carriedOf, carriedDifferences, type CarriedVersion } from './version-carries';
 export { StoreRuleSource, type StoreRuleSourceOptions } from './store-rule-source';
 export { StoreDecisionLog, type DecisionLogOptions } from './decision-log';
 export { InvalidQueryError, decisionJson } from './captured-decisions';

@@ -1,6 +1,6 @@
 import type { RuleKind } from '../../core/src/model/rule';
 import type { Row } from './sql-driver';
-import type { ApprovalRecord, ChangeEvent, ChangeRecord, RuleStatus, RuleSwitch, RuleVersionRecord, StoredRule, VersionEvidence, VersionState } from './types';
+import type { ApprovalRecord, ChangeEvent, ChangeRecord, RuleStatus, RuleSwitch, RuleSettings, RuleVersionRecord, StoredContextSchema, StoredRule, VersionEvidence, VersionState } from './types';
 
 /** Rows differ by driver (pg: bigint as string, timestamptz as Date); this evens them out. */
 export function num(v: unknown): number {
@@ -54,8 +54,26 @@ export function toStoredRule(r: Row): StoredRule {
   };
 }
 
+/**
+ * The `evidence` column of a row (versions and shadows alike: JSON text, or NULL), the
+ * one parser of it: every record built from a row reads its evidence here.
+ */
+export function evidenceOf(row: Row): VersionEvidence | null {
+  return row.evidence === null || row.evidence === undefined ? null : (JSON.parse(String(row.evidence)) as VersionEvidence);
+}
+
+/**
+ * A version's evidence as its record shows it: the context schema is kept in the
+ * evidence JSON (no column of its own) but shown once, as the record's `contextSchema`.
+ */
+export function shownEvidence(stored: VersionEvidence): { evidence: VersionEvidence; contextSchema: StoredContextSchema | null } {
+  const { contextSchema, ...evidence } = stored;
+  return { evidence, contextSchema: contextSchema ?? null };
+}
+
 export function toVersionRecord(rule: string, r: Row, approvals: ApprovalRecord[]): RuleVersionRecord {
-  const evidence = r.evidence === null || r.evidence === undefined ? null : (JSON.parse(String(r.evidence)) as VersionEvidence);
+  const stored = evidenceOf(r);
+  const { evidence, contextSchema } = stored === null ? { evidence: null, contextSchema: null } : shownEvidence(stored);
   return {
     rule,
     number: num(r.number),
@@ -72,6 +90,8 @@ export function toVersionRecord(rule: string, r: Row, approvals: ApprovalRecord[
     rollbackOf: numOrNull(r.rollback_of),
     wentLiveAt: isoOrNull(r.went_live_at),
     fixtures: strOrNull(r.fixtures),
+    ...(r.metadata === undefined ? {} : { settings: JSON.parse(String(r.metadata)) as RuleSettings }),
+    contextSchema,
   };
 }
 

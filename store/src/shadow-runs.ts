@@ -2,7 +2,7 @@ import type { Decision } from '../../core/src/model/decision';
 import type { RuleKind } from '../../core/src/model/rule';
 import { InvalidRuleError, StoreError, UnknownRuleError } from './errors';
 import { fromStored, type StorableRule } from './rule-content';
-import { iso, isoOrNull, now, num, numOrNull, strOrNull } from './row-mapping';
+import { evidenceOf, iso, isoOrNull, now, num, numOrNull, strOrNull } from './row-mapping';
 import type { Row, SqlQueryer } from './sql-driver';
 import { appendChange } from './version-writer';
 import type { LiveShadow, ShadowDisagreement, ShadowEndReason, ShadowRecord, ShadowResultBatch, StoredContextSchema, VersionEvidence } from './types';
@@ -52,7 +52,7 @@ export function toShadowRecord(rule: string, r: Row): ShadowRecord {
     fileName: String(r.file_name),
     fixtures: strOrNull(r.fixtures),
     contextSchema: r.context_schema === null || r.context_schema === undefined ? null : (JSON.parse(String(r.context_schema)) as StoredContextSchema),
-    evidence: r.evidence === null || r.evidence === undefined ? null : (JSON.parse(String(r.evidence)) as VersionEvidence),
+    evidence: evidenceOf(r),
     author: String(r.author),
     message: strOrNull(r.message),
     liveVersion: numOrNull(r.live_version),

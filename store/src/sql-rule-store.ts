@@ -4,7 +4,7 @@ import { pruneDecisions, type DecisionRetention, type PruneReport } from './deci
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
-import { iso, isoOrNull, now, num, toChange, toStoredRule, toVersionRecord } from './row-mapping';
+import { iso, isoOrNull, now, num, shownEvidence, toChange, toStoredRule, toVersionRecord } from './row-mapping';
 import type { Row, SqlDriver, StoreWatchOptions } from './sql-driver';
 import type {
   ApprovalOutcome,
@@ -16,6 +16,7 @@ import type {
   DecisionRecord,
   EngineHeartbeatRecord,
   ExecutionLogRecord,
+  GateVerdict,
   LifecycleOutcome,
   LifecycleRecord,
   LiveRule,
@@ -34,6 +35,7 @@ import type {
   ShadowStartOutcome,
   StoreBackend,
   StoredRule,
+  StoredContextSchema,
   VersionEvidence,
 } from './types';
 import { writeApproval, writeVersion, type WriteRequest } from './version-writer';
@@ -165,18 +167,16 @@ export class SqlRuleStore implements Store {
       const head = await this.headOf(storable.name);
       if (head !== undefined && head.checksum === storable.checksum) return this.outcome(storable.name, head.number, false);
     }
-    let evidence: VersionEvidence = { gate: 'none', findings: [], fixtures: [], checkedAt: now() };
-    let fixtures = options.fixtures ?? null;
+    let inputs = versionInputs(undefined, options);
     if (options.gate !== undefined) {
       const verdict = await options.gate(definition);
       if (!verdict.ok) {
         throw new GateRefusedError(`rule "${storable.name}" was not published: ${verdict.summary ?? 'its checks or fixtures failed'}`, verdict);
       }
-      evidence = { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
-      // The fixtures stored are the ones the gate ran.
-      if (verdict.fixtureFile !== undefined) fixtures = verdict.fixtureFile;
+      inputs = versionInputs(verdict, options);
     }
-    if (options.promotedFrom !== undefined) evidence = { ...evidence, promotedFrom: options.promotedFrom };
+    const { evidence, fixtures } = inputs;
+    if (options.promotedFrom !== undefined) evidence.promotedFrom = options.promotedFrom;
     if (options.impact !== undefined) evidence.impact = options.impact; // issue 13 (h13-impact)
     return this.write(storable, { author, message: options.message ?? null, baseVersion: options.baseVersion, evidence, rollbackOf: null, fixtures });
   }
@@ -197,10 +197,12 @@ export class SqlRuleStore implements Store {
       state: result.state,
       requiredApprovals: result.required,
       approvals: [],
-      evidence: req.evidence,
+      evidence: req.evidence === null ? null : shownEvidence(req.evidence).evidence,
       rollbackOf: req.rollbackOf,
       wentLiveAt: result.state === 'live' ? result.at : null,
       fixtures: req.fixtures ?? null,
+      settings: storable.metadata,
+      contextSchema: req.evidence?.contextSchema ?? null,
     };
     return { rule: storable.name, version, created: true, approvalsMissing: result.state === 'pending' ? result.required : 0 };
   }
@@ -227,6 +229,8 @@ export class SqlRuleStore implements Store {
     const storable: StorableRule = { name: rule, kind: target.kind, content: target.content, checksum: target.checksum, metadata };
     // The old version's evidence still holds for the same content.
     const evidence: VersionEvidence = { ...(target.evidence ?? { gate: 'none', findings: [], fixtures: [], checkedAt: now() }), rollbackOf: toVersion };
+    // ... and so does the context schema it was checked against (version-carries.ts: a rollback repeats all of it).
+    if (target.contextSchema) evidence.contextSchema = target.contextSchema;
     // The fixtures come back with the content they were written for.
     return this.write(storable, { author, message: options.message ?? `rollback to version ${toVersion}`, baseVersion: undefined, evidence, rollbackOf: toVersion, fixtures: target.fixtures ?? null });
   }
@@ -476,14 +480,16 @@ export class SqlRuleStore implements Store {
     const running = await this.driver.transaction('read', (tx) => runningShadow(tx, rule));
     if (running === undefined) throw new ShadowError(`rule "${rule}" has no shadow running to promote`);
     const storable = shadowStorable(rule, running);
-    let evidence: VersionEvidence = { gate: 'none', findings: [], fixtures: [], checkedAt: now() };
+    // The shadow's own fixtures and schema go with the version unless a gate re-read them (version-carries.ts).
+    let inputs = versionInputs(undefined, { fixtures: running.fixtures, contextSchema: running.contextSchema });
     if (options.gate !== undefined) {
       const verdict = await options.gate(fromStored(storable.kind, storable.content, running.metadata, running.number));
       if (!verdict.ok) throw new GateRefusedError(`shadow ${running.number} of "${rule}" was not promoted: ${verdict.summary ?? 'its checks or fixtures failed'}`, verdict);
-      evidence = { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
+      inputs = versionInputs(verdict, { fixtures: running.fixtures, contextSchema: running.contextSchema });
     }
+    const { evidence, fixtures } = inputs;
     evidence.shadow = { number: running.number, startedAt: running.startedAt, compared: running.compared, agreed: running.agreed, against: running.liveVersion };
-    const req: WriteRequest = { author, message: options.message ?? `promoted from shadow ${running.number}`, baseVersion: undefined, evidence, rollbackOf: null };
+    const req: WriteRequest = { author, message: options.message ?? `promoted from shadow ${running.number}`, baseVersion: undefined, evidence, rollbackOf: null, fixtures };
     const { result, shadow } = await this.driver.transaction('write', async (tx) => {
       const written = await writeVersion(tx, storable, req);
       return { result: written, shadow: await writePromotedShadow(tx, rule, running.number, author, written.number) };
@@ -501,9 +507,12 @@ export class SqlRuleStore implements Store {
       state: result.state,
       requiredApprovals: result.required,
       approvals: [],
-      evidence,
+      evidence: shownEvidence(evidence).evidence,
       rollbackOf: null,
       wentLiveAt: result.state === 'live' ? result.at : null,
+      fixtures,
+      settings: storable.metadata,
+      contextSchema: evidence.contextSchema ?? null,
     };
     return { rule, version, created: true, approvalsMissing: result.state === 'pending' ? result.required : 0, shadow };
   }
@@ -591,4 +600,16 @@ function insertExecutionsSql(rows: number, returning: boolean): string {
 /** The INSERT of `rows` captured contexts (migration 7). */
 function insertContextsSql(rows: number): string {
   return cachedSql(`contexts ${rows}`, () => `INSERT INTO decision_contexts (execution_id, rule_name, context) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}`);
+}
+
+/**
+ * What a version stores beside its content, from the gate's verdict when one ran (the
+ * fixtures and context schema it read are the ones stored: what passed is what is
+ * kept), else from what the caller passed.
+ */
+function versionInputs(verdict: GateVerdict | undefined, given: { fixtures?: string | null; contextSchema?: StoredContextSchema | null }): { evidence: VersionEvidence; fixtures: string | null } {
+  const evidence: VersionEvidence = verdict === undefined ? { gate: 'none', findings: [], fixtures: [], checkedAt: now() } : { gate: 'passed', findings: verdict.findings, fixtures: verdict.fixtures, checkedAt: now() };
+  const schema = verdict?.contextSchema !== undefined ? verdict.contextSchema : (given.contextSchema ?? null);
+  if (schema !== null) evidence.contextSchema = schema;
+  return { evidence, fixtures: verdict?.fixtureFile !== undefined ? verdict.fixtureFile : (given.fixtures ?? null) };
 }

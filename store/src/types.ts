@@ -1,5 +1,5 @@
 import type { Decision } from '../../core/src/model/decision';
-import type { RuleDefinition, RuleKind } from '../../core/src/model/rule';
+import type { RuleDefinition, RuleKind, RuleMetadata } from '../../core/src/model/rule';
 import type { ImpactSummary } from '../../core/src/impact/impact-report';
 import type { DecisionRetention, PruneReport } from './decision-retention';
 import type { RolesReport } from './roles';
@@ -20,6 +20,8 @@ export interface GateVerdict {
   summary?: string;
   /** Issue 14 (h14-life): the fixtures file's text the verdict ran, stored with the version. */
   fixtureFile?: string | null;
+  /** The context schema file the checks read (null: none applied), stored with the version. */
+  contextSchema?: StoredContextSchema | null;
 }
 
 /** Publishing does not run checks itself: the caller passes the gate that does. */
@@ -40,6 +42,12 @@ export interface VersionEvidence {
   // Issue 13 (h13-impact):
   /** The impact analysis shown to the publisher (docs/impact.md): the summary, without example contexts. */
   impact?: ImpactSummary;
+  /**
+   * The context schema file the gate checked against. Stored here (the evidence JSON)
+   * rather than in a column of its own, which would need a migration; read it as
+   * `RuleVersionRecord.contextSchema` (row-mapping.ts moves it there).
+   */
+  contextSchema?: StoredContextSchema;
 }
 
 /** Issue 14 (h14-life): where a promoted version came from. */
@@ -74,7 +82,18 @@ export interface RuleVersionRecord {
    * (null: it had none, or it predates migration 4); immutable like the content.
    */
   fixtures?: string | null;
+  /**
+   * The rule's settings as stored with the version (category, description, threshold,
+   * consensus and its name): what engines run it with. For a Lua rule they come from its
+   * header; for a pattern rule they are part of its content.
+   */
+  settings?: RuleSettings;
+  /** The context schema file its gate checked against (null: none applied, or it predates storing them). */
+  contextSchema?: StoredContextSchema | null;
 }
+
+/** A rule's settings as a version stores them (store/src/rule-content.ts: the metadata beside the content). */
+export type RuleSettings = RuleMetadata & { category: string };
 
 export interface ApprovalRecord {
   approver: string;
@@ -146,6 +165,8 @@ export interface PublishOptions {
   gate?: PublishGate;
   /** Issue 14 (h14-life): the fixtures file's text, stored with the version. */
   fixtures?: string | null;
+  /** The context schema stored with the version when no gate says which (a gate's verdict wins). */
+  contextSchema?: StoredContextSchema | null;
   /** Issue 14 (h14-life): recorded in the evidence of a promoted version. */
   promotedFrom?: PromotedFrom;
   // Issue 13 (h13-impact):

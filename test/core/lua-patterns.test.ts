@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { LuaExecutor } from '../../core/src/executor/lua-executor';
 import type { LuaArg, LuaValue, Outcome, PatternFunction } from './pattern-harness';
@@ -167,6 +168,8 @@ const cases: Case[] = [
   { fn: 'match', args: ['1', '()%d*%f[%w]'], expect: [1], fengariDiffers: 'fengari misses a frontier at the subject start' },
   { fn: 'gsub', args: ['1', '%d*%f[%w]', '<%0>'], expect: ['<>1', 1], fengariDiffers: 'fengari misses a frontier at the subject start' },
   { fn: 'gmatch', args: ['a', 'a*%f[%w]'], expect: [''], fengariDiffers: 'fengari misses a frontier at the subject start' },
+  { fn: 'find', args: ['a', '(a*)%1'], expect: [1, 0, ''], fengariDiffers: "fengari's max_expand takes a match ending at offset 0 for a failure (fengariMissesEmptyMatchAtStart)" },
+  { fn: 'gsub', args: ['a', '(a*)%1', '<%1>'], expect: ['<>a<>', 2], fengariDiffers: "fengari's max_expand takes a match ending at offset 0 for a failure (fengariMissesEmptyMatchAtStart)" },
   { fn: 'match', args: ['a', '%fa'], expect: err("missing '[' after '%f' in pattern") },
   // Patterns are checked lazily, as in Lua: a malformed tail that is never reached is no error.
   { fn: 'match', args: ['xyz', 'a%'], expect: [null] },
@@ -316,14 +319,82 @@ function comparable(pat: string): boolean {
   return !(pat.includes('()') && /%[1-9]/.test(pat)) && !pat.includes('%f');
 }
 
+/** A byte no pattern can reach when matching starts after it (matching only moves forward; `%f` is not compared). */
+const SHIFT = '\x01';
+
+/**
+ * fengari 0.1.5's `max_expand` (the `*` item once it matched at least once) takes a
+ * match that ends at subject offset 0 for a failure (`if (res)` on an index, and 0 is
+ * falsy in JS). So when a `*` item at the subject's start must give back every
+ * repetition and the rest of the pattern matches empty there, fengari misses that
+ * empty match: `("a"):find("(a*)%1")` is 1, 0, "" in Lua 5.3 (and ours), 2, 1, "" in
+ * fengari. Only a back-reference can fail after a repetition and succeed empty at the
+ * start (`$` cannot: the item matched, so the subject is not empty), hence the first
+ * two conditions. The third shows the bug fired on this very input: with the subject
+ * moved one byte away from offset 0 (a prefix byte, matching from the byte after it,
+ * where `^` anchors too), fengari finds the empty match at the start that it misses
+ * at offset 0.
+ */
+export function fengariMissesEmptyMatchAtStart(harness: PatternHarness, subject: string, pat: string): boolean {
+  if (!/%[1-9]/.test(pat) || !pat.includes('*') || pat.includes('%f')) return false;
+  const shifted = harness.call('string', 'find', [SHIFT + subject, pat, 2]);
+  const direct = harness.call('string', 'find', [subject, pat]);
+  const emptyAt = (o: Outcome, at: number): boolean => o.ok && o.values[0] === at && o.values[1] === at - 1;
+  return emptyAt(shifted, 2) && !emptyAt(direct, 1);
+}
+
+/** Lua 5.3's `find`/`match` start: `init` made absolute and at least 1; null past the end (no match). */
+function absoluteInit(subject: string, init: LuaArg | undefined): number | null {
+  let at = typeof init === 'number' ? init : 1;
+  if (at < 0) at = -at > subject.length ? 0 : subject.length + at + 1;
+  if (at < 1) at = 1;
+  return at > subject.length + 1 ? null : at;
+}
+
+/**
+ * fengari's find or match on the subject moved one byte away from offset 0 (where its
+ * `max_expand` bug cannot fire), read back as on the subject itself: find's two
+ * positions moved back by one (the patterns it is used for have no position captures:
+ * `comparable` drops back-references with them).
+ */
+function fengariShifted(harness: PatternHarness, name: 'find' | 'match', args: LuaArg[]): Outcome {
+  const [subject, pat, init] = args as [string, string, LuaArg | undefined];
+  const at = absoluteInit(subject, init);
+  if (at === null) return harness.call('string', name, args);
+  const out = harness.call('string', name, [SHIFT + subject, pat, at + 1]);
+  if (!out.ok || name !== 'find' || typeof out.values[0] !== 'number') return out;
+  return { ok: true, values: [out.values[0] - 1, (out.values[1] as number) - 1, ...out.values.slice(2)] };
+}
+
 describe('lua patterns: same results as fengari (property)', () => {
   const harness = new PatternHarness();
   const same = (name: PatternFunction, args: LuaArg[]): void => {
     const ours = normalize(harness.call('ours', name, args));
     const theirs = normalize(harness.call('string', name, args));
-    assert.deepEqual(ours, theirs, `${name}(${args.map((a) => JSON.stringify(a)).join(', ')})`);
+    const label = `${name}(${args.map((a) => JSON.stringify(a)).join(', ')})`;
+    const [subject, pat] = args;
+    if (!isDeepStrictEqual(ours, theirs) && typeof subject === 'string' && typeof pat === 'string' && fengariMissesEmptyMatchAtStart(harness, subject, pat)) {
+      // fengari's known bug fired on this input (see fengariMissesEmptyMatchAtStart). find
+      // and match are compared with fengari away from offset 0 instead; gmatch and gsub
+      // have no start argument to move the subject with, so this input is not compared.
+      if (name === 'find' || name === 'match') assert.deepEqual(ours, normalize(fengariShifted(harness, name, args)), `${label} (against fengari moved off offset 0)`);
+      return;
+    }
+    assert.deepEqual(ours, theirs, label);
   };
   const withInit = (args: LuaArg[], start: number | undefined): LuaArg[] => (start === undefined ? args : [...args, start]);
+
+  it("the fengari exception is narrow: it fires on fengari's max_expand bug only, and find is still compared there", () => {
+    for (const [subject, pat] of [['a', '(a*)%1'], ['ab', '(a*)%1'], ['ab', '^(a*)%1']]) assert.equal(fengariMissesEmptyMatchAtStart(harness, subject!, pat!), true, `${subject} ${pat}`);
+    // Same shapes where fengari is right: a match that does not end at offset 0, or no `*` to give back.
+    for (const [subject, pat] of [['aa', '(a*)%1'], ['aab', '(a*)%1'], ['b', '(a*)%1'], ['', '(a*)%1'], ['a', '(a?)%1'], ['a', 'a*'], ['abab', '(ab)%1'], ['ba', '(a*)%1']]) assert.equal(fengariMissesEmptyMatchAtStart(harness, subject!, pat!), false, `${subject} ${pat}`);
+    same('find', ['a', '(a*)%1']);
+    same('match', ['a', '(a*)%1']);
+    same('find', ['ab', '(a*)%1', 1]);
+    same('gsub', ['ab', '^(a*)%1', 'x']);
+    assert.deepEqual(fengariShifted(harness, 'find', ['a', '(a*)%1']), { ok: true, values: [1, 0, ''] });
+    assert.deepEqual(fengariShifted(harness, 'find', ['xa', 'a', -1]), { ok: true, values: [2, 2] });
+  });
 
   it('find and match', () => {
     fc.assert(

@@ -6,14 +6,14 @@
  * `promote` (SQLite → PostgreSQL and back) re-runs the gate and records its origin.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { cli, REPO } from '../cli/cli-harness';
-import { StoreRuleSource, type RuleVersionRecord, type LifecycleRecord, type RuleSwitch } from '../../store/src';
+import { CARRIED_FIELDS, carriedOf, StoreRuleSource, VERSION_FIELDS, type CarriedVersion, type RuleVersionRecord, type LifecycleRecord, type RuleSwitch } from '../../store/src';
 import { startEngineService, type EngineServiceHandle } from '../../service/src/engine-service';
 import { post } from '../serve/serve-process';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
@@ -230,7 +230,8 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
       const out = join(dir, `export-${name}`);
       const first = await run(['export', '--store', url, '--out', out]);
       assert.equal(first.code, 0, first.stderr);
-      assert.match(first.stdout, /exported 3 rules to export-\w+ \(6 files written\)/);
+      assert.match(first.stdout, /exported 3 rules to export-\w+ \(7 files written\)/);
+      assert.equal(readFileSync(join(out, 'context.schema.json'), 'utf8'), readFileSync(join(dir, 'rules', 'context.schema.json'), 'utf8'), 'the context schema the rules were checked against');
       assert.equal(readFileSync(join(out, `${WSJF}.fixtures.json`), 'utf8'), readFileSync(join(dir, 'rules', `${WSJF}.fixtures.json`), 'utf8'));
       const again = await run(['export', '--store', url, '--out', out]);
       assert.match(again.stdout, /\(0 files written\)/);
@@ -242,6 +243,8 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
         const [a, b] = [await historyJson(url, rule), await historyJson(copy, rule)];
         assert.equal(b.versions[0]?.checksum, a.versions[0]?.checksum, rule);
         assert.equal(b.versions[0]?.fixtures, a.versions[0]?.fixtures, rule);
+        assert.deepEqual(b.versions[0]?.contextSchema, a.versions[0]?.contextSchema, rule);
+        assert.deepEqual(b.versions[0]?.settings, a.versions[0]?.settings, rule);
       }
 
       // A file that differs is not overwritten (nothing is written) unless --force.
@@ -256,6 +259,180 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
       assert.equal(forced.code, 0, forced.stderr);
       assert.notEqual(readFileSync(ruleFile, 'utf8'), '{"edited": true}\n');
       assert.equal(existsSync(join(out, `${WSJF}.lua`)), true);
+    });
+
+    // Every field a version carries (store/src/version-carries.ts), compared field by field.
+    const carried = async (url: string, rule: string, number?: number): Promise<CarriedVersion> => {
+      const store = backend.open(url);
+      try {
+        return carriedOf(await store.version(rule, number ?? (await store.getRule(rule))!.liveVersion!));
+      } finally {
+        await store.close();
+      }
+    };
+    const assertSameVersion = (actual: CarriedVersion, expected: CarriedVersion, what: string): void => {
+      assert.ok(CARRIED_FIELDS.length >= 7, 'every carried field is compared');
+      for (const field of CARRIED_FIELDS) assert.deepEqual(actual[field], expected[field], `${what}: ${field}`);
+    };
+    /** A rules folder whose rules carry settings, fixtures and a category's context schema. */
+    const carryingFolder = (schemaTitle: string): string => {
+      const folder = mkdtempSync(join(dir, 'carrying-'));
+      cpSync(join(dir, 'rules', `${WSJF}.lua`), join(folder, `${WSJF}.lua`));
+      cpSync(join(dir, 'rules', `${WSJF}.fixtures.json`), join(folder, `${WSJF}.fixtures.json`));
+      cpSync(join(dir, 'rules', 'epic_priority.rule.json'), join(folder, 'epic_priority.rule.json'));
+      const schema = JSON.parse(readFileSync(join(dir, 'rules', 'context.schema.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(folder, 'context.epic.schema.json'), JSON.stringify({ ...schema, title: schemaTitle }, null, 2));
+      return folder;
+    };
+
+    test('promote and export carry everything a version carries: content, settings, fixtures and its context schema', async () => {
+      const url = await backend.freshUrl();
+      const folder = carryingFolder('epic context');
+      assert.equal((await run(['publish', folder, ...(await as(url, 'ann')).flags])).code, 0);
+      const source = await carried(url, WSJF);
+      assert.equal(source.contextSchema?.fileName, 'context.epic.schema.json', 'the version stores the schema its checks ran against');
+      assert.match(source.contextSchema?.text ?? '', /"title": "epic context"/);
+      assert.deepEqual(source.settings, { name: WSJF, category: 'epic', description: 'Decides whether an epic can be prioritised on its own, from WSJF score, business value and job size.', threshold: 0.8 });
+
+      // promote: the target's version is the source's, field by field.
+      const target = await backend.freshUrl();
+      const promoter = await as(target, 'bob');
+      const promoted = await run(['promote', WSJF, '--from', url, '--to', promoter.flags[1]!, ...promoter.flags.slice(2)]);
+      assert.equal(promoted.code, 0, promoted.stderr);
+      assertSameVersion(await carried(target, WSJF), source, 'promoted');
+
+      // export, then publish the folder into a third store: the same again.
+      const out = join(dir, `carried-export-${name}`);
+      const exported = await run(['export', '--store', url, '--out', out]);
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.match(exported.stdout, /^context schemas: wrote context\.epic\.schema\.json\n/);
+      const copy = await backend.freshUrl();
+      assert.equal((await run(['publish', out, ...(await as(copy, 'ann')).flags])).code, 0);
+      for (const rule of [WSJF, 'epic_priority']) assertSameVersion(await carried(copy, rule), await carried(url, rule), `exported ${rule}`);
+    });
+
+    test('export: a rule whose context schema differs from the others goes in a folder of its own, and publishes back the same', async () => {
+      const url = await backend.freshUrl();
+      assert.equal((await run(['publish', carryingFolder('old schema'), ...(await as(url, 'ann')).flags])).code, 0);
+      // Two new rules are published later, against a newer epic schema: two rules carry each text.
+      const newer = carryingFolder('new schema');
+      rmSync(join(newer, `${WSJF}.lua`));
+      rmSync(join(newer, `${WSJF}.fixtures.json`));
+      rmSync(join(newer, 'epic_priority.rule.json'));
+      for (const n of ['a_rule', 'b_rule']) writeFileSync(join(newer, `${n}.lua`), `---@category epic\nreturn { decision = "autonomous", confidence = 1, reasoning = "${n}" }\n`);
+      assert.equal((await run(['publish', newer, ...(await as(url, 'ann')).flags])).code, 0);
+      const out = join(dir, `own-folder-${name}`);
+      const exported = await run(['export', '--store', url, '--out', out]);
+      assert.equal(exported.code, 0, exported.stderr);
+      // Two rules carry each text: the first by name (a_rule) decides the top; the other two get folders.
+      assert.match(readFileSync(join(out, 'context.epic.schema.json'), 'utf8'), /"title": "new schema"/);
+      assert.match(readFileSync(join(out, WSJF, 'context.epic.schema.json'), 'utf8'), /"title": "old schema"/);
+      assert.equal(existsSync(join(out, WSJF, `${WSJF}.lua`)), true);
+      assert.equal(existsSync(join(out, `${WSJF}.lua`)), false);
+      assert.match(exported.stdout, new RegExp(`${WSJF} v1: wrote .* \\(in ${WSJF}/: its context schema differs from the one at the top\\)`));
+      const copy = await backend.freshUrl();
+      const published = await run(['publish', out, ...(await as(copy, 'ann')).flags]);
+      assert.equal(published.code, 0, published.stderr);
+      for (const rule of [WSJF, 'epic_priority', 'a_rule', 'b_rule']) assertSameVersion(await carried(copy, rule), await carried(url, rule), rule);
+      // Exporting again changes nothing.
+      assert.match((await run(['export', '--store', url, '--out', out])).stdout, /\(0 files written\)/);
+
+      // A schema left in a rule's folder would win over its own (the nearest one does): a conflict, removed with --force.
+      writeFileSync(join(out, WSJF, 'context.schema.json'), '{"title": "stale"}');
+      const stale = await run(['export', '--store', url, '--out', out]);
+      assert.equal(stale.code, 1);
+      assert.match(stale.stderr, new RegExp(`${WSJF}/context\\.schema\\.json differs from the store`));
+      assert.equal((await run(['export', '--store', url, '--out', out, '--force'])).code, 0);
+      assert.equal(existsSync(join(out, WSJF, 'context.schema.json')), false);
+
+      // A file where a rule's folder must go is in the way: a conflict, replaced with --force.
+      const blocked = join(dir, `blocked-${name}`);
+      mkdirSync(blocked);
+      writeFileSync(join(blocked, WSJF), 'not a folder');
+      const refused = await run(['export', '--store', url, '--out', blocked]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`blocked-\\w+/${WSJF} differs from the store`));
+      const forced = await run(['export', '--store', url, '--out', blocked, '--force']);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.equal(existsSync(join(blocked, WSJF, `${WSJF}.lua`)), true);
+    });
+
+    test('settings a Lua header does not say (stored through the API) are refused by promote and export, never dropped', async () => {
+      const url = await backend.freshUrl();
+      const store = backend.open(url);
+      try {
+        // The header says category epic only; the stored settings add a threshold.
+        await store.publish(luaRule('api_rule', 'v1', { threshold: 0.4 }), { author: (await as(url, 'ann')).name });
+      } finally {
+        await store.close();
+      }
+      const target = await backend.freshUrl();
+      const promoter = await as(target, 'bob');
+      const promoted = await run(['promote', 'api_rule', '--from', url, '--to', promoter.flags[1]!, ...promoter.flags.slice(2)]);
+      assert.equal(promoted.code, 1, promoted.stderr);
+      assert.match(promoted.stderr, /version 1 of "api_rule" does not read back as itself from its files \(settings \(not all in the Lua header\) would differ in the target\); nothing promoted/);
+      const out = join(dir, `unfaithful-${name}`);
+      const exported = await run(['export', '--store', url, '--out', out]);
+      assert.equal(exported.code, 1);
+      assert.equal(exported.stderr, 'lua-rules export: api_rule v1: the files cannot carry its settings (not all in the Lua header)\nlua-rules export: nothing written: 1 rule would not publish back as stored\n');
+      assert.equal(existsSync(out), false, 'nothing written');
+    });
+
+    test('a stored schema name that is not a plain context schema file name is refused by promote and export: nothing written outside', async () => {
+      const url = await backend.freshUrl();
+      const store = backend.open(url);
+      try {
+        await store.publish(luaRule('crafted'), { author: (await as(url, 'ann')).name, contextSchema: { fileName: '../../escaped.schema.json', text: '{}' } });
+      } finally {
+        await store.close();
+      }
+      const target = await backend.freshUrl();
+      const promoter = await as(target, 'bob');
+      const promoted = await run(['promote', 'crafted', '--from', url, '--to', promoter.flags[1]!, ...promoter.flags.slice(2)]);
+      assert.equal(promoted.code, 1, promoted.stderr);
+      assert.match(promoted.stderr, /version 1 of "crafted": rule "crafted" carries a context schema named "\.\.\/\.\.\/escaped\.schema\.json", which is not a context schema file name; not written/);
+      const out = join(dir, `crafted-${name}`, 'deep');
+      const exported = await run(['export', '--store', url, '--out', out]);
+      assert.equal(exported.code, 1);
+      assert.match(exported.stderr, /crafted v1: rule "crafted" carries a context schema named .*; not written\nlua-rules export: nothing written/);
+      assert.equal(existsSync(join(dir, 'escaped.schema.json')) || existsSync(join(dir, `crafted-${name}`, 'escaped.schema.json')), false);
+    });
+
+    test('a rollback, and a promoted shadow, carry the context schema and fixtures too', async () => {
+      const url = await backend.freshUrl();
+      const author = await as(url, 'ann');
+      assert.equal((await run(['publish', carryingFolder('epic context'), ...author.flags])).code, 0);
+      const first = await carried(url, WSJF);
+      const store = backend.open(url);
+      try {
+        await store.publish(luaRule(WSJF, 'plain'), { author: author.name });
+        const back = await store.rollback(WSJF, 1, { author: author.name });
+        assertSameVersion(carriedOf(back.version), first, 'rollback as returned');
+        assertSameVersion(carriedOf(await store.version(WSJF, 3)), first, 'rollback as read');
+      } finally {
+        await store.close();
+      }
+      // A shadow of the original files, promoted: the version keeps the shadow's fixtures and schema.
+      const shadowFolder = carryingFolder('epic context');
+      writeFileSync(join(shadowFolder, `${WSJF}.lua`), readFileSync(join(shadowFolder, `${WSJF}.lua`), 'utf8') + '-- shadowed\n');
+      assert.equal((await run(['publish', join(shadowFolder, `${WSJF}.lua`), '--shadow', ...author.flags])).code, 0);
+      const promoted = await run(['shadow', WSJF, '--promote', ...author.flags]);
+      assert.equal(promoted.code, 0, promoted.stderr);
+      const v = await carried(url, WSJF);
+      assert.equal(v.fixtures, first.fixtures);
+      assert.deepEqual(v.contextSchema, first.contextSchema);
+    });
+
+    test('every field of a stored version is classified as carried or the store\'s own history', async () => {
+      const url = await publishedStore();
+      const store = backend.open(url);
+      try {
+        for (const v of [await store.version(WSJF, 1), ...(await store.history(WSJF))]) {
+          for (const key of Object.keys(v)) assert.ok(key in VERSION_FIELDS, `RuleVersionRecord.${key} is listed in VERSION_FIELDS (store/src/version-carries.ts)`);
+        }
+      } finally {
+        await store.close();
+      }
     });
 
     test('bad input on every new flag: exit 2 and one line', async () => {

@@ -10,9 +10,11 @@ import { displayText, safeJson } from '../../../core/src/util/display-text';
 const HELP = `Usage: lua-rules promote <rule> --from URL --to URL [--version N] [--author NAME] [--message TEXT] [--json]
 
 Publishes one version of a rule from one store (say staging) into another (say
-production) through the target's gate: the contract checks and the fixtures stored
-with the version run again, and a failing one refuses the promotion (nothing is
-written). The new version records where it came from in its evidence: the source
+production) through the target's gate: the contract checks (against the context
+schema stored with the version) and its stored fixtures run again, and a failing
+one refuses the promotion (nothing is written). The new version carries everything
+the source's did: content, settings, fixtures and context schema; one the rule
+files could not reproduce refuses the promotion too. The new version records where it came from in its evidence: the source
 store (password redacted), the version and its checksum ('history --json' shows
 it). A rule with ---@consensus arrives pending in the target, waiting for approvals
 there. Unchanged content (the target's latest version already has it) writes nothing.

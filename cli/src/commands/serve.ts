@@ -8,7 +8,7 @@ import { STORE_HELP, openCommandStore } from './store-common';
 import { displayText } from '../../../core/src/util/display-text';
 import { MaskPathError, parseMaskPaths, redactSecret } from '../../../store/src';
 import { EngineServiceError, startEngineService, type DecisionLogSettings } from '../../../service/src/engine-service';
-import { watchAncestors } from '../../../service/src/parent-watch';
+import { noteAncestors } from '../../../service/src/parent-watch';
 import { LOG_LEVELS, type LogLevel } from '../../../service/src/service-logger';
 
 export const DEFAULT_STORE = 'sqlite:.lua-rules/rules.db';
@@ -125,7 +125,9 @@ export const serveCommand: Command = {
     const level = stringFlag(args, 'log-level') ?? 'info';
     if (!isLogLevel(level)) throw new UsageError(`serve: --log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const seed = stringFlag(args, 'seed');
-    const exitWithParent = booleanFlag(args, 'exit-with-parent');
+    // Noted now, before the (possibly slow) start and before the banner shows the PID:
+    // a parent that dies in between is then still missed (parent-watch.ts says why).
+    const ancestry = booleanFlag(args, 'exit-with-parent') ? noteAncestors() : undefined;
     if (seed !== undefined && !existsSync(resolve(io.cwd, seed))) throw new UsageError(`serve: --seed folder not found: ${seed}`);
 
     const opened = openCommandStore('serve', url, io);
@@ -182,7 +184,7 @@ export const serveCommand: Command = {
       const onTerm = (): void => shutdown('SIGTERM');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
-      if (exitWithParent) watchAncestors((pid) => shutdown(`parent process ${pid} exited`));
+      ancestry?.watch((pid) => shutdown(`parent process ${pid} exited`));
     });
   },
 };

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CONTEXT_SCHEMA_FILE, contextSchemaFileName } from '../rules-folder/file-names';
 
 /** The parts of JSON Schema the checker reads; everything else is ignored. */
@@ -178,6 +178,21 @@ export function parseContextSchema(text: string, origin: string): SchemaLoad {
   }
   if (!isObject(value)) return { ok: false, path: origin, message: `the context schema ${origin} must be a JSON object (a JSON Schema)` };
   return { ok: true, schema: new ContextSchema(value as SchemaNode, origin) };
+}
+
+/** A context schema file as a version stores it (the store's `StoredContextSchema`): its name and its text. */
+export interface ContextSchemaFile {
+  fileName: string;
+  text: string;
+}
+
+/**
+ * The context schema file the checks of a rule file read (`findContextSchemaFile`),
+ * with its name and text, so a published version can keep it; null when none applies.
+ */
+export function readContextSchemaFor(ruleFile: string, category?: string): ContextSchemaFile | null {
+  const path = findContextSchemaFile(ruleFile, category);
+  return path === undefined ? null : { fileName: basename(path), text: readFileSync(path, 'utf8') };
 }
 
 /**

@@ -5,6 +5,7 @@ import { loadFixtureFile, runFixtures } from '../fixtures/run-fixtures';
 import type { RuleDefinition } from '../model/rule';
 import { fixturesPathFor } from '../rules-folder/file-names';
 import type { Finding } from './types';
+import { readContextSchemaFor, type ContextSchemaFile } from './context-schema';
 
 /**
  * The publish gate's judgement, shared by `lua-rules publish` and the editor's Publish
@@ -26,6 +27,8 @@ export interface PublishVerdict {
   fixtures: { name: string; passed: boolean; decision: string; confidence: number }[];
   /** The fixtures file the verdict ran, as read (null: the rule has none); the store keeps it with the version. */
   fixtureFile: string | null;
+  /** The context schema file the checks read for the rule (from disk), or null; the store keeps it with the version. */
+  contextSchema: ContextSchemaFile | null;
 }
 
 /** `shown` is how messages name the rule file (a relative path in the CLI, the file name in the editor). */
@@ -48,5 +51,6 @@ export function judgeForPublish(executor: LuaExecutor, rulePath: string, shown: 
     findings: findings.map((f) => ({ code: f.code, severity: f.severity, line: f.range.start.line, message: f.message })),
     fixtures: outcomes.map((o) => ({ name: o.fixture.name, passed: o.mismatches.length === 0, decision: o.result.decision, confidence: o.result.confidence })),
     fixtureFile: fixtureFile.status === 'ok' ? fixtureFile.text : null,
+    contextSchema: readContextSchemaFor(rulePath, definition.category),
   };
 }

@@ -5,7 +5,7 @@ import type { EvaluationErrorCode } from '../../../core/src/model/error-codes';
  * would (issue 10): each is a rule that tries to loop, allocate or fail inside a
  * single library call or VM operation, where the instruction hook does not reach.
  * The suite (attacks.test.ts) runs them in child processes with tight limits
- * (ATTACK_LIMITS) and asserts, for each: its error code, its time (at most twice
+ * (ATTACK_LIMITS) and asserts, for each: its error code, its CPU time (at most twice
  * the time limit), its memory (RSS growth at most twice the memory limit) and that
  * the next evaluation is correct.
  */

@@ -8,10 +8,11 @@ import { ATTACK_LIMITS, ATTACKS } from './attack-list';
 /**
  * The attack suite of issue 10: every attack in attack-list.ts, run in child
  * processes (a batch each, one after the other so they do not share the CPU) with
- * tight limits. Each asserts its error code, its time (at most twice the time
+ * tight limits. Each asserts its error code, its CPU time (at most twice the time
  * limit), its memory (RSS growth at most twice the memory limit) and that the next
- * evaluation is correct. The closing line prints the count and the worst time and
- * RSS reached.
+ * evaluation is correct. Attacks that must succeed run with a far wall clock and are
+ * held to the same CPU bound (attack-child.ts says why). The closing line prints the
+ * count and the worst CPU time, wall time and RSS reached.
  */
 const BATCH = 12;
 const MIB = 1024 * 1024;
@@ -36,7 +37,6 @@ function runBatch(first: number, count = BATCH): Promise<AttackOutcome[]> {
 describe(`executor attacks (${ATTACKS.length}, limits ${ATTACK_LIMITS.timeMs} ms and ${ATTACK_LIMITS.memoryBytes / MIB} MiB, in child processes)`, () => {
   const outcomes = new Map<number, AttackOutcome>();
   let failure: Error | null = null;
-  let retried = 0;
 
   before(async () => {
     for (let first = 0; first < ATTACKS.length; first += BATCH) {
@@ -46,28 +46,19 @@ describe(`executor attacks (${ATTACKS.length}, limits ${ATTACK_LIMITS.timeMs} ms
         failure = error as Error;
       }
     }
-    // The clock is the wall clock, and this machine may be shared: an attack over its
-    // time bound runs again alone, twice at most, and keeps its best run. Its code and
-    // the next evaluation must be right every time.
-    for (const [index, outcome] of outcomes) {
-      for (let attempt = 0; attempt < 2 && outcome.ms > 2 * ATTACK_LIMITS.timeMs; attempt++) {
-        retried++;
-        const [again] = await runBatch(index, 1).catch(() => []);
-        if (again && again.ms < (outcomes.get(index)?.ms ?? Infinity)) outcomes.set(index, again);
-        if ((outcomes.get(index)?.ms ?? Infinity) <= 2 * ATTACK_LIMITS.timeMs) break;
-      }
-    }
   }, { timeout: 900_000 });
 
   after(() => {
     const all = [...outcomes.values()];
     if (all.length === 0) return;
-    const slowest = all.reduce((a, b) => (b.ms > a.ms ? b : a));
+    const slowest = all.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a));
+    const latest = all.reduce((a, b) => (b.ms > a.ms ? b : a));
     const largest = all.reduce((a, b) => (b.rssGrowthBytes > a.rssGrowthBytes ? b : a));
     console.log(
-      `attacks: ${all.length} run; worst time ${slowest.ms.toFixed(0)} ms (${ATTACKS[slowest.index]!.name}); ` +
+      `attacks: ${all.length} run; worst CPU time ${slowest.cpuMs.toFixed(0)} ms (${ATTACKS[slowest.index]!.name}); ` +
+        `worst wall time ${latest.ms.toFixed(0)} ms (${ATTACKS[latest.index]!.name}); ` +
         `worst RSS growth ${(largest.rssGrowthBytes / MIB).toFixed(1)} MiB (${ATTACKS[largest.index]!.name}); ` +
-        `limits ${ATTACK_LIMITS.timeMs} ms, ${ATTACK_LIMITS.memoryBytes / MIB} MiB; ${retried} rerun for time on a busy machine`,
+        `limits ${ATTACK_LIMITS.timeMs} ms, ${ATTACK_LIMITS.memoryBytes / MIB} MiB`,
     );
   });
 
@@ -85,7 +76,11 @@ describe(`executor attacks (${ATTACKS.length}, limits ${ATTACK_LIMITS.timeMs} ms
         const text = attack.code === null ? outcome.reasoning : outcome.message;
         assert.match(text, typeof attack.message === 'string' ? new RegExp(attack.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : attack.message);
       }
-      assert.ok(outcome.ms <= 2 * ATTACK_LIMITS.timeMs, `took ${outcome.ms.toFixed(0)} ms, more than twice the ${ATTACK_LIMITS.timeMs} ms limit`);
+      // The bound is on the CPU time the evaluating thread spent (attack-child.ts): an
+      // attack that gets past the clock does so by working inside one call, which is
+      // CPU time; the wall clock would also count the time a busy machine kept the
+      // thread waiting for a core, and fail correct code at load 8 and up.
+      assert.ok(outcome.cpuMs <= 2 * ATTACK_LIMITS.timeMs, `took ${outcome.cpuMs.toFixed(0)} ms of CPU (${outcome.ms.toFixed(0)} ms wall), more than twice the ${ATTACK_LIMITS.timeMs} ms limit`);
       assert.ok(outcome.rssGrowthBytes <= 2 * ATTACK_LIMITS.memoryBytes, `RSS grew ${(outcome.rssGrowthBytes / MIB).toFixed(1)} MiB, more than twice the ${ATTACK_LIMITS.memoryBytes / MIB} MiB limit`);
       assert.deepEqual({ ...(outcome.next as object), line: undefined }, { decision: 'autonomous', confidence: 0.95, reasoning: 'High WSJF (60)', error: null, line: undefined });
     });
