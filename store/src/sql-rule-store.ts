@@ -1,5 +1,6 @@
 import type { RuleDefinition } from '../../core/src/model/rule';
 import { contextText, queryDecisions } from './captured-decisions';
+import { CHANGE_PAGE_SIZE } from './change-pump';
 import { pruneDecisions, type DecisionRetention, type PruneReport } from './decision-retention';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
@@ -335,7 +336,7 @@ export class SqlRuleStore implements Store {
   watch(fromRevision: number, handler: ChangeHandler, options: StoreWatchOptions = {}): ChangeWatcher {
     const opts = { ...this.watchDefaults, ...options };
     const includeLive = opts.includeLive === true;
-    const fetch = (after: number): Promise<ChangeRecord[]> => this.changesSince(after, 1000, { includeLive });
+    const fetch = (after: number): Promise<ChangeRecord[]> => this.changesSince(after, CHANGE_PAGE_SIZE, { includeLive });
     return this.driver.watchChanges(fetch, fromRevision, handler, opts);
   }
 
