@@ -4,8 +4,9 @@
  * times over on a shared machine. A reload is one query, the change feed's fetch (the
  * changes and the live versions they led to). No second fetch to see an empty page,
  * and no read of the version row for the reload-lag metric: the change's time comes
- * with the change. Counted on the wire (every pg statement of the engine's
- * connections), never timed.
+ * with the change. And it runs on the connection that listens, which is always open,
+ * so it never waits for the pool. Counted on the wire (every pg statement of the
+ * engine's connections), never timed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +29,8 @@ describe('a hot reload on PostgreSQL is one query', { skip: POSTGRES_SKIPPED }, 
   let publisher: Store;
   let service: EngineServiceHandle | undefined;
   const statements: { client: pg.Client; sql: string }[] = [];
+  /** The connections that ran LISTEN (one; another after a reconnect). */
+  const listenClients: pg.Client[] = [];
   const originalQuery = pg.Client.prototype.query;
 
   before(async () => {
@@ -40,7 +43,9 @@ describe('a hot reload on PostgreSQL is one query', { skip: POSTGRES_SKIPPED }, 
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const config = args[0] as string | { text?: string };
       if ((this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters.application_name === ENGINE_APP) {
-        statements.push({ client: this, sql: typeof config === 'string' ? config : (config.text ?? '') });
+        const sql = typeof config === 'string' ? config : (config.text ?? '');
+        if (/^LISTEN /.test(sql)) listenClients.push(this);
+        statements.push({ client: this, sql });
       }
       return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof pg.Client.prototype.query;
@@ -107,5 +112,12 @@ describe('a hot reload on PostgreSQL is one query', { skip: POSTGRES_SKIPPED }, 
     await handle.stop(); // waits for the change pump: a fetch it still meant to make is made before this returns
     service = undefined;
     assert.deepEqual(reloadStatements(), ['change-feed fetch']);
+  });
+
+  it('the fetch runs on the listening connection, not on the pool', () => {
+    const listener = listenClients.at(-1);
+    const fetches = statements.filter(({ sql }) => /FROM changes c\b/.test(sql));
+    assert.ok(listener !== undefined && fetches.length === 1);
+    assert.equal(fetches[0]?.client, listener, 'the reload waited for a pooled connection');
   });
 });
