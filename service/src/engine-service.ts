@@ -166,14 +166,11 @@ export async function startEngineService(options: EngineServiceOptions): Promise
     metrics.reloads.inc({ outcome: 'refused' }, change.refused.length);
     for (const applied of change.applied) {
       logger.info({ rule: applied.name, version: applied.version }, 'hot reload: now serving');
-      // One row (store.version), not the rule's whole history, for the reload lag.
-      void store
-        .version(applied.name, applied.version)
-        .then((version) => {
-          const live = version.wentLiveAt;
-          if (live) metrics.reloadLag.observe(Math.max(0, Date.now() - Date.parse(live)) / 1000);
-        })
-        .catch(() => undefined);
+      // The reload lag from the time of the change that brought the version: it came
+      // with the change, so a reload costs the store no query of its own (a read of the
+      // version row here was five round trips per engine per reload).
+      const changedAt = storeEngine.source.changedAt(applied.name, applied.version);
+      if (changedAt !== undefined) metrics.reloadLag.observe(Math.max(0, Date.now() - Date.parse(changedAt)) / 1000);
     }
     for (const refused of change.refused) logger.error({ rule: refused.name, version: refused.version, code: refused.error.code }, `hot reload refused, the previous version keeps serving: ${refused.error.message}`);
   });

@@ -2,8 +2,8 @@ import pg from 'pg';
 import { RefusedByDatabaseError, StoreUnavailableError } from './errors';
 import { redactSecret } from './store-url';
 import { PostgresChangeWatcher } from './postgres-watcher';
-import type { Row, SqlDriver, SqlQueryer, Statement, StoreWatchOptions, TransactionMode } from './sql-driver';
-import type { ChangeHandler, ChangeRecord, ChangeWatcher } from './types';
+import type { ChangeFetch, Row, SqlDriver, SqlQueryer, Statement, StoreWatchOptions, TransactionMode } from './sql-driver';
+import type { ChangeHandler, ChangeWatcher } from './types';
 import { combineWrites, numberPlaceholders } from './sql-driver';
 
 /** Advisory lock key serializing writers (an arbitrary constant: "luarules" in hex-ish). */
@@ -46,7 +46,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   /** LISTEN/NOTIFY on a dedicated connection (postgres-watcher.ts). */
-  watchChanges(fetch: (after: number) => Promise<ChangeRecord[]>, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher {
+  watchChanges(fetch: ChangeFetch, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher {
     return new PostgresChangeWatcher(this, fetch, from, handler, options);
   }
 
@@ -92,7 +92,12 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
-  private queryer(client: pg.Pool | pg.PoolClient): SqlQueryer {
+  /** Statements on a connection of the caller's own (the change feed's listening one). */
+  clientQueryer(client: pg.Client): SqlQueryer {
+    return this.queryer(client);
+  }
+
+  private queryer(client: pg.Pool | pg.ClientBase): SqlQueryer {
     return {
       all: async <T extends Row>(sql: string, params: unknown[] = []) => {
         try {

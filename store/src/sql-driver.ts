@@ -40,6 +40,12 @@ export interface Statement {
  */
 export type TransactionMode = 'read' | 'write' | 'log';
 
+/**
+ * Reads the changes after a revision. `via`: a connection of the watcher's own to read
+ * them on (PostgreSQL: the listening one); without it, the store's pool.
+ */
+export type ChangeFetch = (after: number, via?: SqlQueryer) => Promise<ChangeRecord[]>;
+
 export interface SqlDriver extends SqlQueryer {
   /** Also picks each migration's statements (migrations/migration.ts). */
   readonly dialect: StoreBackend;
@@ -49,7 +55,7 @@ export interface SqlDriver extends SqlQueryer {
    * LISTENs): calls `fetch` after the last revision handled whenever there may be
    * more, hands the batches to `handler` in order, until stopped.
    */
-  watchChanges(fetch: (after: number) => Promise<ChangeRecord[]>, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher;
+  watchChanges(fetch: ChangeFetch, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher;
   close(): Promise<void>;
 }
 

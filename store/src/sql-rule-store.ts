@@ -1,11 +1,12 @@
 import type { RuleDefinition } from '../../core/src/model/rule';
 import { contextText, queryDecisions } from './captured-decisions';
+import { CHANGE_PAGE_SIZE } from './change-pump';
 import { pruneDecisions, type DecisionRetention, type PruneReport } from './decision-retention';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
 import { iso, isoOrNull, now, num, shownEvidence, toChange, toStoredRule, toVersionRecord } from './row-mapping';
-import type { Row, SqlDriver, StoreWatchOptions } from './sql-driver';
+import type { ChangeFetch, Row, SqlDriver, SqlQueryer, StoreWatchOptions } from './sql-driver';
 import type {
   ApprovalOutcome,
   ApprovalRecord,
@@ -308,12 +309,16 @@ export class SqlRuleStore implements Store {
 
   async changesSince(revision: number, limit = 1000, options: { includeLive?: boolean } = {}): Promise<ChangeRecord[]> {
     await this.ready();
-    if (options.includeLive !== true) {
-      const rows = await this.driver.all('SELECT revision, rule_name, version, event, at FROM changes WHERE revision > ? ORDER BY revision LIMIT ?', [revision, limit]);
+    return this.readChanges(this.driver, revision, limit, options.includeLive === true);
+  }
+
+  private async readChanges(q: SqlQueryer, revision: number, limit: number, includeLive: boolean): Promise<ChangeRecord[]> {
+    if (!includeLive) {
+      const rows = await q.all('SELECT revision, rule_name, version, event, at FROM changes WHERE revision > ? ORDER BY revision LIMIT ?', [revision, limit]);
       return rows.map(toChange);
     }
     // One statement, so one snapshot: the changes and the live versions they led to.
-    const rows = await this.driver.all(
+    const rows = await q.all(
       `SELECT c.revision, c.rule_name, c.version, c.event, c.at,
               v.number AS live_number, v.kind AS live_kind, v.content AS live_content, v.checksum AS live_checksum, v.metadata AS live_metadata
        FROM changes c
@@ -339,7 +344,11 @@ export class SqlRuleStore implements Store {
   watch(fromRevision: number, handler: ChangeHandler, options: StoreWatchOptions = {}): ChangeWatcher {
     const opts = { ...this.watchDefaults, ...options };
     const includeLive = opts.includeLive === true;
-    const fetch = (after: number): Promise<ChangeRecord[]> => this.changesSince(after, 1000, { includeLive });
+    // The watcher may bring its own connection (PostgreSQL: the listening one).
+    const fetch: ChangeFetch = async (after, via) => {
+      await this.ready();
+      return this.readChanges(via ?? this.driver, after, CHANGE_PAGE_SIZE, includeLive);
+    };
     return this.driver.watchChanges(fetch, fromRevision, handler, opts);
   }
 

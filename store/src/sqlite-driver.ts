@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StoreUnavailableError } from './errors';
-import type { Row, SqlDriver, SqlQueryer, Statement, StoreWatchOptions, TransactionMode } from './sql-driver';
+import type { ChangeFetch, Row, SqlDriver, SqlQueryer, Statement, StoreWatchOptions, TransactionMode } from './sql-driver';
 import { SqliteChangeWatcher } from './sqlite-watcher';
-import type { ChangeHandler, ChangeRecord, ChangeWatcher } from './types';
+import type { ChangeHandler, ChangeWatcher } from './types';
 
 /** Runs `fn` after everything queued before it under `key` in `queues`, whether that succeeded or not. */
 function queued<T>(queues: Map<string, Promise<unknown>>, key: string, fn: () => Promise<T>): Promise<T> {
@@ -270,7 +270,7 @@ export class SqliteDriver implements SqlDriver {
 
   /** Changes whenever another connection (any process) commits to the file. */
   /** Polls `PRAGMA data_version`, and hears this process's own commits at once (sqlite-watcher.ts). */
-  watchChanges(fetch: (after: number) => Promise<ChangeRecord[]>, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher {
+  watchChanges(fetch: ChangeFetch, from: number, handler: ChangeHandler, options: StoreWatchOptions): ChangeWatcher {
     return new SqliteChangeWatcher(this, fetch, from, handler, options);
   }
 

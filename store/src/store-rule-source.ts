@@ -22,6 +22,8 @@ export class StoreRuleSource implements RuleSource {
   private readonly watchers = new Set<ChangeWatcher>();
   /** Issue 14: the rules disabled now, so a service can tell "disabled" from "no such rule". */
   private readonly disabled = new Set<string>();
+  /** Rule → the version the feed last brought and when that change was committed (see changedAt). */
+  private readonly arrived = new Map<string, { version: number; at: string }>();
 
   constructor(
     readonly store: RuleStore,
@@ -45,6 +47,17 @@ export class StoreRuleSource implements RuleSource {
   /** Issue 14: whether the rule is disabled in the store (as of the last change applied). */
   isDisabled(rule: string): boolean {
     return this.disabled.has(rule);
+  }
+
+  /**
+   * When the change that brought this version of the rule was committed (its `changes`
+   * row's time), or undefined when the version did not come through the feed (loaded at
+   * start, /admin/reload). What a reload-lag metric measures from: it travels with the
+   * change, so the engine asks the store nothing more per reload.
+   */
+  changedAt(rule: string, version: number): string | undefined {
+    const arrived = this.arrived.get(rule);
+    return arrived?.version === version ? arrived.at : undefined;
   }
 
   /** The change-feed revision this source has applied up to. */
@@ -77,26 +90,24 @@ export class StoreRuleSource implements RuleSource {
         }
         // The last live change of each rule carries its live version (fetched with the
         // changes, in one query); earlier ones in the batch are already replaced.
-        const latest = new Map<string, LiveRule | null>();
+        const latest = new Map<string, { live: LiveRule | null; at: string }>();
         for (const c of changes) {
-          if (c.event === 'live') latest.set(c.rule, c.live ?? null);
           // Issue 14: a disabled rule arrives without a live version (and leaves the
           // engine); an enabled one with its live version (and comes back).
-          if (c.event === 'disabled' || c.event === 'enabled') {
-            latest.set(c.rule, c.live ?? null);
-            if (c.event === 'disabled') this.disabled.add(c.rule);
-            else this.disabled.delete(c.rule);
-          }
+          if (c.event === 'live' || c.event === 'disabled' || c.event === 'enabled') latest.set(c.rule, { live: c.live ?? null, at: c.at });
+          if (c.event === 'disabled') this.disabled.add(c.rule);
+          else if (c.event === 'enabled') this.disabled.delete(c.rule);
         }
         const upserted: VersionedRule[] = [];
         const removed: string[] = [];
-        for (const [name, live] of latest) {
+        for (const [name, { live, at }] of latest) {
           if (live === null) {
             if (this.served.delete(name)) removed.push(name);
             continue;
           }
           if (this.served.get(name) === live.version) continue;
           this.served.set(name, live.version);
+          this.arrived.set(name, { version: live.version, at });
           upserted.push({ definition: live.definition, version: live.version, checksum: live.checksum });
         }
         if (upserted.length === 0 && removed.length === 0) return;
