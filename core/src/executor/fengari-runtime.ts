@@ -32,13 +32,17 @@ import llimits = require('fengari/src/llimits.js');
 import luaconf = require('fengari/src/luaconf.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import lstring = require('fengari/src/lstring.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import ltable = require('fengari/src/ltable.js');
 import { luaNumberText } from './stdlib/number-text';
 
 // Floats become text as Lua's "%.14g" (tostring, `..`, print, coercion); see patches/fengari/11-*.
 luaconf.set_number2str(luaNumberText);
 
-export const { lua, lauxlib, lualib, to_luastring } = fengari;
+export const { lua, lauxlib, lualib, to_luastring, to_jsstring } = fengari;
 export type { LuaState, LuaCFunction } from 'fengari';
+/** fengari's internals used by lua-values.ts, the executor's stack-free fast paths (issue 16). */
+export { lobject, lstring, ltable };
 
 /** What one evaluation's account receives while metering is on (see EvaluationBudget). */
 export interface EvaluationMeter {
