@@ -1,5 +1,5 @@
 import type { LuaState } from '../fengari-runtime';
-import { lauxlib, lua, lstr, pushOwnedString } from '../fengari-runtime';
+import { lauxlib, lua, lstr, ownedStringBytes, pushOwnedString } from '../fengari-runtime';
 import type { CallBudget } from '../limits';
 import { expText, fixedDigits, generalText, hexFloatText, luaNumberText, signBit } from './number-text';
 
@@ -354,7 +354,8 @@ export function stringFormat(L: LuaState, budget: CallBudget): number {
   const parts: Uint8Array[] = [];
   let length = 0;
   let arg = 1;
-  for (const piece of plan) {
+  for (let p = 0; p < plan.length; p++) {
+    const piece = plan[p] as Piece;
     let bytes: Uint8Array;
     if (piece instanceof Uint8Array) {
       bytes = piece;
@@ -370,10 +371,12 @@ export function stringFormat(L: LuaState, budget: CallBudget): number {
     lua.lua_pushlstring(L, parts[0], length);
     return 1;
   }
-  const out = new Uint8Array(length);
+  const out = ownedStringBytes(length);
   let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p] as Uint8Array;
+    if (part.length > 16) out.set(part, at);
+    else for (let i = 0; i < part.length; i++) out[at + i] = part[i] as number; // set() costs more than a short loop
     at += part.length;
   }
   // `out` is ours alone: pushed without the copy lua_pushlstring would make.
