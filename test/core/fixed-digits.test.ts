@@ -80,3 +80,17 @@ describe('luaNumberText: the shortest-text quick path agrees with %.14g', () => 
     );
   });
 });
+
+describe('luaNumberText: one-decimal quick path', () => {
+  const general = (x: number) => (x < 0 || Object.is(x, -0) ? '-' : '') + generalText(Math.abs(x), 14, false, false);
+  it('agrees with %.14g on tenths, hundredths and their neighbours', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e15, max: 1e15 }), fc.constantFrom(10, 100, 1000), (n, scale) => {
+        const x = n / scale;
+        for (const y of [x, x * (1 - Number.EPSILON), x * (1 + Number.EPSILON)]) assert.equal(luaNumberText(y), general(y), String(y));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (let n = 0; n < 20_000; n++) assert.equal(luaNumberText(n / 10), general(n / 10), String(n / 10));
+  });
+});

@@ -240,6 +240,16 @@ export function luaNumberText(x: number): string {
 function shortestAsGeneral14(x: number): string | undefined {
   if (x === 0) return '0';
   if (!(x >= 1e-4 && x < 1e14)) return undefined;
+  // One decimal (scores, prices): when n/10, correctly rounded, is x, then "n/10" is a
+  // 15-digit-or-shorter decimal that reads back as x; with n < 1e14 it has at most 14
+  // digits, and (as below) it is then the 14-digit rounding. Built from two integers'
+  // texts, cached by V8, rather than by String(x)'s shortest-digits search (~0.1 µs).
+  const tenths = Math.round(x * 10);
+  if (tenths < 1e14 && tenths / 10 === x) {
+    const digit = tenths % 10;
+    const whole = (tenths - digit) / 10;
+    return digit === 0 ? String(whole) : String(whole) + '.' + String(digit);
+  }
   const text = String(x);
   let significant = 0;
   for (let i = 0; i < text.length; i++) {
