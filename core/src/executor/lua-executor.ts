@@ -251,8 +251,8 @@ export class LuaExecutor {
       // becomes the chunk's _ENV (what lua_setupvalue(chunk, 1) does).
       const keys = this.world.keys;
       const env = newTable(T);
-      rawSetString(T, env, keys.get(T, 'context'), context_.type, context_.value);
-      rawSetString(T, env, keys.get(T, '_G'), LUA_TAG.table, env);
+      rawSetString(T, env, keys.context, context_.type, context_.value);
+      rawSetString(T, env, keys.globals, LUA_TAG.table, env);
       env.metatable = envMeta;
       const chunkEnv = (entry.closure as LuaClosure).upvals[0] as LuaTValue;
       chunkEnv.type = LUA_TAG.table;
@@ -393,7 +393,7 @@ export class LuaExecutor {
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, envMetaRef);
     const envMeta = valueAt(L, -1).value as LuaTable;
     lua.lua_pop(L, 1);
-    this.world = { L, envMetaRef, envMeta, thread: null, threadRef: 0, generation: this.generation, keys: new InternedKeys() };
+    this.world = { L, envMetaRef, envMeta, thread: null, threadRef: 0, generation: this.generation, keys: new InternedKeys(L) };
     this.replaceThread();
   }
 

@@ -51,6 +51,20 @@ const MAX_INTERNED_KEY_LENGTH = 64;
  */
 export class InternedKeys {
   private readonly strings = new Map<string, LuaTString>();
+  /** The executor's own names, fetched once: the environment's fields and the result's. */
+  readonly context: LuaTString;
+  readonly globals: LuaTString;
+  readonly decision: LuaTString;
+  readonly confidence: LuaTString;
+  readonly reasoning: LuaTString;
+
+  constructor(L: LuaState) {
+    this.context = this.get(L, 'context');
+    this.globals = this.get(L, '_G');
+    this.decision = this.get(L, 'decision');
+    this.confidence = this.get(L, 'confidence');
+    this.reasoning = this.get(L, 'reasoning');
+  }
 
   /** `key` as a Lua string of L's state: the same object every time while at most MAX_INTERNED_KEYS are kept. */
   get(L: LuaState, key: string): LuaTString {
@@ -234,6 +248,7 @@ export class ContextPusher {
     const L = this.L;
     const fields = node.fields;
     const table = newTable(L);
+    const names = this.keys ? this.luaNames(node, this.keys) : null;
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i] as [string, ReadTree];
       const key = field[0];
@@ -274,9 +289,18 @@ export class ContextPusher {
             value = this.prunedTable(item as Record<string, unknown>, child, depth + 1);
           }
       }
-      rawSetString(L, table, this.keys ? this.keys.get(L, key) : newString(L, key), type, value);
+      rawSetString(L, table, names ? (names[i] as LuaTString) : newString(L, key), type, value);
     }
     return table;
+  }
+
+  /** The node's field names as Lua strings of `keys`' state, looked up once per node rather than once per field and evaluation. */
+  private luaNames(node: ReadTree, keys: InternedKeys): LuaTString[] {
+    const cached = node.luaNames;
+    if (cached !== undefined && cached.owner === keys) return cached.names as LuaTString[];
+    const names = node.fields.map(([name]) => keys.get(this.L, name));
+    node.luaNames = { owner: keys, names };
+    return names;
   }
 
   private pushScalar(value: unknown): void {

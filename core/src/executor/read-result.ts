@@ -57,7 +57,7 @@ export function readResult(L: LuaState, index: number, keys: InternedKeys): { ok
   }
   const table = valueAt(L, index).value as LuaTable;
 
-  const decisionValue = rawGetString(table, keys.get(L, 'decision'));
+  const decisionValue = rawGetString(table, keys.decision);
   const decisionType = decisionValue.type & TYPE_MASK;
   const decision = decisionType === lua.LUA_TSTRING ? decisionOf((decisionValue.value as LuaTString).realstring) : null;
   if (decision === null) {
@@ -67,7 +67,7 @@ export function readResult(L: LuaState, index: number, keys: InternedKeys): { ok
     return { ok: false, message: `decision "${decision.slice(0, 100)}" is not one of ${DECISIONS.join(', ')}` };
   }
 
-  const confidenceValue = rawGetString(table, keys.get(L, 'confidence'));
+  const confidenceValue = rawGetString(table, keys.confidence);
   const confidenceType = confidenceValue.type & TYPE_MASK;
   const confidence = confidenceType === lua.LUA_TNUMBER ? (confidenceValue.value as number) : null;
   if (confidence === null) {
@@ -77,7 +77,7 @@ export function readResult(L: LuaState, index: number, keys: InternedKeys): { ok
     return { ok: false, message: `confidence must be a number from 0 to 1, got ${Number.isNaN(confidence) ? 'NaN (0/0)' : confidence}` };
   }
 
-  const reasoningValue = rawGetString(table, keys.get(L, 'reasoning'));
+  const reasoningValue = rawGetString(table, keys.reasoning);
   const reasoningType = reasoningValue.type & TYPE_MASK;
   let reasoning = reasoningType === lua.LUA_TSTRING ? stringOf((reasoningValue.value as LuaTString).realstring) : null;
   if (reasoning === null) {
