@@ -28,7 +28,8 @@ export interface ReadTree {
 }
 
 function newNode(): ReadTree {
-  return { full: false, children: new Map(), fields: [] };
+  // luaNames present from the start: one object shape for every node, filled or not.
+  return { full: false, children: new Map(), fields: [], luaNames: undefined };
 }
 
 /** Fills `fields` of every node of a finished tree. */
