@@ -8,7 +8,9 @@ import { lobject, lstring, ltable, to_luastring } from './fengari-runtime';
  * a copy), a push of the value, and lua_rawset's index checks and stack clean-up; the
  * tables are fresh and ours alone until the rule runs, and the result is only read, so
  * these helpers do what those API calls end up doing (luaH_new, luaH_setfrom,
- * luaH_getstr) and nothing else. Everything here is raw: no metamethod ever runs.
+ * luaH_getstr) and nothing else; a field of a new table is set with our fengari patch's
+ * luaH_setabsent (16-table-sets), which skips luaH_setfrom's lookup of a key that
+ * cannot be there yet. Everything here is raw: no metamethod ever runs.
  *
  * fengari is pinned (0.1.5 plus our patches), and these are its internal shapes:
  * a value is a TValue { type, value }, a string a TString { realstring }, a Lua
@@ -48,7 +50,7 @@ export interface LuaClosure {
 
 const TValue = lobject.TValue as new (type: number, value: unknown) => LuaTValue;
 const luaH_new = ltable.luaH_new as (L: LuaState) => LuaTable;
-const luaH_setfrom = ltable.luaH_setfrom as (L: LuaState, t: LuaTable, key: LuaTValue, value: LuaTValue) => void;
+const luaH_setabsent = ltable.luaH_setabsent as (L: LuaState, t: LuaTable, key: LuaTValue, value: LuaTValue) => void;
 const luaH_getstr = ltable.luaH_getstr as (t: LuaTable, key: LuaTString) => LuaTValue;
 const luaS_bless = lstring.luaS_bless as (L: LuaState, bytes: Uint8Array) => LuaTString;
 
@@ -64,16 +66,16 @@ export function newString(L: LuaState, text: string): LuaTString {
   return luaS_bless(L, to_luastring(text));
 }
 
-// luaH_setfrom copies key and value into new TValues: one scratch pair serves every call.
+// luaH_setabsent copies key and value into new TValues: one scratch pair serves every call.
 const scratchKey = new TValue(LUA_TAG.string, null);
 const scratchValue = new TValue(LUA_TAG.nil, null);
 
-/** `t[key] = value` raw, as lua_rawset does it; `type` must not be nil. */
+/** `t[key] = value` raw, as lua_rawset does it, for a `key` not yet set in `t`; `type` must not be nil. */
 export function rawSetString(L: LuaState, t: LuaTable, key: LuaTString, type: number, value: unknown): void {
   scratchKey.value = key;
   scratchValue.type = type;
   scratchValue.value = value;
-  luaH_setfrom(L, t, scratchKey, scratchValue);
+  luaH_setabsent(L, t, scratchKey, scratchValue);
   // lua_rawset's invalidateTMcache: the table may become a metatable later.
   t.flags = 0;
   scratchKey.value = null;
