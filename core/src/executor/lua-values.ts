@@ -51,6 +51,7 @@ export interface LuaClosure {
 const TValue = lobject.TValue as new (type: number, value: unknown) => LuaTValue;
 const luaH_new = ltable.luaH_new as (L: LuaState) => LuaTable;
 const luaH_setabsent = ltable.luaH_setabsent as (L: LuaState, t: LuaTable, key: LuaTValue, value: LuaTValue) => void;
+if (typeof luaH_setabsent !== 'function') throw new Error('fengari is not patched (no ltable.luaH_setabsent): run `node scripts/fengari-patches.mjs apply`');
 const luaH_getstr = ltable.luaH_getstr as (t: LuaTable, key: LuaTString) => LuaTValue;
 const luaS_bless = lstring.luaS_bless as (L: LuaState, bytes: Uint8Array) => LuaTString;
 
