@@ -44,15 +44,22 @@ for (const [name, source, batch] of [
       if (out.result.error) throw new Error(`${label} ${name}: ${out.result.error.message}`);
     };
     for (let i = 0; i < batch; i++) run(i); // warm up
-    return { label, run, samples: [] as number[] };
+    return { label, run, samples: [] as number[], cpu: [] as number[] };
   });
   for (let s = 0; s < 40; s++) {
     for (const runner of s % 2 === 0 ? runners : [...runners].reverse()) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       for (let i = 0; i < batch; i++) runner.run(s * batch + i);
+      const used = process.cpuUsage(c0);
       runner.samples.push(((performance.now() - t0) * 1000) / batch);
+      runner.cpu.push((used.user + used.system) / batch);
     }
   }
+  // CPU time as well as wall time: on a shared machine the wall time of a sample includes
+  // time other processes ran, CPU time (user + system of this process) does not.
   const [a, b] = runners.map((r) => median(r.samples)) as [number, number];
-  console.log(`${name.padEnd(14)} before ${a.toFixed(2).padStart(7)} µs   after ${b.toFixed(2).padStart(7)} µs   ${(((b - a) / a) * 100).toFixed(1).padStart(6)} %`);
+  const [ca, cb] = runners.map((r) => median(r.cpu)) as [number, number];
+  const pct = (x: number, y: number) => `${(((y - x) / x) * 100).toFixed(1).padStart(6)} %`;
+  console.log(`${name.padEnd(14)} before ${a.toFixed(2).padStart(7)} µs   after ${b.toFixed(2).padStart(7)} µs   ${pct(a, b)}   CPU ${ca.toFixed(2)} → ${cb.toFixed(2)} µs ${pct(ca, cb)}`);
 }

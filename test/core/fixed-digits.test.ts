@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fixedDigits } from '../../core/src/executor/stdlib/number-text';
+import { fixedDigits, generalText, luaNumberText } from '../../core/src/executor/stdlib/number-text';
 
 /** The exact `%.{p}f` of a finite x >= 0, ties to even. */
 function exact(x: number, p: number): string {
@@ -48,5 +48,49 @@ describe('fixedDigits: the quick path agrees with exact decimal rounding', () =>
         }
       }
     }
+  });
+});
+
+describe('luaNumberText: the shortest-text quick path agrees with %.14g', () => {
+  /** %.14g through the general path only (generalText), with luaNumberText's sign handling. */
+  const general = (x: number) => (x < 0 || Object.is(x, -0) ? '-' : '') + generalText(Math.abs(x), 14, false, false);
+  it('on random doubles, and on short decimals and their neighbours', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        assert.equal(luaNumberText(x), general(x));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (let k = -6; k <= 15; k++) {
+      for (const m of [1, 1.5, 9.99999999999999, 10 - 8 * Number.EPSILON, 1.2345678901234, 1.23456789012345, 0.1 + 0.2, 7 / 3]) {
+        const x = m * 10 ** k;
+        for (const y of [x, x * (1 - Number.EPSILON), x * (1 + Number.EPSILON), -x, 1e-4, 1e14, 1e14 * (1 - Number.EPSILON), 0, -0]) {
+          assert.equal(luaNumberText(y), general(y), String(y));
+        }
+      }
+    }
+  });
+  it('on doubles with 13 to 17 significant digits', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 13, max: 17 }), fc.integer({ min: -5, max: 15 }), fc.double({ min: 1, max: 10, noNaN: true }), (digits, exponent, m) => {
+        const x = Number(m.toPrecision(digits)) * 10 ** exponent;
+        assert.equal(luaNumberText(x), general(x), String(x));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('luaNumberText: one-decimal quick path', () => {
+  const general = (x: number) => (x < 0 || Object.is(x, -0) ? '-' : '') + generalText(Math.abs(x), 14, false, false);
+  it('agrees with %.14g on tenths, hundredths and their neighbours', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e15, max: 1e15 }), fc.constantFrom(10, 100, 1000), (n, scale) => {
+        const x = n / scale;
+        for (const y of [x, x * (1 - Number.EPSILON), x * (1 + Number.EPSILON)]) assert.equal(luaNumberText(y), general(y), String(y));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (let n = 0; n < 20_000; n++) assert.equal(luaNumberText(n / 10), general(n / 10), String(n / 10));
   });
 });

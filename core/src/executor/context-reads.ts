@@ -20,10 +20,16 @@ export interface ReadTree {
   children: Map<string, ReadTree>;
   /** `children` as an array, filled once the tree is complete: the walks on every evaluation and cache key iterate it without allocating. */
   fields: [string, ReadTree][];
+  /**
+   * `fields`' names as Lua strings of one state, with the InternedKeys that made them
+   * (push-context.ts fills it on the node's first conversion; opaque here).
+   */
+  luaNames?: { owner: object; names: unknown[] };
 }
 
 function newNode(): ReadTree {
-  return { full: false, children: new Map(), fields: [] };
+  // luaNames present from the start: one object shape for every node, filled or not.
+  return { full: false, children: new Map(), fields: [], luaNames: undefined };
 }
 
 /** Fills `fields` of every node of a finished tree. */

@@ -32,13 +32,17 @@ import llimits = require('fengari/src/llimits.js');
 import luaconf = require('fengari/src/luaconf.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import lstring = require('fengari/src/lstring.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import ltable = require('fengari/src/ltable.js');
 import { luaNumberText } from './stdlib/number-text';
 
 // Floats become text as Lua's "%.14g" (tostring, `..`, print, coercion); see patches/fengari/11-*.
 luaconf.set_number2str(luaNumberText);
 
-export const { lua, lauxlib, lualib, to_luastring } = fengari;
+export const { lua, lauxlib, lualib, to_luastring, to_jsstring } = fengari;
 export type { LuaState, LuaCFunction } from 'fengari';
+/** fengari's internals used by lua-values.ts, the executor's stack-free fast paths (issue 16). */
+export { lobject, lstring, ltable };
 
 /** What one evaluation's account receives while metering is on (see EvaluationBudget). */
 export interface EvaluationMeter {
@@ -110,6 +114,33 @@ if (!(originalSet as { luaRulesMetered?: boolean }).luaRulesMetered) {
  */
 export function pushOwnedString(L: unknown, bytes: Uint8Array): void {
   (lobject.pushsvalue2s as (L: unknown, ts: FengariTString) => void)(L, (lstring.luaS_bless as (L: unknown, bytes: Uint8Array) => FengariTString)(L, bytes));
+}
+
+/** Strings up to this many bytes are cut from a shared slab (ownedStringBytes). */
+const SLAB_STRING_MAX = 4096;
+const SLAB_BYTES = 64 * 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+/**
+ * Zeroed room for a string our own library code builds and then pushes with
+ * pushOwnedString. Why a slab: `new Uint8Array(n)` past 64 bytes gets a backing store
+ * of its own outside V8's heap (a calloc and a tracked ArrayBuffer, about 0.3–0.5 µs
+ * here, and more work for the garbage collector), which was a twentieth of a warm
+ * evaluation for the epic rule's 70-byte reasoning (issue 16); a view into a slab
+ * costs tens of nanoseconds. A slab lives while any string cut from it does: at most
+ * 64 KiB held by one short string that outlives its evaluation, which Lua strings do
+ * not (every evaluation's environment is dropped).
+ */
+export function ownedStringBytes(length: number): Uint8Array {
+  if (length > SLAB_STRING_MAX) return new Uint8Array(length);
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const bytes = new Uint8Array(slab, slabUsed, length);
+  slabUsed += length;
+  return bytes;
 }
 
 /** Encodes constant strings once; the API would otherwise encode them on every call. */

@@ -39,3 +39,9 @@ declare module 'fengari/src/lstring.js' {
   const lstring: any;
   export = lstring;
 }
+
+declare module 'fengari/src/ltable.js' {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const ltable: any;
+  export = ltable;
+}

@@ -11,6 +11,8 @@ import { lauxlib, lua, lstr, setMeter, to_luastring } from './fengari-runtime';
 import type { ExecutorLimits } from './limits';
 import { DEFAULT_LIMITS, LimitExceeded } from './limits';
 import { ContextPusher, InternedKeys, InvalidContextError } from './push-context';
+import type { LuaClosure, LuaTable, LuaTValue } from './lua-values';
+import { LUA_TAG, newTable, popValue, pushValue, rawSetString, valueAt } from './lua-values';
 import type { ReadTree } from './context-reads';
 import { analyseContextReads } from './context-reads';
 import { luaTypeNameOf, readResult } from './read-result';
@@ -41,6 +43,8 @@ const patternFactory: PatternFunctionsFactory = makePatternFunctions;
 interface CompiledEntry extends CompiledLuaRule {
   readonly source: string;
   ref: number;
+  /** The compiled chunk (fengari's LClosure), also held by the registry through `ref`. */
+  closure: LuaClosure | null;
   generation: number;
   /** Evaluations so far (counted up to the point where the read tree is worked out). */
   runs: number;
@@ -70,6 +74,8 @@ function boundedText(bytes: Uint8Array): string {
 const ALLOCATION_FAILED = /(array|buffer|string) length|allocation failed/i;
 /** Longest chunk name Lua shows unshortened ("=name" chunk ids are cut at 59 bytes). */
 const MAX_CHUNK_NAME = 50;
+/** fengari's tag of a Lua closure (defs.js LUA_TLCL). */
+const LUA_CLOSURE_TAG = 6;
 /** Past this many slots V8 turns fengari's stack array into a slow dictionary (fengari-facts, "the stack cliff"). */
 const STACK_CLIFF = 64;
 
@@ -108,6 +114,8 @@ function evaluatedResult(decision: RuleResult['decision'], confidence: number, r
 interface LuaWorld {
   L: LuaState;
   envMetaRef: number;
+  /** The table envMetaRef refers to. */
+  envMeta: LuaTable;
   thread: LuaState;
   threadRef: number;
   generation: number;
@@ -175,7 +183,7 @@ export class LuaExecutor {
     const key = name + '\0' + checksum;
     const cached = this.compiled.get(key);
     if (cached) return { ok: true, rule: cached };
-    const entry: CompiledEntry = { chunkName: name, checksum, source, ref: 0, generation: -1, runs: 0, reads: undefined };
+    const entry: CompiledEntry = { chunkName: name, checksum, source, ref: 0, closure: null, generation: -1, runs: 0, reads: undefined };
     const error = this.load(entry);
     if (error) return { ok: false, error };
     this.compiled.set(key, entry);
@@ -218,7 +226,7 @@ export class LuaExecutor {
       const error = this.load(entry);
       if (error) return { result: failedResult(error), stats: { durationMs: 0, instructions: 0 }, output: [] };
     }
-    const { thread: T, envMetaRef } = this.world;
+    const { thread: T, envMeta } = this.world;
     const budget = this.budget;
     const saved = limits ? this.applyLimits(limits) : null;
     this.print = { lines: [] };
@@ -226,30 +234,30 @@ export class LuaExecutor {
     this.errorLine = undefined;
     const started = performance.now();
     try {
-      lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, entry.ref);
-      // The environment of this evaluation: context and _G of its own, the sandbox behind them.
-      lua.lua_createtable(T, 0, 2);
+      let context_: LuaTValue;
       try {
         let reads = entry.reads;
         if (reads === undefined && this.conversion !== 'never' && (this.conversion === 'always' || entry.runs++ > 0)) reads = this.contextReads(entry);
         this.pusher.pushContext(context, reads ?? null, contextValidated);
+        context_ = popValue(T);
       } catch (error) {
         lua.lua_settop(T, 0);
         if (error instanceof InvalidContextError) return this.failure({ code: 'invalid-context', message: `invalid context: ${error.message}` }, started);
         throw error;
       }
-      // Raw sets with interned names: the table is new and has no metatable yet, and
-      // a fresh key string per call would be hashed again by fengari on every call.
+      // The environment of this evaluation: context and _G of its own, the sandbox
+      // behind them; built without the stack (lua-values.ts), with interned names: a
+      // fresh key string per call would be hashed again by fengari on every call. It
+      // becomes the chunk's _ENV (what lua_setupvalue(chunk, 1) does).
       const keys = this.world.keys;
-      keys.push(T, 'context');
-      lua.lua_insert(T, -2);
-      lua.lua_rawset(T, -3);
-      keys.push(T, '_G');
-      lua.lua_pushvalue(T, -2);
-      lua.lua_rawset(T, -3);
-      lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, envMetaRef);
-      lua.lua_setmetatable(T, -2);
-      lua.lua_setupvalue(T, -2, 1);
+      const env = newTable(T);
+      rawSetString(T, env, keys.context, context_.type, context_.value);
+      rawSetString(T, env, keys.globals, LUA_TAG.table, env);
+      env.metatable = envMeta;
+      const chunkEnv = (entry.closure as LuaClosure).upvals[0] as LuaTValue;
+      chunkEnv.type = LUA_TAG.table;
+      chunkEnv.value = env;
+      pushValue(T, LUA_CLOSURE_TAG, entry.closure);
 
       budget.reset();
       lua.lua_sethook(T, this.hook, lua.LUA_MASKCOUNT | this.trace.begin(entry, observer ?? null), HOOK_PERIOD);
@@ -350,6 +358,7 @@ export class LuaExecutor {
     // Until an evaluation sets it, the chunk's _ENV must not be the state's real globals.
     lua.lua_createtable(L, 0, 0);
     lua.lua_setupvalue(L, -2, 1);
+    entry.closure = valueAt(L, -1).value as LuaClosure;
     entry.ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     entry.generation = this.world.generation;
     return undefined;
@@ -381,7 +390,10 @@ export class LuaExecutor {
     };
     lua.lua_atnativeerror(L, atNativeError);
     this.generation++;
-    this.world = { L, envMetaRef, thread: null, threadRef: 0, generation: this.generation, keys: new InternedKeys() };
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, envMetaRef);
+    const envMeta = valueAt(L, -1).value as LuaTable;
+    lua.lua_pop(L, 1);
+    this.world = { L, envMetaRef, envMeta, thread: null, threadRef: 0, generation: this.generation, keys: new InternedKeys(L) };
     this.replaceThread();
   }
 

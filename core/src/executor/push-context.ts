@@ -1,6 +1,8 @@
 import type { LuaState } from './fengari-runtime';
-import { lauxlib, lua, lstr, to_luastring } from './fengari-runtime';
+import { lua, lstr, to_luastring } from './fengari-runtime';
 import type { ReadTree } from './context-reads';
+import type { LuaTable, LuaTString } from './lua-values';
+import { LUA_TAG, newString, newTable, popValue, pushValue, rawSetString } from './lua-values';
 
 /** Limits on a context; the same numbers bound HTTP bodies and fixture contexts. */
 export const CONTEXT_LIMITS = {
@@ -37,28 +39,46 @@ const MAX_INTERNED_KEYS = 10_000;
 const MAX_INTERNED_KEY_LENGTH = 64;
 
 /**
- * Object keys of contexts, kept as Lua strings in the registry of one Lua state.
+ * Object keys of contexts (and the executor's own names: `context`, `_G`, the result's
+ * fields), kept as Lua strings of one Lua state.
  * Why: fengari hashes a string key by building a hex string of its bytes, once per
  * string object. A key pushed with lua_pushstring is a new string object every
  * time, so every context paid that hash again for "metrics", "wsjf_score", ...;
- * a key fetched from the registry is the same object, hash already computed. Lua
- * strings are immutable and rules cannot reach the registry, so sharing is safe.
+ * a key kept here is the same object, hash already computed. Lua strings are
+ * immutable and rules cannot reach this map, so sharing is safe. (They were kept in
+ * the registry and pushed with lua_rawgeti until the executor began building tables
+ * without the stack, lua-values.ts.)
  */
 export class InternedKeys {
-  private readonly refs = new Map<string, number>();
+  private readonly strings = new Map<string, LuaTString>();
+  /** The executor's own names, fetched once: the environment's fields and the result's. */
+  readonly context: LuaTString;
+  readonly globals: LuaTString;
+  readonly decision: LuaTString;
+  readonly confidence: LuaTString;
+  readonly reasoning: LuaTString;
+
+  constructor(L: LuaState) {
+    this.context = this.get(L, 'context');
+    this.globals = this.get(L, '_G');
+    this.decision = this.get(L, 'decision');
+    this.confidence = this.get(L, 'confidence');
+    this.reasoning = this.get(L, 'reasoning');
+  }
+
+  /** `key` as a Lua string of L's state: the same object every time while at most MAX_INTERNED_KEYS are kept. */
+  get(L: LuaState, key: string): LuaTString {
+    let string = this.strings.get(key);
+    if (string === undefined) {
+      string = newString(L, key);
+      if (this.strings.size < MAX_INTERNED_KEYS && key.length <= MAX_INTERNED_KEY_LENGTH) this.strings.set(key, string);
+    }
+    return string;
+  }
 
   /** Pushes `key` as a Lua string onto L (any thread of the state that owns these keys). */
   push(L: LuaState, key: string): void {
-    const ref = this.refs.get(key);
-    if (ref !== undefined) {
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
-      return;
-    }
-    lua.lua_pushstring(L, to_luastring(key));
-    if (this.refs.size < MAX_INTERNED_KEYS && key.length <= MAX_INTERNED_KEY_LENGTH) {
-      lua.lua_pushvalue(L, -1);
-      this.refs.set(key, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) as number);
-    }
+    pushValue(L, LUA_TAG.string, this.get(L, key));
   }
 }
 
@@ -125,7 +145,13 @@ function quickCheck(value: unknown, depth: number): boolean {
       const record = value as Record<string, unknown>;
       for (const key in record) {
         const item = record[key];
-        if (item !== undefined && item !== null && !quickCheck(item, depth + 1)) return false;
+        if (item === undefined || item === null) continue;
+        // Numbers, the commonest values, checked here rather than in a call of their own.
+        if (typeof item === 'number') {
+          if (++quickValues > CONTEXT_LIMITS.maxValues || !Number.isFinite(item)) return false;
+          continue;
+        }
+        if (!quickCheck(item, depth + 1)) return false;
       }
       return true;
     }
@@ -203,7 +229,7 @@ export class ContextPusher {
   pushContext(context: unknown, reads: ReadTree | null = null, validated = false): void {
     if (reads) {
       if (!validated) validateContext(context);
-      this.pushPruned(context as Record<string, unknown>, reads, 0);
+      pushValue(this.L, LUA_TAG.table, this.prunedTable(context as Record<string, unknown>, reads, 0));
       return;
     }
     const refused = notAnObject(context);
@@ -220,28 +246,15 @@ export class ContextPusher {
     }
   }
 
-  /** `value` is validated; pushes only what `node` says the rule can observe. */
-  private pushPruned(value: unknown, node: ReadTree, depth: number): void {
+  /**
+   * The table of what `node` says the rule can observe of `record` (validated), built
+   * without the stack (lua-values.ts); a subtree read whole is converted by `push`.
+   */
+  private prunedTable(record: Record<string, unknown>, node: ReadTree, depth: number): LuaTable {
     const L = this.L;
-    if (node.full) {
-      this.values = 0;
-      this.ancestors.length = 0;
-      this.push(value, depth);
-      return;
-    }
-    if (typeof value !== 'object' || value === null) {
-      this.pushScalar(value);
-      return;
-    }
-    if (depth >= 6 && !lua.lua_checkstack(L, 4)) throw new InvalidContextError('the context is nested too deeply to pass to a rule');
-    // An array read only by field names: every such field is nil, its items unobservable.
-    if (Array.isArray(value)) {
-      lua.lua_createtable(L, 0, 0);
-      return;
-    }
     const fields = node.fields;
-    lua.lua_createtable(L, 0, fields.length);
-    const record = value as Record<string, unknown>;
+    const table = newTable(L);
+    const names = this.keys ? this.luaNames(node, this.keys) : null;
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i] as [string, ReadTree];
       const key = field[0];
@@ -249,11 +262,51 @@ export class ContextPusher {
       // `context.constructor` or `context.__proto__` is nil, never something of Object's.
       const item = Object.hasOwn(record, key) ? record[key] : undefined;
       if (item === undefined || item === null) continue;
-      if (this.keys) this.keys.push(L, key);
-      else lua.lua_pushstring(L, lstr(key));
-      this.pushPruned(item, field[1], depth + 1);
-      lua.lua_rawset(L, -3);
+      const child = field[1];
+      let type: number;
+      let value: unknown;
+      switch (typeof item) {
+        case 'string':
+          // Encoded afresh: caching context values (which vary without end) in lstr's map
+          // measured slower than encoding them, and kept user data alive in a global map.
+          type = LUA_TAG.string;
+          value = newString(L, item);
+          break;
+        case 'number':
+          type = Number.isSafeInteger(item) && !Object.is(item, -0) ? LUA_TAG.integer : LUA_TAG.float;
+          value = item;
+          break;
+        case 'boolean':
+          type = LUA_TAG.boolean;
+          value = item;
+          break;
+        default:
+          type = LUA_TAG.table;
+          if (child.full) {
+            this.values = 0;
+            if (this.ancestors.length !== 0) this.ancestors.length = 0;
+            this.push(item, depth + 1);
+            const converted = popValue(L);
+            type = converted.type;
+            value = converted.value;
+          } else if (Array.isArray(item)) {
+            value = newTable(L); // an array read only by field names: every such field is nil, its items unobservable
+          } else {
+            value = this.prunedTable(item as Record<string, unknown>, child, depth + 1);
+          }
+      }
+      rawSetString(L, table, names ? (names[i] as LuaTString) : newString(L, key), type, value);
     }
+    return table;
+  }
+
+  /** The node's field names as Lua strings of `keys`' state, looked up once per node rather than once per field and evaluation. */
+  private luaNames(node: ReadTree, keys: InternedKeys): LuaTString[] {
+    const cached = node.luaNames;
+    if (cached !== undefined && cached.owner === keys) return cached.names as LuaTString[];
+    const names = node.fields.map(([name]) => keys.get(this.L, name));
+    node.luaNames = { owner: keys, names };
+    return names;
   }
 
   private pushScalar(value: unknown): void {

@@ -1,5 +1,5 @@
 import type { LuaState } from '../fengari-runtime';
-import { lauxlib, lua, lstr, pushOwnedString } from '../fengari-runtime';
+import { lauxlib, lua, lstr, ownedStringBytes, pushOwnedString } from '../fengari-runtime';
 import type { CallBudget } from '../limits';
 import { expText, fixedDigits, generalText, hexFloatText, luaNumberText, signBit } from './number-text';
 
@@ -260,33 +260,28 @@ function literal(L: LuaState, arg: number): Uint8Array {
   throw new Error('unreachable: luaL_argerror returned');
 }
 
-/** Texts of the integers 0..1023, encoded once: `%s` of a small integer is the commonest item. */
-const SMALL_INTEGERS: (Uint8Array | undefined)[] = [];
-
 /**
  * A number's text exactly as lua_tolstring makes it (fengari's luaO_tostring: integers
  * as String(n), floats as "%.14g" plus ".0" when that looks like an integer), without
  * turning the argument's stack slot into a new Lua string first: that conversion (a
  * string object, a hash slot, an encoding) was a third of string.format (issue 16).
- * The bytes are only read by the caller (copied into the result), so they may be shared.
+ * ASCII text, copied into the result by the caller.
  */
-function numberText(L: LuaState, arg: number): Uint8Array {
-  if (lua.lua_isinteger(L, arg)) {
-    const n = lua.lua_tointeger(L, arg) as number;
-    if (n >= 0 && n < 1024) return (SMALL_INTEGERS[n] ??= ascii(String(n)));
-    return ascii(String(n));
-  }
+function numberText(L: LuaState, arg: number): string {
+  if (lua.lua_isinteger(L, arg)) return String(lua.lua_tointeger(L, arg) as number);
   const text = luaNumberText(lua.lua_tonumber(L, arg) as number);
-  return ascii(LOOKS_LIKE_INTEGER.test(text) ? text + '.0' : text);
+  return LOOKS_LIKE_INTEGER.test(text) ? text + '.0' : text;
 }
 const LOOKS_LIKE_INTEGER = /^[-0123456789]+$/;
 
-function stringItem(L: LuaState, spec: Spec, arg: number): Uint8Array {
+function stringItem(L: LuaState, spec: Spec, arg: number): Uint8Array | string {
   let s: Uint8Array;
   const type: number = lua.lua_type(L, arg);
   if (type === lua.LUA_TNUMBER) {
     // A number has no __tostring (numbers have no metatable in the sandbox).
-    s = numberText(L, arg);
+    const text = numberText(L, arg);
+    if (spec.bare) return text;
+    s = ascii(text);
   } else if (type === lua.LUA_TSTRING) {
     // Neither can carry a __tostring in the sandbox (the string metatable is protected,
     // numbers have none), so this is luaL_tolstring's answer without its metatable lookups.
@@ -316,8 +311,12 @@ function raise(L: LuaState, message: Uint8Array): never {
   throw new Error('unreachable: lua_error returned');
 }
 
-/** One item's bytes, or a Lua error raised exactly where str_format raises it. */
-function item(L: LuaState, spec: Spec, arg: number): Uint8Array {
+/**
+ * One item's bytes, or its text when that is ASCII (numbers: no Uint8Array to make,
+ * which cost more than writing the characters), or a Lua error raised exactly where
+ * str_format raises it.
+ */
+function item(L: LuaState, spec: Spec, arg: number): Uint8Array | string {
   if (spec.error !== null) raise(L, lstr(spec.error));
   switch (spec.conv) {
     case 99: {
@@ -329,9 +328,9 @@ function item(L: LuaState, spec: Spec, arg: number): Uint8Array {
       return out;
     }
     case 100: case 105: case 111: case 117: case 120: case 88:
-      return ascii(formatInteger(spec, lauxlib.luaL_checkinteger(L, arg) as number));
+      return formatInteger(spec, lauxlib.luaL_checkinteger(L, arg) as number);
     case 97: case 65: case 101: case 69: case 102: case 103: case 71:
-      return ascii(formatFloat(spec, lauxlib.luaL_checknumber(L, arg) as number));
+      return formatFloat(spec, lauxlib.luaL_checknumber(L, arg) as number);
     case 113:
       return literal(L, arg);
     case 115:
@@ -351,29 +350,33 @@ export function stringFormat(L: LuaState, budget: CallBudget): number {
   const plan = planFor(format);
   const top: number = lua.lua_gettop(L);
   budget.steps(plan.length);
-  const parts: Uint8Array[] = [];
+  const parts: (Uint8Array | string)[] = [];
   let length = 0;
   let arg = 1;
-  for (const piece of plan) {
-    let bytes: Uint8Array;
+  for (let p = 0; p < plan.length; p++) {
+    const piece = plan[p] as Piece;
+    let part: Uint8Array | string;
     if (piece instanceof Uint8Array) {
-      bytes = piece;
+      part = piece;
     } else {
       if (++arg > top) lauxlib.luaL_argerror(L, arg, lstr('no value'));
-      bytes = item(L, piece, arg);
+      part = item(L, piece, arg);
     }
-    parts.push(bytes);
-    length += bytes.length;
+    parts.push(part);
+    length += part.length; // an item's text is ASCII: one byte a character
   }
   budget.allocate(length);
-  if (parts.length === 1) {
-    lua.lua_pushlstring(L, parts[0], length);
-    return 1;
-  }
-  const out = new Uint8Array(length);
+  const out = ownedStringBytes(length);
   let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p] as Uint8Array | string;
+    if (typeof part === 'string') {
+      for (let i = 0; i < part.length; i++) out[at + i] = part.charCodeAt(i);
+    } else if (part.length > 16) {
+      out.set(part, at);
+    } else {
+      for (let i = 0; i < part.length; i++) out[at + i] = part[i] as number; // set() costs more than a short loop
+    }
     at += part.length;
   }
   // `out` is ours alone: pushed without the copy lua_pushlstring would make.

@@ -222,8 +222,42 @@ export function luaNumberText(x: number): string {
   const negative = signBit(x);
   const magnitude = Math.abs(x);
   if (magnitude === Infinity) return negative ? '-inf' : 'inf';
-  const text = (negative ? '-' : '') + generalText(magnitude, 14, false, false);
+  const text = (negative ? '-' : '') + (shortestAsGeneral14(magnitude) ?? generalText(magnitude, 14, false, false));
   return text;
+}
+
+/**
+ * `%.14g` of x >= 0 read off JavaScript's own shortest round-trip text, when that is
+ * provably the same: 0, or x in [1e-4, 1e14) (where both write plain decimals, %g
+ * because its exponent is -4..13) with at most 14 significant digits. Then the
+ * shortest text d is the 14-digit rounding of x: x lies within half an ulp (about
+ * 1e-16 relative) of d, far closer than half a unit of d's 14th digit (at least 5e-15
+ * relative), so no other 14-digit decimal is nearer; %g then drops the trailing zeros
+ * that JavaScript never writes. Every float a rule prints, concatenates or formats
+ * with %s comes here: the general path (two toPrecision calls and a regex) was a
+ * tenth of a warm evaluation of the seed's epic rule (issue 16).
+ */
+function shortestAsGeneral14(x: number): string | undefined {
+  if (x === 0) return '0';
+  if (!(x >= 1e-4 && x < 1e14)) return undefined;
+  // One decimal (scores, prices): when n/10, correctly rounded, is x, then "n/10" is a
+  // 15-digit-or-shorter decimal that reads back as x; with n < 1e14 it has at most 14
+  // digits, and (as below) it is then the 14-digit rounding. Built from two integers'
+  // texts, cached by V8, rather than by String(x)'s shortest-digits search (~0.1 µs).
+  const tenths = Math.round(x * 10);
+  if (tenths < 1e14 && tenths / 10 === x) {
+    const digit = tenths % 10;
+    const whole = (tenths - digit) / 10;
+    return digit === 0 ? String(whole) : String(whole) + '.' + String(digit);
+  }
+  const text = String(x);
+  let significant = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 || (significant === 0 && c === 48)) continue; // the point, leading zeros
+    significant++;
+  }
+  return significant <= 14 ? text : undefined;
 }
 
 /** `string.format("%.{p}f", x)` for any finite or infinite x: what Lua prints, for JS code that must print the same. */
