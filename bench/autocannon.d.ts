@@ -9,6 +9,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     pipelining?: number;
     overallRate?: number;
+    // A fixed number of requests instead of a duration (bench/serve-cpu.ts).
+    amount?: number;
   }
   interface Histogram {
     average: number;

@@ -70,7 +70,7 @@ async function start(name: string, command: string[], inRepo: boolean, url: (bas
 
 /** Per request, µs of CPU: the server's threads, and the load generator (this process, autocannon). */
 async function measure(server: Server): Promise<{ total: number; main: number; others: number; rate: number; loader: number }> {
-  const load = (amount: number): Promise<autocannon.Result> => autocannon({ url: server.url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: 50, amount });
+  const load = (amount: number): ReturnType<typeof autocannon> => autocannon({ url: server.url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: 50, amount });
   await load(Math.min(20_000, REQUESTS));
   const pid = server.child.pid as number;
   const before = threadTimes(pid);
