@@ -26,12 +26,22 @@ export class JsonText {
   }
 }
 
+/**
+ * Contexts larger than this (as JSON text) are stored with no decision and no
+ * disagreement: the decision is recorded without its context, and counted. A request
+ * body may be up to `--max-body` (1 MiB by default), and the log keeps 10,000 contexts
+ * per rule: without a bound one client sending large bodies fills the store's disk by
+ * tens of gigabytes (the last note's "captured contexts have no size cap").
+ */
+export const MAX_STORED_CONTEXT_CHARS = 64 * 1024;
+
 /** The context as stored: JSON text, or NULL when there is none (or it cannot be JSON). */
 export function contextText(context: unknown): string | null {
   if (context === undefined) return null;
-  if (context instanceof JsonText) return context.text;
+  if (context instanceof JsonText) return context.text.length <= MAX_STORED_CONTEXT_CHARS ? context.text : null;
   try {
-    return JSON.stringify(context) ?? null;
+    const text = JSON.stringify(context) ?? null;
+    return text !== null && text.length <= MAX_STORED_CONTEXT_CHARS ? text : null;
   } catch {
     // A cycle or a BigInt cannot come from a JSON request body; a caller passing one
     // loses the context, never the decision.

@@ -1,5 +1,5 @@
 import type { ExecutionRecord } from '../../core/src/engine/execution-sink';
-import { JsonText } from './captured-decisions';
+import { JsonText, MAX_STORED_CONTEXT_CHARS } from './captured-decisions';
 import type { ExecutionLogRecord } from './types';
 
 /**
@@ -36,6 +36,8 @@ export class BatchBuilder {
   private lastCorrelation = '';
   private lastCorrelationIndex = -1;
   count = 0;
+  /** Records whose context was over MAX_STORED_CONTEXT_CHARS as JSON: kept, without it (so far, all batches). */
+  tooLarge = 0;
 
   /** Room for the size of the last batch: a batch posted every few milliseconds must not allocate the full capacity each time. */
   private room: number;
@@ -102,7 +104,11 @@ export class BatchBuilder {
     n[o + 7] = at;
     n[o + 8] = this.string(category);
     if (context === undefined) n[o + 9] = -1;
-    else {
+    else if (contextJson !== undefined && contextJson.length > MAX_STORED_CONTEXT_CHARS) {
+      // Too large to keep (a body is never shorter than its JSON): the decision goes without it.
+      n[o + 9] = -1;
+      this.tooLarge++;
+    } else {
       if (context !== this.lastContext || this.contexts.length === 0) {
         const text = contextJson !== undefined && isOneLine(contextJson) ? contextJson : undefined;
         // With its text, the object itself is not held (it may die young).
@@ -117,7 +123,15 @@ export class BatchBuilder {
 
   /** The batch so far, ready to post; the builder starts over empty. */
   take(): PackedBatch {
-    const batch: PackedBatch = { count: this.count, numbers: this.numbers.subarray(0, this.count * STRIDE), strings: this.strings, contexts: this.contexts.map((context, i) => this.contextTexts[i] ?? contextJson(context)) };
+    const numbers = this.numbers.subarray(0, this.count * STRIDE);
+    const contexts = this.contexts.map((context, i) => this.contextTexts[i] ?? contextJson(context));
+    for (let i = 0; i < contexts.length; i++) {
+      if ((contexts[i] as string).length <= MAX_STORED_CONTEXT_CHARS) continue;
+      // Serialized here, found too large: '' (no context) for each record that had it.
+      contexts[i] = '';
+      for (let o = 9; o < numbers.length; o += STRIDE) if (numbers[o] === i) this.tooLarge++;
+    }
+    const batch: PackedBatch = { count: this.count, numbers, strings: this.strings, contexts };
     this.room = Math.min(this.capacity, Math.max(64, this.count));
     this.numbers = new Float64Array(this.room * STRIDE);
     this.strings = [];

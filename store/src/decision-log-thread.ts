@@ -51,11 +51,16 @@ export class DecisionLogThread {
   private nextId = 1;
   private exited = false;
   private readonly timer: NodeJS.Timeout;
-  counts: ThreadCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0, dropped: 0, queued: 0, received: 0 };
+  counts: ThreadCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0, contextsTooLarge: 0, dropped: 0, queued: 0, received: 0 };
   /** Records posted to the thread so far; those it has not received yet are still on their way. */
   private posted = 0;
   /** Records this side dropped because the thread was too far behind. */
   droppedHere = 0;
+
+  /** Records whose context was too large to keep (they are logged without it). */
+  get contextsTooLargeHere(): number {
+    return this.builder.tooLarge;
+  }
 
   constructor(
     init: ThreadInit,

@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { decisionJson, JsonText } from './captured-decisions';
+import { decisionJson, JsonText, MAX_STORED_CONTEXT_CHARS } from './captured-decisions';
 import { maskContext, parseMaskPaths, type MaskPath } from './context-mask';
 import type { DecisionRetention, PruneReport } from './decision-retention';
 import type { DecisionLog, ExecutionLogRecord } from './types';
@@ -35,6 +35,8 @@ export interface DecisionWriterCounts {
   pruned: number;
   /** Contexts dropped by the per-rule bound (their rows stay). */
   contextsPruned: number;
+  /** Records whose context was over MAX_STORED_CONTEXT_CHARS as JSON, logged without it. */
+  contextsTooLarge: number;
 }
 
 /** What a sink needs of the store. */
@@ -44,7 +46,7 @@ export class DecisionLogWriter {
   private readonly masks: MaskPath[];
   private readonly capture: boolean;
   private readonly jsonlFd: number | undefined;
-  readonly counts: DecisionWriterCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0 };
+  readonly counts: DecisionWriterCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0, contextsTooLarge: 0 };
 
   constructor(
     private readonly store: DecisionStore | undefined,
@@ -94,9 +96,13 @@ export class DecisionLogWriter {
       let context = masked.get(r.context);
       if (context === undefined && !masked.has(r.context)) {
         const value = r.context instanceof JsonText && this.masks.length > 0 ? r.context.toJSON() : r.context;
-        masked.set(r.context, (context = this.masks.length === 0 ? value : maskContext(value, this.masks)));
+        context = this.masks.length === 0 ? value : maskContext(value, this.masks);
+        // Over the bound, the record goes without it (the thread's records were bounded when packed).
+        if (tooLarge(context)) context = TOO_LARGE;
+        masked.set(r.context, context);
       }
-      out.context = context;
+      if (context === TOO_LARGE) this.counts.contextsTooLarge++;
+      else out.context = context;
     }
     return out;
   }
@@ -154,6 +160,18 @@ function safeJson(line: Record<string, unknown>): string {
   } catch {
     delete line.context;
     return JSON.stringify(line);
+  }
+}
+
+/** Stands for a context over MAX_STORED_CONTEXT_CHARS in the per-batch map of masked contexts. */
+const TOO_LARGE = Symbol('too large');
+
+function tooLarge(context: unknown): boolean {
+  if (context instanceof JsonText) return context.text.length > MAX_STORED_CONTEXT_CHARS;
+  try {
+    return (JSON.stringify(context)?.length ?? 0) > MAX_STORED_CONTEXT_CHARS;
+  } catch {
+    return false; // not JSON at all: the store drops it (contextText), not counted here
   }
 }
 

@@ -4,6 +4,7 @@ import { InvalidRuleError, StoreError, UnknownRuleError } from './errors';
 import { fromStored, type StorableRule } from './rule-content';
 import { evidenceOf, iso, isoOrNull, now, num, numOrNull, strOrNull } from './row-mapping';
 import type { Row, SqlQueryer } from './sql-driver';
+import { MAX_STORED_CONTEXT_CHARS } from './captured-decisions';
 import { appendChange } from './version-writer';
 import type { LiveShadow, ShadowDisagreement, ShadowEndReason, ShadowRecord, ShadowResultBatch, StoredContextSchema, VersionEvidence } from './types';
 
@@ -183,9 +184,6 @@ export async function readRunningShadows(tx: SqlQueryer, names?: string[]): Prom
     return { rule: String(r.name), number, definition: { ...definition, origin: `store:${String(r.name)}@shadow-${number}` }, checksum: String(r.checksum) };
   });
 }
-
-/** Contexts larger than this (as JSON) are not stored with a disagreement (the row says so by a null context). */
-export const MAX_STORED_CONTEXT_CHARS = 64 * 1024;
 
 /** Adds an engine's counts and stores its disagreements (the newest DISAGREEMENTS_KEPT per shadow are kept). */
 export async function writeShadowResults(tx: SqlQueryer, batch: ShadowResultBatch): Promise<void> {

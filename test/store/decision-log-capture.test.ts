@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { ExecutionRecord } from '../../core/src/engine/execution-sink';
-import { StoreDecisionLog, type ExecutionLogRecord, type Store } from '../../store/src';
+import { MAX_STORED_CONTEXT_CHARS, StoreDecisionLog, type ExecutionLogRecord, type Store } from '../../store/src';
 import { cli } from '../cli/cli-harness';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
 import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
@@ -181,6 +181,28 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       // Without masks the thread stores and prints contexts as they came (no parse): still the same JSON.
       const lines = readFileSync(jsonl, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { rule: string; context: unknown });
       assert.deepEqual(lines.map((l) => `${l.rule}:${JSON.stringify(l.context)}`).sort(), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4].map((n, i) => `${i % 2 === 0 ? 'a' : 'b'}:{"n":${n}}`).sort());
+    });
+
+    test('a context over 64 KiB of JSON is not kept: its decisions are, counted; in the thread (body text or object) and in process', async () => {
+      const big = { blob: `too-large-${'x'.repeat(MAX_STORED_CONTEXT_CHARS)}` };
+      const small = { n: 1 };
+      for (const mode of ['thread, body text', 'thread, object', 'in process'] as const) {
+        const { url, store } = await fresh();
+        const log = new StoreDecisionLog(store, { ...(mode === 'in process' ? {} : { thread: { storeUrl: url } }), engineId: 'e1', retention: false });
+        for (const [n, ctx] of [big, small].entries()) {
+          for (const rule of ['a', 'b']) {
+            const record: ExecutionRecord = { rule, version: 1, decision: 'autonomous', confidence: 0.9, durationMs: 0.2, errorCode: null, correlationId: `req-${n}`, cached: false, at: Date.now(), category: 'epic', context: ctx };
+            if (mode === 'thread, body text') record.contextJson = JSON.stringify(ctx);
+            log.record(record);
+          }
+        }
+        await log.flush();
+        assert.equal(log.counts.contextsTooLarge, 2, `${mode}: both rules' records of the large context`);
+        await log.stop();
+        assert.equal((await store.decisions({})).length, 4, `${mode}: every decision is logged`);
+        assert.deepEqual((await store.decisions({ captured: true })).map((d) => [d.correlationId, d.context]), [['req-1', small], ['req-1', small]], mode);
+        assert.ok(!(await everything(backend, url)).includes('too-large-'), `${mode}: the large context is stored nowhere`);
+      }
     });
 
     test('in process (no thread) the same masks and bounds hold', async () => {
