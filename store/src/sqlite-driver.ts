@@ -68,8 +68,23 @@ function announceWaitingWriter(path: string): () => void {
   } catch {
     return () => undefined;
   }
+  removeStaleMarkers(path);
   return () => rmSync(marker, { force: true });
 }
+
+/** A marker a minute old was left by a process that died waiting (a wait ends within the busy timeout): it goes. */
+function removeStaleMarkers(path: string): void {
+  const prefix = waitingWriterPrefix(path);
+  const folder = dirname(path);
+  for (const name of readdirSync(folder)) {
+    if (!name.startsWith(prefix)) continue;
+    const file = join(folder, name);
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (stat !== undefined && Date.now() - stat.mtimeMs > STALE_MARKER_MS) rmSync(file, { force: true });
+  }
+}
+
+const STALE_MARKER_MS = 60_000;
 
 function writerWaiting(path: string, windowMs: number): boolean {
   const prefix = waitingWriterPrefix(path);

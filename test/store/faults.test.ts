@@ -4,7 +4,7 @@
  * three processes reading one SQLite file while another publishes.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { StoreDecisionLog, StoreEngine, type Store } from '../../store/src';
@@ -154,8 +154,15 @@ describe('background writes never starve a publish (SQLite)', () => {
         );
       }
       assert.deepEqual(outcomes, ['v2', 'v3', 'v4', 'v5', 'v6']);
-      // A writer's announcement that it waits goes when it stops waiting.
+      // A writer's announcement that it waits goes when it stops waiting; one left by a
+      // process that died waiting goes once it is a minute old.
       const file = url.slice('sqlite:'.length);
+      assert.deepEqual(readdirSync(dirname(file)).filter((f) => f.includes('-writer-waiting')), []);
+      const stale = `${file}-writer-waiting.999999.1`;
+      writeFileSync(stale, '');
+      const old = new Date(Date.now() - 120_000);
+      utimesSync(stale, old, old);
+      await writer.publish(luaRule('busy', 'v7'), { author: 'ann' });
       assert.deepEqual(readdirSync(dirname(file)).filter((f) => f.includes('-writer-waiting')), []);
     } finally {
       flood.proc.kill('SIGKILL');
