@@ -41,6 +41,9 @@ export function registerDecisionLogMetrics(registry: Registry, counts: () => Cou
     new ReadMetric('counter', 'lua_rules_decision_log_contexts_too_large_total', 'Decisions logged without their context: its JSON was over 64 KiB (MAX_STORED_CONTEXT_CHARS).', () => [{ labels: '', value: counts().contextsTooLarge }]),
   );
   registry.add(
+    new ReadMetric('counter', 'lua_rules_decision_log_contexts_shed_total', 'Decisions logged without their context because the log was behind (more than a quarter of its buffer waiting).', () => [{ labels: '', value: counts().contextsShed }]),
+  );
+  registry.add(
     new ReadMetric('gauge', 'lua_rules_decision_log_pending', 'Decision log records queued, not yet written.', () => [{ labels: '', value: counts().pending }]),
   );
 }

@@ -38,6 +38,10 @@ export class BatchBuilder {
   count = 0;
   /** Records whose context was over MAX_STORED_CONTEXT_CHARS as JSON: kept, without it (so far, all batches). */
   tooLarge = 0;
+  /** While set, records are packed without their contexts (the log is behind: DecisionLogThread). */
+  shedding = false;
+  /** Records packed without their context because of `shedding` (so far, all batches). */
+  shed = 0;
 
   /** Room for the size of the last batch: a batch posted every few milliseconds must not allocate the full capacity each time. */
   private room: number;
@@ -104,7 +108,10 @@ export class BatchBuilder {
     n[o + 7] = at;
     n[o + 8] = this.string(category);
     if (context === undefined) n[o + 9] = -1;
-    else if (contextJson !== undefined && contextJson.length > MAX_STORED_CONTEXT_CHARS) {
+    else if (this.shedding) {
+      n[o + 9] = -1;
+      this.shed++;
+    } else if (contextJson !== undefined && contextJson.length > MAX_STORED_CONTEXT_CHARS) {
       // Too large to keep (a body is never shorter than its JSON): the decision goes without it.
       n[o + 9] = -1;
       this.tooLarge++;

@@ -44,6 +44,9 @@ export type ThreadReply = { type: 'done'; id: number; counts: ThreadCounts; erro
  * it never waits for the store. A store outage is the thread's to ride out: it keeps
  * up to `maxBuffered` records and tries again.
  */
+const SHED_ABOVE = 0.25;
+const SHED_BELOW = 0.05;
+
 export class DecisionLogThread {
   private readonly worker: Worker;
   private builder: BatchBuilder;
@@ -51,7 +54,7 @@ export class DecisionLogThread {
   private nextId = 1;
   private exited = false;
   private readonly timer: NodeJS.Timeout;
-  counts: ThreadCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0, contextsTooLarge: 0, dropped: 0, queued: 0, received: 0 };
+  counts: ThreadCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0, contextsTooLarge: 0, contextsShed: 0, dropped: 0, queued: 0, received: 0 };
   /** Records posted to the thread so far; those it has not received yet are still on their way. */
   private posted = 0;
   /** Records this side dropped because the thread was too far behind. */
@@ -124,6 +127,26 @@ export class DecisionLogThread {
     }
     this.posted += batch.count;
     this.worker.postMessage({ type: 'batch', batch } satisfies ThreadRequest, [batch.numbers.buffer as ArrayBuffer]);
+    this.shedWhenBehind();
+  }
+
+  /**
+   * A log that falls behind sheds contexts before it drops records: past SHED_ABOVE of
+   * maxBuffered waiting, new records are packed without their context, until fewer
+   * than SHED_BELOW wait. A context is half of what a record costs to write (about 3.5 of
+   * 8 µs of SQLite, its later delete included) and the per-rule bound drops nearly all
+   * of them within a minute at such rates anyway; the decision itself is what must not
+   * be lost. Counted (lua_rules_decision_log_contexts_shed_total).
+   */
+  private shedWhenBehind(): void {
+    const waiting = this.inTransit + this.counts.queued;
+    if (!this.builder.shedding && waiting > this.maxBuffered * SHED_ABOVE) this.builder.shedding = true;
+    else if (this.builder.shedding && waiting < this.maxBuffered * SHED_BELOW) this.builder.shedding = false;
+  }
+
+  /** Records logged without their context because the log was behind. */
+  get contextsShedHere(): number {
+    return this.builder.shed;
   }
 
   private receive(reply: ThreadReply): void {
@@ -132,6 +155,7 @@ export class DecisionLogThread {
       return;
     }
     this.counts = reply.counts;
+    this.shedWhenBehind();
     if (reply.type === 'counts') return;
     const settle = this.waiting.get(reply.id);
     this.waiting.delete(reply.id);

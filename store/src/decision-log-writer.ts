@@ -37,6 +37,8 @@ export interface DecisionWriterCounts {
   contextsPruned: number;
   /** Records whose context was over MAX_STORED_CONTEXT_CHARS as JSON, logged without it. */
   contextsTooLarge: number;
+  /** Records logged without their context because the log was behind (DecisionLogThread's shedding). */
+  contextsShed: number;
 }
 
 /** What a sink needs of the store. */
@@ -46,7 +48,7 @@ export class DecisionLogWriter {
   private readonly masks: MaskPath[];
   private readonly capture: boolean;
   private readonly jsonlFd: number | undefined;
-  readonly counts: DecisionWriterCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0, contextsTooLarge: 0 };
+  readonly counts: DecisionWriterCounts = { written: 0, jsonlWritten: 0, jsonlDropped: 0, pruned: 0, contextsPruned: 0, contextsTooLarge: 0, contextsShed: 0 };
 
   constructor(
     private readonly store: DecisionStore | undefined,

@@ -239,7 +239,7 @@ export class StoreDecisionLog implements ExecutionSink {
       const { queued, received, dropped, ...rest } = this.thread.counts;
       void queued;
       void received;
-      return { ...rest, dropped: dropped + this.thread.droppedHere, contextsTooLarge: rest.contextsTooLarge + this.thread.contextsTooLargeHere, pending: this.thread.pending };
+      return { ...rest, dropped: dropped + this.thread.droppedHere, contextsTooLarge: rest.contextsTooLarge + this.thread.contextsTooLargeHere, contextsShed: rest.contextsShed + this.thread.contextsShedHere, pending: this.thread.pending };
     }
     return { ...(this.local as DecisionLogWriter).counts, dropped: this.dropped, pending: this.buffer.length };
   }

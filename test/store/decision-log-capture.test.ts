@@ -205,6 +205,27 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       }
     });
 
+    test('a log that falls behind sheds contexts before it drops decisions, and takes them again once it caught up', async () => {
+      const { url, store } = await fresh();
+      // 10 records a batch, room for 200 waiting: past a quarter (50) new records go
+      // without their contexts. The batches below are posted in one turn of this thread,
+      // so none is seen received before the last: records 61-150 are shed, exactly.
+      const log = new StoreDecisionLog(store, { thread: { storeUrl: url }, engineId: 'e1', retention: false, batchSize: 10, maxBuffered: 200, flushIntervalMs: 60_000 });
+      const record = (n: number): ExecutionRecord => ({ rule: 'a', version: 1, decision: 'autonomous', confidence: 0.9, durationMs: 0.2, errorCode: null, correlationId: `req-${n}`, cached: false, at: Date.now(), category: 'epic', context: { n } });
+      for (let n = 1; n <= 150; n++) log.record(record(n));
+      await log.flush();
+      assert.deepEqual([log.counts.contextsShed, log.counts.dropped], [90, 0]);
+      assert.equal((await store.decisions({})).length, 150, 'every decision is logged');
+      const kept = (await store.decisions({ captured: true })).map((d) => (d.context as { n: number }).n).sort((x, y) => x - y);
+      assert.deepEqual(kept, Array.from({ length: 60 }, (_, i) => i + 1));
+      // Caught up (nothing waiting): the next record keeps its context.
+      log.record(record(151));
+      await log.flush();
+      assert.equal(log.counts.contextsShed, 90);
+      assert.equal((await store.decisions({ captured: true, limit: 1 }))[0]?.correlationId, 'req-151');
+      await log.stop();
+    });
+
     test('in process (no thread) the same masks and bounds hold', async () => {
       const { store } = await fresh();
       const log = new StoreDecisionLog(store, { masks: MASKS, retention: { contextsPerRule: 1 }, pruneIntervalMs: 3_600_000 });
