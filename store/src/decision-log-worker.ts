@@ -47,6 +47,25 @@ const parseContexts = (init.settings.masks ?? []).length > 0;
  * `retryMs`; beyond `maxBuffered` the oldest are dropped and counted.
  */
 const MAX_PER_WRITE = 5000;
+
+/**
+ * How many records a write takes now: fewer when a write held on for long. This thread
+ * runs at a lower priority (nice 10), and on a machine busy with other processes it
+ * gets a sliver of a core; a write of 5,000 records (about 40 ms of CPU) then holds
+ * SQLite's write lock for seconds, and a publish waiting for it fails after its busy
+ * timeout (measured at nice 19: 9 of 21 with two CPU-bound processes beside a loaded
+ * `serve`). Halved after a write that took over SLOW_WRITE_MS, down to MIN_PER_WRITE;
+ * doubled back after a quick one.
+ */
+const MIN_PER_WRITE = 50;
+const SLOW_WRITE_MS = 100;
+const QUICK_WRITE_MS = 25;
+let perWrite = MAX_PER_WRITE;
+
+function adapt(ms: number): void {
+  if (ms > SLOW_WRITE_MS) perWrite = Math.max(MIN_PER_WRITE, Math.floor(perWrite / 2));
+  else if (ms < QUICK_WRITE_MS) perWrite = Math.min(MAX_PER_WRITE, perWrite * 2);
+}
 let draining: Promise<void> | undefined;
 
 function drain(): Promise<void> {
@@ -82,9 +101,14 @@ function soon(): void {
 function take(): ExecutionLogRecord[] {
   let records = retry;
   retry = [];
-  while (waiting.length > 0 && records.length < MAX_PER_WRITE) {
+  while (waiting.length > 0 && records.length < perWrite) {
     const batch = waiting.shift() as PackedBatch;
     records = records.concat(unpackBatch(batch, init.engineId, parseContexts));
+  }
+  // A batch is split when the write must be smaller than it (the rest goes first next time).
+  if (records.length > perWrite) {
+    retry = records.slice(perWrite);
+    records = records.slice(0, perWrite);
   }
   return records;
 }
@@ -92,11 +116,13 @@ function take(): ExecutionLogRecord[] {
 async function drainQueue(): Promise<void> {
   while (queued > 0) {
     const records = take();
+    const started = performance.now();
     try {
       await writer.write(records, true);
       queued -= records.length;
+      adapt(performance.now() - started);
     } catch (e) {
-      retry = records;
+      retry = records.concat(retry);
       problem(e as Error);
       if (!stopped) {
         clearTimeout(retryTimer);

@@ -84,7 +84,7 @@ export class StoreDecisionLog implements ExecutionSink {
           firstPruneMs: 5000,
           maxBuffered: this.maxBuffered,
           retryMs: Math.max(100, options.flushIntervalMs ?? 100),
-          niceness: options.thread.niceness ?? 19,
+          niceness: options.thread.niceness ?? 10,
         },
         this.capture,
         this.batchSize,

@@ -41,12 +41,19 @@ const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(res
 
 export async function pruneDecisions(db: SqlDriver, retention: DecisionRetention, now = Date.now(), chunk = 5000): Promise<PruneReport> {
   const report: PruneReport = { rowsDeleted: 0, contextsDropped: 0 };
+  // Chunks shrink when one held on for long (a starved low-priority thread holds SQLite's
+  // write lock for as long as a chunk takes it; see decision-log-worker.ts) and grow
+  // back to `chunk` when quick.
+  let size = chunk;
   const repeat = async (sql: string, params: unknown[]): Promise<number> => {
     let total = 0;
     for (;;) {
-      const n = await db.transaction('log', (tx) => tx.run(sql, [...params, chunk]));
+      const started = performance.now();
+      const n = await db.transaction('log', (tx) => tx.run(sql, [...params, size]));
+      const ms = performance.now() - started;
       total += n;
-      if (n < chunk) return total;
+      if (n < size) return total;
+      size = ms > 100 ? Math.max(100, Math.floor(size / 2)) : ms < 25 ? Math.min(chunk, size * 2) : size;
       await yieldTurn();
     }
   };
