@@ -72,29 +72,29 @@ function announceWaitingWriter(path: string): () => void {
   return () => rmSync(marker, { force: true });
 }
 
-/** A marker a minute old was left by a process that died waiting (a wait ends within the busy timeout): it goes. */
-function removeStaleMarkers(path: string): void {
+/** The waiting-writer markers beside the database, each with its age (ms). */
+function waitingMarkers(path: string): { file: string; ageMs: number }[] {
   const prefix = waitingWriterPrefix(path);
   const folder = dirname(path);
+  const out: { file: string; ageMs: number }[] = [];
   for (const name of readdirSync(folder)) {
     if (!name.startsWith(prefix)) continue;
     const file = join(folder, name);
     const stat = statSync(file, { throwIfNoEntry: false });
-    if (stat !== undefined && Date.now() - stat.mtimeMs > STALE_MARKER_MS) rmSync(file, { force: true });
+    if (stat !== undefined) out.push({ file, ageMs: Date.now() - stat.mtimeMs });
   }
+  return out;
+}
+
+/** A marker a minute old was left by a process that died waiting (a wait ends within the busy timeout): it goes. */
+function removeStaleMarkers(path: string): void {
+  for (const { file, ageMs } of waitingMarkers(path)) if (ageMs > STALE_MARKER_MS) rmSync(file, { force: true });
 }
 
 const STALE_MARKER_MS = 60_000;
 
 function writerWaiting(path: string, windowMs: number): boolean {
-  const prefix = waitingWriterPrefix(path);
-  const folder = dirname(path);
-  for (const name of readdirSync(folder)) {
-    if (!name.startsWith(prefix)) continue;
-    const stat = statSync(join(folder, name), { throwIfNoEntry: false });
-    if (stat !== undefined && Date.now() - stat.mtimeMs < windowMs) return true;
-  }
-  return false;
+  return waitingMarkers(path).some((m) => m.ageMs < windowMs);
 }
 
 function asBackground<T>(path: string, windowMs: number, fn: () => Promise<{ result: T; heldMs: number }>): Promise<T> {
