@@ -15,6 +15,7 @@ import { cli, REPO } from '../cli/cli-harness';
 import { openStore } from '../../store/src';
 import { startEngineService, type EngineServiceHandle } from '../../service/src/engine-service';
 import { post } from './serve-process';
+import { serviceOptions } from './service-options';
 
 const RULE = 'epic_wsjf_validation';
 const EPIC = '{"epic_id": "epic-1", "metrics": {"wsjf_score": 60, "business_value": 80, "job_size": 30}}';
@@ -30,24 +31,9 @@ describe('/admin/reload refreshes the disabled list too', () => {
     url = `sqlite:${join(dir, 'rules.db')}`;
     const published = await cli(['publish', 'rules', '--store', url, '--author', 'ann'], { cwd: dir, env: {} });
     assert.equal(published.code, 0, published.stderr);
-    service = await startEngineService({
-      store: openStore(url, { cwd: dir }),
-      storeUrl: url,
-      host: '127.0.0.1',
-      port: 0,
-      maxBodyBytes: 1024 * 1024,
-      decisionLog: false,
-      logLevel: 'silent',
-      heartbeatIntervalMs: 5000,
-      requestTimeMs: 2000,
-      breakerFailures: 0,
-      breakerCoolDownMs: 1000,
-      maxPending: 64,
-      graceMs: 2000,
-      cwd: dir,
-      adminToken: TOKEN,
-      stderr: () => undefined,
-    });
+    service = await startEngineService(
+      serviceOptions(openStore(url, { cwd: dir }), url, dir, { heartbeatIntervalMs: 5000, breakerCoolDownMs: 1000, maxPending: 64, graceMs: 2000, adminToken: TOKEN }),
+    );
   });
   after(async () => {
     await service?.stop();

@@ -13,28 +13,22 @@ import { REPO } from '../cli/cli-harness';
 import { openStore } from '../../store/src';
 import { EngineServiceError, startEngineService, type EngineServiceHandle, type EngineServiceOptions } from '../../service/src/engine-service';
 import { post } from './serve-process';
+import { serviceOptions } from './service-options';
 
 function options(dir: string, overrides: Partial<EngineServiceOptions> = {}): EngineServiceOptions & { lines: string[] } {
   const url = `sqlite:${join(dir, 'rules.db')}`;
   const lines: string[] = [];
   return {
-    store: openStore(url, { cwd: dir }),
-    storeUrl: url,
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 1024 * 1024,
-    decisionLog: true,
-    logLevel: 'silent',
-    heartbeatIntervalMs: 5000,
-    requestTimeMs: 500,
-    breakerFailures: 5,
-    breakerCoolDownMs: 30_000,
-    maxPending: 256,
-    graceMs: 2000,
-    cwd: dir,
-    stderr: (text) => void lines.push(text),
+    ...serviceOptions(openStore(url, { cwd: dir }), url, dir, {
+      decisionLog: true,
+      heartbeatIntervalMs: 5000,
+      requestTimeMs: 500,
+      breakerFailures: 5,
+      graceMs: 2000,
+      stderr: (text) => void lines.push(text),
+      ...overrides,
+    }),
     lines,
-    ...overrides,
   };
 }
 

@@ -19,6 +19,7 @@ import { openStore, type Store } from '../../store/src';
 import { POSTGRES_SKIPPED, startPostgres, type PgServer } from '../store/pg-harness';
 import { eventually, luaRule } from '../store/store-helpers';
 import { post } from './serve-process';
+import { serviceOptions } from './service-options';
 
 /** Statements of the engine's connections are told apart from the test's by this name. */
 const ENGINE_APP = 'lua-rules-reload-test';
@@ -50,26 +51,8 @@ describe('a hot reload on PostgreSQL is one query', { skip: POSTGRES_SKIPPED }, 
       return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof pg.Client.prototype.query;
     const engineUrl = `${url}?application_name=${ENGINE_APP}`;
-    service = await startEngineService({
-      store: openStore(engineUrl),
-      storeUrl: engineUrl,
-      password: server.password,
-      host: '127.0.0.1',
-      port: 0,
-      maxBodyBytes: 1024 * 1024,
-      // In process, so heartbeats and health probes show up too; they are told apart below.
-      decisionLog: false,
-      logLevel: 'silent',
-      heartbeatIntervalMs: 60_000,
-      requestTimeMs: 500,
-      breakerFailures: 5,
-      breakerCoolDownMs: 30_000,
-      maxPending: 256,
-      graceMs: 2000,
-      cwd: dir,
-      stderr: () => undefined,
-      shadows: false,
-    });
+    // In process (no decision log thread), so heartbeats and health probes show up too; they are told apart below.
+    service = await startEngineService(serviceOptions(openStore(engineUrl), engineUrl, dir, { password: server.password, requestTimeMs: 500, breakerFailures: 5, graceMs: 2000, shadows: false }));
   });
   after(async () => {
     pg.Client.prototype.query = originalQuery;

@@ -16,6 +16,7 @@ import { cli, REPO } from '../cli/cli-harness';
 import { CARRIED_FIELDS, carriedOf, StoreRuleSource, VERSION_FIELDS, type CarriedVersion, type RuleVersionRecord, type LifecycleRecord, type RuleSwitch } from '../../store/src';
 import { startEngineService, type EngineServiceHandle } from '../../service/src/engine-service';
 import { post } from '../serve/serve-process';
+import { serviceOptions } from '../serve/service-options';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
 import { createLogins, type Logins } from './pg-logins';
 import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
@@ -99,23 +100,7 @@ function lifecycleSuite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<
       const url = await publishedStore();
       let service: EngineServiceHandle | undefined;
       try {
-        service = await startEngineService({
-          store: backend.open(url),
-          storeUrl: url,
-          host: '127.0.0.1',
-          port: 0,
-          maxBodyBytes: 1024 * 1024,
-          decisionLog: false,
-          logLevel: 'silent',
-          heartbeatIntervalMs: 5000,
-          requestTimeMs: 2000,
-          breakerFailures: 0,
-          breakerCoolDownMs: 1000,
-          maxPending: 64,
-          graceMs: 2000,
-          cwd: dir,
-          stderr: () => undefined,
-        });
+        service = await startEngineService(serviceOptions(backend.open(url), url, dir, { heartbeatIntervalMs: 5000, breakerCoolDownMs: 1000, maxPending: 64, graceMs: 2000 }));
         const base = service.url;
         const byName = () => post(`${base}/v1/rules/${WSJF}/evaluate`, EPIC);
         const category = async () => ((await post(`${base}/v1/evaluate/epic`, EPIC)).json.results as { rule: string }[]).map((r) => r.rule);

@@ -14,8 +14,9 @@ import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import type { LuaRuleDefinition } from '../../core/src/model/rule';
 import { DISAGREEMENTS_KEPT, GateRefusedError, ShadowError, ShadowRunner, UnknownRuleError, type Store } from '../../store/src';
-import { startEngineService, type EngineServiceHandle, type EngineServiceOptions } from '../../service/src/engine-service';
+import { startEngineService, type EngineServiceHandle } from '../../service/src/engine-service';
 import { post } from '../serve/serve-process';
+import { serviceOptions } from '../serve/service-options';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
 import { eventually, luaRule, patternRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
 import { RuleEngine } from '../../core/src/engine/rule-engine';
@@ -76,27 +77,6 @@ async function databaseText(backend: Backend, url: string): Promise<string> {
   } finally {
     await client.end();
   }
-}
-
-function serviceOptions(store: Store, url: string, dir: string, overrides: Partial<EngineServiceOptions> = {}): EngineServiceOptions {
-  return {
-    store,
-    storeUrl: url,
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 1 << 20,
-    decisionLog: false,
-    logLevel: 'silent',
-    heartbeatIntervalMs: 60_000,
-    requestTimeMs: 2000,
-    breakerFailures: 0,
-    breakerCoolDownMs: 30_000,
-    maxPending: 256,
-    graceMs: 5000,
-    cwd: dir,
-    stderr: () => undefined,
-    ...overrides,
-  };
 }
 
 function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>): void {
