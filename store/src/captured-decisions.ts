@@ -1,4 +1,5 @@
 import { StoreError } from './errors';
+import { decodeContexts, decodeSegment, rulePositions } from './decision-segments';
 import { iso, num, strOrNull } from './row-mapping';
 import type { Row, SqlQueryer } from './sql-driver';
 import type { DecisionQuery, DecisionRecord, ExecutionLogRecord } from './types';
@@ -6,7 +7,8 @@ import type { DecisionQuery, DecisionRecord, ExecutionLogRecord } from './types'
 /**
  * The captured decision log read back (issue 13): `DecisionLog.decisions()` for
  * `lua-rules decisions`, impact analysis and shadow runs. One SQL text for every
- * backend; the indexes it relies on are migration 003's.
+ * backend; the log is stored in segments (migration 8, decision-segments.ts), found
+ * through the indexes of their rule and category rows.
  */
 
 /** A query the store cannot answer as asked (a bad `since`, a bad `limit`): bad input, exit 2 in the CLI. */
@@ -63,52 +65,128 @@ export function normalizeQuery(query: DecisionQuery): DecisionQuery & { sinceIso
   return out;
 }
 
-/** Newest first; `at` then `id`, so rows written in one batch (one `at` on some clocks) keep their order. */
+/** A decision found by a query, with where it is stored (its order among equal times). */
+interface Found {
+  record: DecisionRecord;
+  segment: number;
+  index: number;
+}
+
+/** Newest first: by time, then by where written (a later segment, a later place in it), as rows by `at` then `id` were. */
+function newestFirst(a: Found, b: Found): number {
+  if (a.record.at !== b.record.at) return a.record.at < b.record.at ? 1 : -1;
+  return b.segment - a.segment || b.index - a.index;
+}
+
+/** Segments read per round trip while looking for matches. */
+const SEGMENTS_PER_PAGE = 32;
+
+/**
+ * The decisions that match, newest first (migration 8: segments, decision-segments.ts).
+ * The segments that may hold a match are walked by their latest time, newest first,
+ * through the rule's or the category's rows when the query names one; with a limit the
+ * walk stops once no further segment can hold a decision newer than the last one kept.
+ */
 export async function queryDecisions(db: SqlQueryer, query: DecisionQuery): Promise<DecisionRecord[]> {
   const q = normalizeQuery(query);
+  const withContext = q.withContext === true || q.captured === true;
   const where: string[] = [];
   const params: unknown[] = [];
+  let table = 'decision_segments';
+  let idColumn = 'id';
   if (q.rule !== undefined) {
-    where.push('e.rule_name = ?');
+    table = 'decision_segment_rules';
+    idColumn = 'segment_id';
+    where.push('rule_name = ?');
     params.push(q.rule);
-  }
-  if (q.category !== undefined) {
-    where.push('e.category = ?');
+    if (q.captured === true) where.push('context_count > 0');
+  } else if (q.category !== undefined) {
+    table = 'decision_segment_categories';
+    idColumn = 'segment_id';
+    where.push('category = ?');
     params.push(q.category);
   }
   if (q.sinceIso !== undefined) {
-    where.push('e.at >= ?');
+    where.push('last_at >= ?');
     params.push(q.sinceIso);
   }
-  // Contexts live in their own table (migration 7): joined when asked for; only the
-  // decisions that kept one when `captured` (an inner join).
-  const withContext = q.withContext === true || q.captured === true;
-  const join = q.captured === true ? ' JOIN decision_contexts c ON c.execution_id = e.id' : withContext ? ' LEFT JOIN decision_contexts c ON c.execution_id = e.id' : '';
-  const columns = `e.id, e.rule_name, e.version, e.decision, e.confidence, e.duration_ms, e.error_code, e.correlation_id, e.engine_id, e.at, e.category${withContext ? ', c.context' : ''}`;
-  let sql = `SELECT ${columns} FROM executions e${join}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY e.at DESC, e.id DESC`;
-  if (q.limit !== undefined) {
-    sql += ' LIMIT ?';
-    params.push(q.limit);
+  const found: Found[] = [];
+  let cursor: { lastAt: string; id: number } | undefined;
+  for (;;) {
+    const pageWhere = [...where];
+    const pageParams = [...params];
+    if (cursor !== undefined) {
+      pageWhere.push(`(last_at < ? OR (last_at = ? AND ${idColumn} < ?))`);
+      pageParams.push(cursor.lastAt, cursor.lastAt, cursor.id);
+    }
+    const page = await db.all(
+      `SELECT ${idColumn} AS id, last_at FROM ${table}${pageWhere.length > 0 ? ` WHERE ${pageWhere.join(' AND ')}` : ''} ORDER BY last_at DESC, ${idColumn} DESC LIMIT ${SEGMENTS_PER_PAGE}`,
+      pageParams,
+    );
+    if (page.length === 0) break;
+    await readSegments(
+      db,
+      page.map((r) => num(r.id)),
+      q,
+      withContext,
+      found,
+    );
+    const last = page[page.length - 1] as Row;
+    cursor = { lastAt: iso(last.last_at), id: num(last.id) };
+    if (q.limit !== undefined && found.length >= q.limit) {
+      found.sort(newestFirst);
+      found.length = q.limit;
+      // Every segment not read yet holds nothing later than the cursor's time.
+      if (cursor.lastAt < (found[q.limit - 1] as Found).record.at) break;
+    }
+    if (page.length < SEGMENTS_PER_PAGE) break;
   }
-  const rows = await db.all(sql, params);
-  return rows.map((r) => toDecision(r, withContext));
+  found.sort(newestFirst);
+  if (q.limit !== undefined && found.length > q.limit) found.length = q.limit;
+  return found.map((f) => f.record);
 }
 
-function toDecision(r: Row, withContext: boolean): DecisionRecord {
-  const record: DecisionRecord = {
-    rule: String(r.rule_name),
-    version: num(r.version),
-    decision: String(r.decision) as ExecutionLogRecord['decision'],
-    confidence: num(r.confidence),
-    durationMs: num(r.duration_ms),
-    errorCode: strOrNull(r.error_code),
-    correlationId: strOrNull(r.correlation_id),
-    engineId: strOrNull(r.engine_id),
-    at: iso(r.at),
-    category: strOrNull(r.category),
-  };
-  if (withContext && r.context !== null && r.context !== undefined) record.context = JSON.parse(String(r.context)) as unknown;
-  return record;
+/** The matching decisions of the segments `ids`, added to `found`. */
+async function readSegments(db: SqlQueryer, ids: number[], q: DecisionQuery & { sinceIso?: string }, withContext: boolean, found: Found[]): Promise<void> {
+  const marks = ids.map(() => '?').join(', ');
+  const rows = await db.all(`SELECT id, records FROM decision_segments WHERE id IN (${marks})`, ids);
+  const contexts = new Map<string, unknown[]>();
+  if (withContext) {
+    const ruleRows = await db.all(
+      `SELECT segment_id, rule_name, contexts FROM decision_segment_rules WHERE segment_id IN (${marks}) AND contexts IS NOT NULL${q.rule !== undefined ? ' AND rule_name = ?' : ''}`,
+      q.rule !== undefined ? [...ids, q.rule] : ids,
+    );
+    for (const r of ruleRows) contexts.set(`${num(r.segment_id)}\u0000${String(r.rule_name)}`, decodeContexts(num(r.segment_id), String(r.rule_name), String(r.contexts)));
+  }
+  for (const row of rows) {
+    const segment = num(row.id);
+    const cols = decodeSegment(segment, String(row.records));
+    const positions = withContext ? rulePositions(cols) : undefined;
+    for (let i = 0; i < cols.rule.length; i++) {
+      const rule = cols.rule[i] as string;
+      const at = cols.at[i] as string;
+      if (q.rule !== undefined && rule !== q.rule) continue;
+      if (q.category !== undefined && cols.category[i] !== q.category) continue;
+      if (q.sinceIso !== undefined && at < q.sinceIso) continue;
+      const context = positions === undefined ? undefined : contexts.get(`${segment}\u0000${rule}`)?.[positions[i] as number];
+      const captured = context !== undefined && context !== null;
+      if (q.captured === true && !captured) continue;
+      const record: DecisionRecord = {
+        rule,
+        version: num(cols.version[i]),
+        decision: cols.decision[i] as ExecutionLogRecord['decision'],
+        confidence: num(cols.confidence[i]),
+        durationMs: num(cols.durationMs[i]),
+        errorCode: strOrNull(cols.errorCode[i]),
+        correlationId: strOrNull(cols.correlationId[i]),
+        engineId: strOrNull(cols.engineId[i]),
+        at,
+        category: strOrNull(cols.category[i]),
+      };
+      if (captured) record.context = context;
+      found.push({ record, segment, index: i });
+    }
+  }
 }
 
 /**

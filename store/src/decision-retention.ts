@@ -1,5 +1,8 @@
+import { JsonText } from './captured-decisions';
+import { buildSegment, decodeSegment, insertSegmentRows, splitJsonArray } from './decision-segments';
 import { num } from './row-mapping';
-import type { SqlDriver } from './sql-driver';
+import type { SqlDriver, SqlQueryer } from './sql-driver';
+import type { ExecutionLogRecord } from './types';
 
 /**
  * Keeping the decision log bounded (issue 13). Three rules, enforced together by
@@ -7,16 +10,23 @@ import type { SqlDriver } from './sql-driver';
  * timer; never a request):
  *
  * - `contextsPerRule`: each rule keeps the contexts of its newest N decisions (newest
- *   as written: by execution id); older decisions of that rule keep their row (what
- *   was decided, when, by which version) but lose the context (its row in
- *   `decision_contexts` is deleted). The counts stay true for `decisions`, while the
- *   bytes a context costs (most of a record) stay bounded per rule.
+ *   as written); older decisions of that rule keep their record (what was decided,
+ *   when, by which version) but lose the context. The counts stay true for
+ *   `decisions`, while the bytes a context costs (most of a record) stay bounded per rule.
  * - `maxAgeMs`: decisions older than this are deleted.
- * - `maxRows`: beyond the newest N rows of the whole log (by insertion order), the
+ * - `maxRows`: beyond the newest N decisions of the whole log (by insertion order), the
  *   older ones are deleted.
  *
- * Each step works in chunks of `chunk` rows, one short transaction each, so neither a
- * SQLite writer nor PostgreSQL's row locks are held for long by a large first prune.
+ * The log is stored in segments (migration 8, decision-segments.ts). A segment entirely
+ * beyond a bound is deleted whole (one row, whatever it holds), in chunks of a few
+ * segments per short transaction so neither a SQLite writer nor PostgreSQL's row locks
+ * are held for long by a large first prune. The one segment a bound cuts through (per
+ * bound, per rule for contexts) is rewritten without what is beyond it, so every bound
+ * is exact, as it was with a row per decision.
+ *
+ * On PostgreSQL, engines sharing a store may prune at once: every prune transaction
+ * takes one advisory lock, and each cut is computed inside the transaction that makes
+ * it, so two engines never cut the same segment twice.
  */
 export interface DecisionRetention {
   contextsPerRule?: number;
@@ -31,58 +41,173 @@ export const DEFAULT_RETENTION: Required<DecisionRetention> = {
 };
 
 export interface PruneReport {
-  /** Rows deleted (by age or by the row bound). */
+  /** Decisions deleted (by age or by the row bound). */
   rowsDeleted: number;
-  /** Contexts dropped from rows that stay (the per-rule bound). */
+  /** Contexts dropped from decisions that stay (the per-rule bound). */
   contextsDropped: number;
 }
 
+/** `pg_advisory_xact_lock` key of the decision log's prune ('LRUP'); publishes use another. */
+const PRUNE_LOCK_KEY = 0x4c52_5550;
+
 const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export async function pruneDecisions(db: SqlDriver, retention: DecisionRetention, now = Date.now(), chunk = 5000): Promise<PruneReport> {
+/**
+ * `chunk`: segments deleted (or rule rows cleared) per transaction at most; it shrinks
+ * when one held on for long (a starved low-priority thread holds SQLite's write lock for
+ * as long as a chunk takes it; see decision-log-worker.ts) and grows back when quick.
+ */
+export async function pruneDecisions(db: SqlDriver, retention: DecisionRetention, now = Date.now(), chunk = 50): Promise<PruneReport> {
   const report: PruneReport = { rowsDeleted: 0, contextsDropped: 0 };
-  // Chunks shrink when one held on for long (a starved low-priority thread holds SQLite's
-  // write lock for as long as a chunk takes it; see decision-log-worker.ts) and grow
-  // back to `chunk` when quick.
   let size = chunk;
-  const repeat = async (sql: string, params: unknown[]): Promise<number> => {
+  const prune = <T>(fn: (tx: SqlQueryer) => Promise<T>): Promise<T> =>
+    db.transaction('log', async (tx) => {
+      if (db.dialect === 'postgres') await tx.exec(`SELECT pg_advisory_xact_lock(${PRUNE_LOCK_KEY})`);
+      return fn(tx);
+    });
+  /** Runs `step` (given the chunk size; it answers how many it handled and what it counts) until it handles less than a chunk. */
+  const repeat = async (step: (tx: SqlQueryer, size: number) => Promise<{ handled: number; counted: number }>): Promise<number> => {
     let total = 0;
     for (;;) {
       const started = performance.now();
-      const n = await db.transaction('log', (tx) => tx.run(sql, [...params, size]));
+      const { handled, counted } = await prune((tx) => step(tx, size));
       const ms = performance.now() - started;
-      total += n;
-      if (n < size) return total;
-      size = ms > 100 ? Math.max(100, Math.floor(size / 2)) : ms < 25 ? Math.min(chunk, size * 2) : size;
+      total += counted;
+      if (handled < size) return total;
+      size = ms > 100 ? Math.max(1, Math.floor(size / 2)) : ms < 25 ? Math.min(chunk, size * 2) : size;
       await yieldTurn();
     }
   };
+  /** Deletes up to `size` segments chosen by `where` (oldest first), counting their decisions. */
+  const deleteSegments = (where: string, params: unknown[]) =>
+    repeat(async (tx, size) => {
+      const gone = await tx.all(`DELETE FROM decision_segments WHERE id IN (SELECT id FROM decision_segments WHERE ${where} ORDER BY id LIMIT ?) RETURNING count`, [...params, size]);
+      return { handled: gone.length, counted: gone.reduce((n, r) => n + num(r.count), 0) };
+    });
 
   if (retention.maxAgeMs !== undefined) {
     const cutoff = new Date(now - retention.maxAgeMs).toISOString();
-    report.rowsDeleted += await repeat('DELETE FROM executions WHERE id IN (SELECT id FROM executions WHERE at < ? ORDER BY at LIMIT ?)', [cutoff]);
+    report.rowsDeleted += await deleteSegments('last_at < ?', [cutoff]);
+    // The segments the cutoff cuts through: their decisions before it go.
+    const cut = await db.all('SELECT id FROM decision_segments WHERE first_at < ? AND last_at >= ?', [cutoff, cutoff]);
+    for (const { id } of cut) {
+      report.rowsDeleted += await prune((tx) => rewriteSegment(tx, num(id), (at) => at >= cutoff));
+      await yieldTurn();
+    }
   }
 
   if (retention.maxRows !== undefined) {
-    // The newest row that must go: everything at or before it (by id) goes with it.
-    const [edge] = await db.all('SELECT id FROM executions ORDER BY id DESC LIMIT 1 OFFSET ?', [retention.maxRows]);
-    if (edge !== undefined) report.rowsDeleted += await repeat('DELETE FROM executions WHERE id IN (SELECT id FROM executions WHERE id <= ? ORDER BY id LIMIT ?)', [num(edge.id)]);
+    const maxRows = retention.maxRows;
+    // The segment the bound cuts through (counting newest first): its oldest decisions
+    // beyond the bound go; then every older segment goes whole.
+    const edge = await prune(async (tx) => {
+      const [row] = await tx.all('SELECT id, count, acc FROM (SELECT id, count, SUM(count) OVER (ORDER BY id DESC) AS acc FROM decision_segments) w WHERE acc > ? ORDER BY id DESC LIMIT 1', [maxRows]);
+      if (row === undefined) return undefined;
+      const id = num(row.id);
+      const excess = num(row.acc) - maxRows;
+      report.rowsDeleted += await rewriteSegment(tx, id, (_at, index) => index >= excess);
+      return id;
+    });
+    if (edge !== undefined) report.rowsDeleted += await deleteSegments('id < ?', [edge]);
   }
 
   if (retention.contextsPerRule !== undefined) {
-    // Contexts live in their own table (migration 7): dropping one is a DELETE of a range
-    // of the rule's oldest, in the order they were written (execution id).
-    const rules = await db.all('SELECT DISTINCT rule_name FROM decision_contexts');
+    const keep = retention.contextsPerRule;
+    const rules = await db.all('SELECT DISTINCT rule_name FROM decision_segment_rules WHERE context_count > 0');
     for (const { rule_name: rule } of rules) {
-      // The newest context beyond the bound: it and every older one of the rule go.
-      const [edge] = await db.all('SELECT execution_id FROM decision_contexts WHERE rule_name = ? ORDER BY execution_id DESC LIMIT 1 OFFSET ?', [rule, retention.contextsPerRule]);
+      const edge = await prune(async (tx) => {
+        const [row] = await tx.all(
+          'SELECT segment_id, acc FROM (SELECT segment_id, SUM(context_count) OVER (ORDER BY segment_id DESC) AS acc FROM decision_segment_rules WHERE rule_name = ? AND context_count > 0) w WHERE acc > ? ORDER BY segment_id DESC LIMIT 1',
+          [rule, keep],
+        );
+        if (row === undefined) return undefined;
+        const id = num(row.segment_id);
+        report.contextsDropped += await dropOldestContexts(tx, id, String(rule), num(row.acc) - keep);
+        return id;
+      });
       if (edge === undefined) continue;
-      report.contextsDropped += await repeat(
-        'DELETE FROM decision_contexts WHERE execution_id IN (SELECT execution_id FROM decision_contexts WHERE rule_name = ? AND execution_id <= ? ORDER BY execution_id LIMIT ?)',
-        [rule, num(edge.execution_id)],
-      );
+      report.contextsDropped += await repeat(async (tx, size) => {
+        const rows = await tx.all('SELECT segment_id, context_count FROM decision_segment_rules WHERE rule_name = ? AND segment_id < ? AND context_count > 0 ORDER BY segment_id LIMIT ?', [rule, edge, size]);
+        if (rows.length > 0) {
+          const ids = rows.map((r) => num(r.segment_id));
+          await tx.run(`UPDATE decision_segment_rules SET contexts = NULL, context_count = 0 WHERE rule_name = ? AND segment_id IN (${ids.map(() => '?').join(', ')})`, [rule, ...ids]);
+        }
+        return { handled: rows.length, counted: rows.reduce((n, r) => n + num(r.context_count), 0) };
+      });
       await yieldTurn();
     }
   }
   return report;
+}
+
+/**
+ * Keeps the decisions of segment `id` that pass `keep` (given each one's time and place
+ * in the segment) and answers how many went: the segment's row and its rule and
+ * category rows are written again, the kept contexts as they were stored.
+ */
+async function rewriteSegment(tx: SqlQueryer, id: number, keep: (at: string, index: number) => boolean): Promise<number> {
+  const [row] = await tx.all('SELECT records FROM decision_segments WHERE id = ?', [id]);
+  if (row === undefined) return 0;
+  const cols = decodeSegment(id, String(row.records));
+  const total = cols.rule.length;
+  const kept: number[] = [];
+  for (let i = 0; i < total; i++) if (keep(cols.at[i] as string, i)) kept.push(i);
+  if (kept.length === total) return 0;
+  if (kept.length === 0) {
+    await tx.run('DELETE FROM decision_segments WHERE id = ?', [id]);
+    return total;
+  }
+  // Each rule's contexts, as stored, by the record's place among the rule's records.
+  const contexts = new Map<string, string[]>();
+  for (const r of await tx.all('SELECT rule_name, contexts FROM decision_segment_rules WHERE segment_id = ? AND contexts IS NOT NULL', [id])) {
+    contexts.set(String(r.rule_name), splitJsonArray(String(r.contexts)));
+  }
+  const place = new Map<string, number>();
+  const records: ExecutionLogRecord[] = [];
+  let next = 0;
+  for (let i = 0; i < total; i++) {
+    const rule = cols.rule[i] as string;
+    const k = place.get(rule) ?? 0;
+    place.set(rule, k + 1);
+    if (kept[next] !== i) continue;
+    next++;
+    const record: ExecutionLogRecord = {
+      rule,
+      version: num(cols.version[i]),
+      decision: cols.decision[i] as ExecutionLogRecord['decision'],
+      confidence: num(cols.confidence[i]),
+      durationMs: num(cols.durationMs[i]),
+      errorCode: cols.errorCode[i] ?? null,
+      correlationId: cols.correlationId[i] ?? null,
+      engineId: cols.engineId[i] ?? null,
+      at: cols.at[i] as string,
+    };
+    const category = cols.category[i];
+    if (category !== null && category !== undefined) record.category = category;
+    const text = contexts.get(rule)?.[k];
+    if (text !== undefined && text !== 'null') record.context = new JsonText(text);
+    records.push(record);
+  }
+  const segment = buildSegment(records, (c) => (c instanceof JsonText ? c.text : null), records[0]?.at as string);
+  await tx.run('UPDATE decision_segments SET first_at = ?, last_at = ?, count = ?, records = ? WHERE id = ?', [segment.firstAt, segment.lastAt, segment.count, segment.records, id]);
+  await tx.run('DELETE FROM decision_segment_rules WHERE segment_id = ?', [id]);
+  await tx.run('DELETE FROM decision_segment_categories WHERE segment_id = ?', [id]);
+  await insertSegmentRows(tx, id, segment.rules, segment.categories);
+  return total - kept.length;
+}
+
+/** Drops the `excess` oldest contexts a rule kept in segment `id`; answers how many went. */
+async function dropOldestContexts(tx: SqlQueryer, id: number, rule: string, excess: number): Promise<number> {
+  const [row] = await tx.all('SELECT contexts FROM decision_segment_rules WHERE segment_id = ? AND rule_name = ?', [id, rule]);
+  if (row === undefined || row.contexts === null) return 0;
+  const parts = splitJsonArray(String(row.contexts));
+  let dropped = 0;
+  for (let i = 0; i < parts.length && dropped < excess; i++) {
+    if (parts[i] === 'null') continue;
+    parts[i] = 'null';
+    dropped++;
+  }
+  const left = parts.filter((p) => p !== 'null').length;
+  await tx.run('UPDATE decision_segment_rules SET contexts = ?, context_count = ? WHERE segment_id = ? AND rule_name = ?', [left > 0 ? `[${parts.join(',')}]` : null, left, id, rule]);
+  return dropped;
 }

@@ -73,7 +73,6 @@ export const TABLE_GRANTS: readonly { table: string; author: string; approver: s
   { table: 'rule_versions', author: 'SELECT, INSERT, UPDATE', approver: 'SELECT, UPDATE', engine: 'SELECT' },
   { table: 'approvals', author: 'SELECT', approver: 'SELECT, INSERT', engine: '' },
   { table: 'changes', author: 'SELECT, INSERT', approver: 'SELECT, INSERT', engine: 'SELECT' },
-  { table: 'executions', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
   { table: 'engines', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE' },
   // Tables of the other migrations of this release (4: lifecycle, 5: shadow runs); a
   // line whose table this store does not have is skipped.
@@ -81,8 +80,11 @@ export const TABLE_GRANTS: readonly { table: string; author: string; approver: s
   { table: 'shadows', author: 'SELECT, INSERT, UPDATE', approver: 'SELECT, UPDATE', engine: 'SELECT' },
   { table: 'shadow_counts', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE' },
   { table: 'shadow_disagreements', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
-  // Migration 7: captured contexts, written and pruned by engines.
-  { table: 'decision_contexts', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
+  // Migration 8: the decision log's segments, written and pruned by engines (a segment a
+  // bound cuts through is rewritten: UPDATE; its rule and category rows are replaced).
+  { table: 'decision_segments', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE, DELETE' },
+  { table: 'decision_segment_rules', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, UPDATE, DELETE' },
+  { table: 'decision_segment_categories', author: 'SELECT', approver: 'SELECT', engine: 'SELECT, INSERT, DELETE' },
 ];
 
 /**

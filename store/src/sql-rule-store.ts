@@ -2,6 +2,7 @@ import type { RuleDefinition } from '../../core/src/model/rule';
 import { contextText, queryDecisions } from './captured-decisions';
 import { CHANGE_PAGE_SIZE } from './change-pump';
 import { pruneDecisions, type DecisionRetention, type PruneReport } from './decision-retention';
+import { buildSegment, insertSegment, MAX_SEGMENT_RECORDS, type SegmentWrite } from './decision-segments';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
@@ -376,38 +377,10 @@ export class SqlRuleStore implements Store {
     };
     // Everything that can be computed is, before the transaction: on SQLite its time is
     // time the file's write lock is held, and publishes from other processes wait for it.
-    const chunks: { params: unknown[]; contexts: (string | null)[]; rules: string[]; anyContext: boolean }[] = [];
-    for (let i = 0; i < records.length; i += 100) {
-      const chunk = records.slice(i, i + 100);
-      const params: unknown[] = [];
-      const contexts: (string | null)[] = [];
-      const rules: string[] = [];
-      let anyContext = false;
-      for (const r of chunk) {
-        params.push(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, r.at ?? at, r.category ?? null);
-        const text = textOf(r.context);
-        contexts.push(text);
-        rules.push(r.rule);
-        if (text !== null) anyContext = true;
-      }
-      chunks.push({ params, contexts, rules, anyContext });
-    }
+    const segments: SegmentWrite[] = [];
+    for (let i = 0; i < records.length; i += MAX_SEGMENT_RECORDS) segments.push(buildSegment(records.slice(i, i + MAX_SEGMENT_RECORDS), textOf, at));
     await this.driver.transaction('log', async (tx) => {
-      for (const { params, contexts, rules, anyContext } of chunks) {
-        if (!anyContext) {
-          await tx.run(insertExecutionsSql(contexts.length, false), params);
-          continue;
-        }
-        // Ids are handed out in the order of the VALUES (on PostgreSQL other sessions'
-        // ids may fall between them, never out of order), so the sorted ids are the
-        // records' ids in order, whatever order RETURNING gives them in.
-        const ids = (await tx.all(insertExecutionsSql(contexts.length, true), params)).map((row) => num(row.id)).sort((a, b) => a - b);
-        const contextParams: unknown[] = [];
-        for (let k = 0; k < contexts.length; k++) {
-          if (contexts[k] !== null) contextParams.push(ids[k], rules[k], contexts[k]);
-        }
-        await tx.run(insertContextsSql(contextParams.length / 3), contextParams);
-      }
+      for (const segment of segments) await insertSegment(tx, segment);
       // Sorted so two engines updating the same rules lock rows in the same order.
       for (const [rule, s] of [...perRule].sort(([a], [b]) => (a < b ? -1 : 1))) {
         await tx.run(
@@ -583,32 +556,6 @@ function requireName(value: string | undefined, what: string): string {
   const v = (value ?? '').trim();
   if (v === '') throw new InvalidRuleError(`${what} is needed (a non-empty name)`);
   return v;
-}
-
-const insertSql = new Map<string, string>();
-
-/**
- * The text of a multi-row INSERT. The same text object each time (issue 16): the
- * driver finds its prepared statement by the text, and hashing a freshly built 4 KiB
- * string for every chunk cost the log's thread more than the lookup itself.
- */
-function cachedSql(key: string, build: () => string): string {
-  let sql = insertSql.get(key);
-  if (sql === undefined) insertSql.set(key, (sql = build()));
-  return sql;
-}
-
-/** The INSERT of `rows` executions; with `returning`, it answers their ids (to key their contexts by). */
-function insertExecutionsSql(rows: number, returning: boolean): string {
-  return cachedSql(`executions ${rows} ${returning}`, () => {
-    const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    return `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at, category) VALUES ${values}${returning ? ' RETURNING id' : ''}`;
-  });
-}
-
-/** The INSERT of `rows` captured contexts (migration 7). */
-function insertContextsSql(rows: number): string {
-  return cachedSql(`contexts ${rows}`, () => `INSERT INTO decision_contexts (execution_id, rule_name, context) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}`);
 }
 
 /**

@@ -70,7 +70,7 @@ async function everything(backend: Backend, url: string): Promise<string> {
       const rows = await client.query<{ v: string | null }>(`SELECT "${column}"::text AS v FROM "${table}"`);
       for (const r of rows.rows) if (r.v !== null) out.push(r.v);
     }
-    assert.ok(columns.rows.some((c) => c.table_name === 'decision_contexts' && c.column_name === 'context'), 'the dump covers decision_contexts.context');
+    assert.ok(columns.rows.some((c) => c.table_name === 'decision_segment_rules' && c.column_name === 'contexts'), 'the dump covers decision_segment_rules.contexts');
     return out.join('\n');
   } finally {
     await client.end();

@@ -144,3 +144,89 @@ describe('migrations upgrade an old store and keep its change feed', () => {
     await checkUpgraded(url);
   });
 });
+
+/**
+ * Migration 8 stores the decision log in segments (decision-segments.ts): a version 7
+ * store's decisions come back with every field and context, newest first, in segments
+ * of 1,000 (2,500 rows: three segments), and the bounds still count them in the order
+ * they were written.
+ */
+const BEFORE_SEGMENTS = MIGRATIONS.filter((m) => m.version <= 7);
+const V7_ROWS = 2500;
+const v7Row = (i: number): [string, number, number, number, string | null, string, string, string | null] => [
+  i % 3 === 0 ? 'b' : 'a',
+  1 + (i % 2),
+  i / 10_000,
+  i / 100,
+  i % 7 === 0 ? 'runtime-error' : null,
+  `req-${i}`,
+  new Date(Date.UTC(2026, 5, 1) + i * 1000).toISOString(),
+  i % 5 === 0 ? null : 'epic',
+];
+const V7_INSERT = `INSERT INTO executions (rule_name, version, decision, confidence, duration_ms, error_code, correlation_id, engine_id, at, category) VALUES (?, ?, 'autonomous', ?, ?, ?, ?, 'e1', ?, ?)`;
+// Every odd row kept a context; the large integer must come back as written.
+const V7_CONTEXTS = `INSERT INTO decision_contexts (execution_id, rule_name, context) SELECT id, rule_name, '{"n":' || id || ',"big":12345678901234567890}' FROM executions WHERE id % 2 = 1`;
+
+async function checkSegments(url: string): Promise<void> {
+  const store = openStore(url);
+  try {
+    assert.deepEqual((await store.migrate()).applied, [8]);
+    const all = await store.decisions({ withContext: true });
+    assert.equal(all.length, V7_ROWS);
+    all.forEach((d, k) => {
+      const i = V7_ROWS - k;
+      const [rule, version, confidence, durationMs, errorCode, correlationId, at, category] = v7Row(i);
+      assert.deepEqual(
+        d,
+        { rule, version, decision: 'autonomous', confidence, durationMs, errorCode, correlationId, engineId: 'e1', at, category, ...(i % 2 === 1 ? { context: JSON.parse(`{"n":${i},"big":12345678901234567890}`) as unknown } : {}) },
+        `decision ${i}`,
+      );
+    });
+    assert.deepEqual((await store.decisions({ rule: 'b', limit: 2 })).map((d) => d.correlationId), ['req-2499', 'req-2496']);
+    assert.deepEqual((await store.decisions({ category: 'epic', since: new Date(Date.UTC(2026, 5, 1) + 2496 * 1000).toISOString() })).map((d) => d.correlationId), ['req-2499', 'req-2498', 'req-2497', 'req-2496']);
+    assert.deepEqual((await store.decisions({ rule: 'a', captured: true, limit: 3 })).map((d) => d.correlationId), ['req-2497', 'req-2495', 'req-2491']);
+    // A decision written now goes after them, and the row bound counts in written order.
+    await store.publish(luaRule('a'), { author: 'ann' });
+    await store.recordExecutions([{ rule: 'a', version: 1, decision: 'collaborative', confidence: 0.5, durationMs: 1, errorCode: null, correlationId: 'new', engineId: 'e2', at: '2026-01-01T00:00:00.000Z' }]);
+    const report = await store.pruneDecisions({ maxRows: 1001 });
+    assert.equal(report.rowsDeleted, V7_ROWS - 1000);
+    const left = await store.decisions({});
+    assert.equal(left.length, 1001);
+    assert.equal(left.at(-1)?.correlationId, 'new', 'the oldest by time, but the newest written');
+    assert.equal(left[left.length - 2]?.correlationId, 'req-1501');
+    const contexts = await store.pruneDecisions({ contextsPerRule: 10 });
+    assert.equal(contexts.contextsDropped, 500 - 20);
+    assert.deepEqual((await store.decisions({ rule: 'b', captured: true })).map((d) => d.correlationId).slice(0, 2), ['req-2499', 'req-2493']);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('migration 8 keeps every decision of a version 7 store, in segments', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lua-rules-migrate8-'));
+  let server: PgServer | undefined;
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await server?.close();
+  });
+
+  test('SQLite', async () => {
+    const url = sqliteStoreAt(join(dir, 'rules.db'), BEFORE_SEGMENTS, (db) => {
+      const insert = db.prepare(V7_INSERT);
+      db.transaction(() => {
+        for (let i = 1; i <= V7_ROWS; i++) insert.run(...v7Row(i));
+      })();
+      db.exec(V7_CONTEXTS);
+    });
+    await checkSegments(url);
+  });
+
+  test('PostgreSQL', { skip: POSTGRES_SKIPPED }, async () => {
+    server = await startPostgres();
+    const url = await postgresStoreAt(await server.createDatabase(), BEFORE_SEGMENTS, async (run) => {
+      for (let i = 1; i <= V7_ROWS; i++) await run(V7_INSERT, v7Row(i));
+      await run(V7_CONTEXTS, []);
+    });
+    await checkSegments(url);
+  });
+});

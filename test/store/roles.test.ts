@@ -276,7 +276,7 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
   test('serve as an engine-only role: serves, reloads, writes decisions and heartbeats', { timeout: 90_000 }, async () => {
     let engine: ServeProcess | undefined;
     try {
-      // Issue 13: the decision log's bounds run as the engine too (contexts dropped: a DELETE from decision_contexts).
+      // Issue 13: the decision log's bounds run as the engine too (contexts dropped: an UPDATE of decision_segment_rules).
       engine = await startServe(['--store', urls.engine, '--heartbeat-ms', '200', '--decision-log-contexts-per-rule', '0', '--decision-log-prune-every', '200ms'], { cwd: dir });
       const first = await post(`${engine.base}/v1/rules/needs_two/evaluate`, EPIC);
       assert.equal(first.status, 200, JSON.stringify(first.json));
@@ -286,10 +286,17 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
       assert.equal((await run(['publish', 'needs_two.lua', '--store', urls.bob])).code, 0);
       assert.equal((await run(['approve', 'needs_two', '--version', '2', '--store', urls.carol])).code, 0);
       await eventually(async () => (await post(`${engine!.base}/v1/rules/needs_two/evaluate`, EPIC)).json['version'] === 2, 'version 2 served');
-      await eventually(async () => Number((await sql<{ n: string }>(ownerUrl, "SELECT count(*) AS n FROM executions WHERE rule_name = 'needs_two' AND version = 2"))[0]?.n) > 0, 'decision logged');
+      await eventually(
+        async () =>
+          (await sql<{ records: string }>(ownerUrl, 'SELECT records FROM decision_segments')).some((r) => {
+            const columns = JSON.parse(r.records) as { rule: string[]; version: number[] };
+            return columns.rule.some((rule, i) => rule === 'needs_two' && columns.version[i] === 2);
+          }),
+        'decision logged',
+      );
       await eventually(async () => (await sql<{ rules: string }>(ownerUrl, "SELECT rules FROM engines WHERE status = 'running'")).some((r) => (JSON.parse(r.rules) as Record<string, number>).needs_two === 2), 'heartbeat with version 2');
       await eventually(async () => /^lua_rules_decision_log_contexts_pruned_total [1-9]/m.test(await (await fetch(`${engine!.base}/metrics`)).text()), 'contexts pruned by the engine');
-      await eventually(async () => Number((await sql<{ n: string }>(ownerUrl, "SELECT count(*) AS n FROM decision_contexts WHERE rule_name = 'needs_two'"))[0]?.n) === 0, 'no context kept (--decision-log-contexts-per-rule 0)');
+      await eventually(async () => Number((await sql<{ n: string }>(ownerUrl, "SELECT COALESCE(SUM(context_count), 0) AS n FROM decision_segment_rules WHERE rule_name = 'needs_two'"))[0]?.n) === 0, 'no context kept (--decision-log-contexts-per-rule 0)');
       assert.doesNotMatch(engine.stdout() + engine.stderr(), /permission denied|refused by the database/);
     } finally {
       if (engine !== undefined) assert.equal(await engine.stop(), 0, engine.stderr());
