@@ -47,6 +47,13 @@ const COLUMNS: readonly (keyof SegmentColumns)[] = ['rule', 'version', 'decision
 /** Decisions a segment holds at most: a larger write is split, so one segment read back stays small (a few hundred KiB). */
 export const MAX_SEGMENT_RECORDS = 5000;
 
+/**
+ * Context text a segment holds at most (all its rules together), beyond which a write
+ * is split: a context may be up to 64 KiB, and 5,000 of them in one value would make
+ * every read or rewrite of that segment parse hundreds of MiB.
+ */
+export const MAX_SEGMENT_CONTEXT_CHARS = 4 * 1024 * 1024;
+
 /** One rule's share of a segment. */
 export interface SegmentRule {
   rule: string;
@@ -80,6 +87,24 @@ export function canonicalAt(at: string): string {
   const t = Date.parse(at);
   if (Number.isNaN(t)) throw new StoreError(`a decision's time must be an ISO date-time, not ${JSON.stringify(at)}`);
   return new Date(t).toISOString();
+}
+
+/** The segments of a write: cut at MAX_SEGMENT_RECORDS decisions or MAX_SEGMENT_CONTEXT_CHARS of context text, whichever comes first. */
+export function buildSegments(records: readonly ExecutionLogRecord[], contextText: (context: unknown) => string | null, defaultAt: string): SegmentWrite[] {
+  const out: SegmentWrite[] = [];
+  let start = 0;
+  let chars = 0;
+  for (let i = 0; i < records.length; i++) {
+    const size = contextText((records[i] as ExecutionLogRecord).context)?.length ?? 0;
+    if (i > start && (i - start >= MAX_SEGMENT_RECORDS || chars + size > MAX_SEGMENT_CONTEXT_CHARS)) {
+      out.push(buildSegment(records.slice(start, i), contextText, defaultAt));
+      start = i;
+      chars = 0;
+    }
+    chars += size;
+  }
+  if (records.length > start) out.push(buildSegment(start === 0 ? records : records.slice(start), contextText, defaultAt));
+  return out;
 }
 
 /**

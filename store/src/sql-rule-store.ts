@@ -2,7 +2,7 @@ import type { RuleDefinition } from '../../core/src/model/rule';
 import { contextText, queryDecisions } from './captured-decisions';
 import { CHANGE_PAGE_SIZE } from './change-pump';
 import { pruneDecisions, type DecisionRetention, type PruneReport } from './decision-retention';
-import { buildSegment, insertSegment, MAX_SEGMENT_RECORDS, type SegmentWrite } from './decision-segments';
+import { buildSegments, insertSegment } from './decision-segments';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
@@ -377,8 +377,7 @@ export class SqlRuleStore implements Store {
     };
     // Everything that can be computed is, before the transaction: on SQLite its time is
     // time the file's write lock is held, and publishes from other processes wait for it.
-    const segments: SegmentWrite[] = [];
-    for (let i = 0; i < records.length; i += MAX_SEGMENT_RECORDS) segments.push(buildSegment(records.slice(i, i + MAX_SEGMENT_RECORDS), textOf, at));
+    const segments = buildSegments(records, textOf, at);
     await this.driver.transaction('log', async (tx) => {
       for (const segment of segments) await insertSegment(tx, segment);
       // Sorted so two engines updating the same rules lock rows in the same order.

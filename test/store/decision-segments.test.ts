@@ -1,0 +1,117 @@
+/**
+ * The decision log's segments (migration 8, store/src/decision-segments.ts): the
+ * format's parts, and the store's behaviour where segments differ from a row per
+ * decision — writes split into several segments, bounds that cut through a segment,
+ * engines pruning one store at once, a damaged segment — on both backends.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { StoreError, type ExecutionLogRecord, type Store } from '../../store/src';
+import { JsonText } from '../../store/src/captured-decisions';
+import { buildSegments, MAX_SEGMENT_CONTEXT_CHARS, MAX_SEGMENT_RECORDS, splitJsonArray } from '../../store/src/decision-segments';
+import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
+import { luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
+
+describe('decision segments: the format', () => {
+  test('splitJsonArray gives back each element as written, whatever it holds', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue()), (values) => {
+        const texts = values.map((v) => JSON.stringify(v));
+        assert.deepEqual(splitJsonArray(`[${texts.join(',')}]`), texts);
+      }),
+    );
+    assert.deepEqual(splitJsonArray('[{"a":"],[{\\"}"},[1,[2]],"x,y",null]'), ['{"a":"],[{\\"}"}', '[1,[2]]', '"x,y"', 'null']);
+    assert.deepEqual(splitJsonArray('[]'), []);
+  });
+
+  test('a write is cut into segments by count and by context text', () => {
+    const record = (n: number, context?: string): ExecutionLogRecord => ({ rule: 'a', version: 1, decision: 'autonomous', confidence: 1, durationMs: 0, errorCode: null, correlationId: `r${n}`, engineId: null, at: '2026-01-01T00:00:00.000Z', ...(context === undefined ? {} : { context: new JsonText(context) }) });
+    const text = (c: unknown): string | null => (c instanceof JsonText ? c.text : null);
+    const many = Array.from({ length: MAX_SEGMENT_RECORDS * 2 + 1 }, (_, n) => record(n));
+    assert.deepEqual(buildSegments(many, text, '').map((s) => s.count), [MAX_SEGMENT_RECORDS, MAX_SEGMENT_RECORDS, 1]);
+    const big = `"${'x'.repeat(60 * 1024)}"`;
+    const perSegment = Math.floor(MAX_SEGMENT_CONTEXT_CHARS / big.length);
+    const large = Array.from({ length: perSegment * 2 + 3 }, (_, n) => record(n, big));
+    const segments = buildSegments(large, text, '');
+    assert.deepEqual(segments.map((s) => s.count), [perSegment, perSegment, 3]);
+    assert.ok(segments.every((s) => (s.rules[0]?.contexts?.length ?? 0) <= MAX_SEGMENT_CONTEXT_CHARS + perSegment + 2));
+  });
+});
+
+function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>): void {
+  describe(`decision segments on ${name}`, { skip: name === 'postgres' && POSTGRES_SKIPPED }, () => {
+    let backend: Backend;
+    const stores: Store[] = [];
+    const fresh = async (): Promise<{ url: string; store: Store }> => {
+      const url = await backend.freshUrl();
+      const store = backend.open(url);
+      stores.push(store);
+      await store.publish(luaRule('a'), { author: 'ann' });
+      await store.publish(luaRule('b'), { author: 'ann' });
+      return { url, store };
+    };
+    const at = (n: number): string => new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
+    const record = (n: number): ExecutionLogRecord => ({ rule: n % 2 === 0 ? 'a' : 'b', version: 1, decision: 'autonomous', confidence: 0.5, durationMs: 1, errorCode: null, correlationId: `r${n}`, engineId: 'e1', at: at(n), category: 'epic', context: { n } });
+    /** Ten writes (segments) of 100 decisions each, r0..r999 in order. */
+    const fill = async (store: Store): Promise<void> => {
+      for (let w = 0; w < 10; w++) await store.recordExecutions(Array.from({ length: 100 }, (_, k) => record(w * 100 + k)));
+    };
+    before(async () => {
+      backend = await makeBackend();
+    });
+    after(async () => {
+      for (const s of stores) await s.close().catch(() => undefined);
+      await backend?.close();
+    });
+
+    test('two engines pruning one store at once cut each bound exactly once', async () => {
+      const { url, store } = await fresh();
+      await fill(store);
+      const other = backend.open(url);
+      stores.push(other);
+      const reports = await Promise.all([store.pruneDecisions({ maxRows: 550, contextsPerRule: 120 }), other.pruneDecisions({ maxRows: 550, contextsPerRule: 120 })]);
+      assert.equal(reports[0].rowsDeleted + reports[1].rowsDeleted, 450);
+      assert.equal(reports[0].contextsDropped + reports[1].contextsDropped, 550 - 240);
+      const left = await store.decisions({ withContext: true });
+      assert.deepEqual(
+        left.map((d) => d.correlationId),
+        Array.from({ length: 550 }, (_, k) => `r${999 - k}`),
+      );
+      assert.equal(left.filter((d) => d.context !== undefined).length, 240);
+      assert.deepEqual(left.slice(0, 240).every((d) => d.context !== undefined), true, 'the newest keep theirs');
+    });
+
+    test('the age bound cuts through a segment by time, and a query with a limit stops early but misses nothing', async () => {
+      const { store } = await fresh();
+      await fill(store);
+      // Now is r999's time; 349.5 s of age keeps r650..r999: the cut goes through the segment of r600..r699.
+      const report = await store.pruneDecisions({ maxAgeMs: 349_500 }, Date.parse(at(999)));
+      assert.equal(report.rowsDeleted, 650);
+      assert.deepEqual((await store.decisions({ limit: 3 })).map((d) => d.correlationId), ['r999', 'r998', 'r997']);
+      assert.equal((await store.decisions({})).at(-1)?.correlationId, 'r650');
+      assert.deepEqual((await store.decisions({ rule: 'b', since: at(995), withContext: true })).map((d) => d.context), [{ n: 999 }, { n: 997 }, { n: 995 }]);
+    });
+
+    test('a damaged segment is a one-line StoreError that names it', async () => {
+      const { url, store } = await fresh();
+      await store.recordExecutions([record(1)]);
+      if (name === 'sqlite') {
+        const db = new Database(url.slice('sqlite:'.length));
+        db.prepare("UPDATE decision_segments SET records = '{\"rule\":[1]}'").run();
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query("UPDATE decision_segments SET records = 'not json'");
+        await client.end();
+      }
+      await assert.rejects(store.decisions({}), (e: Error) => e instanceof StoreError && /decision log segment \d+ is damaged/.test(e.message) && !e.message.includes('\n'));
+    });
+  });
+}
+
+suite('sqlite', async () => sqliteBackend());
+suite('postgres', async () => postgresBackend(await startPostgres()));
