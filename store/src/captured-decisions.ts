@@ -78,7 +78,11 @@ function newestFirst(a: Found, b: Found): number {
   return b.segment - a.segment || b.index - a.index;
 }
 
-/** Segments read per round trip while looking for matches. */
+/**
+ * Segments read per round trip while looking for matches, at most. With a limit the
+ * walk starts with one and doubles: a segment may hold 5,000 decisions, and
+ * `decisions --limit 20` should not decode 32 of them.
+ */
 const SEGMENTS_PER_PAGE = 32;
 
 /**
@@ -112,6 +116,7 @@ export async function queryDecisions(db: SqlQueryer, query: DecisionQuery): Prom
   }
   const found: Found[] = [];
   let cursor: { lastAt: string; id: number } | undefined;
+  let pageSize = q.limit === undefined ? SEGMENTS_PER_PAGE : 1;
   for (;;) {
     const pageWhere = [...where];
     const pageParams = [...params];
@@ -120,7 +125,7 @@ export async function queryDecisions(db: SqlQueryer, query: DecisionQuery): Prom
       pageParams.push(cursor.lastAt, cursor.lastAt, cursor.id);
     }
     const page = await db.all(
-      `SELECT ${idColumn} AS id, last_at FROM ${table}${pageWhere.length > 0 ? ` WHERE ${pageWhere.join(' AND ')}` : ''} ORDER BY last_at DESC, ${idColumn} DESC LIMIT ${SEGMENTS_PER_PAGE}`,
+      `SELECT ${idColumn} AS id, last_at FROM ${table}${pageWhere.length > 0 ? ` WHERE ${pageWhere.join(' AND ')}` : ''} ORDER BY last_at DESC, ${idColumn} DESC LIMIT ${pageSize}`,
       pageParams,
     );
     if (page.length === 0) break;
@@ -139,7 +144,8 @@ export async function queryDecisions(db: SqlQueryer, query: DecisionQuery): Prom
       // Every segment not read yet holds nothing later than the cursor's time.
       if (cursor.lastAt < (found[q.limit - 1] as Found).record.at) break;
     }
-    if (page.length < SEGMENTS_PER_PAGE) break;
+    if (page.length < pageSize) break;
+    pageSize = Math.min(SEGMENTS_PER_PAGE, pageSize * 2);
   }
   found.sort(newestFirst);
   if (q.limit !== undefined && found.length > q.limit) found.length = q.limit;

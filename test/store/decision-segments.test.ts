@@ -41,6 +41,82 @@ describe('decision segments: the format', () => {
   });
 });
 
+describe('decision segments: queries', () => {
+  test('any query answers what a sort of every decision would, however the writes overlap in time', async () => {
+    const backend = sqliteBackend();
+    try {
+      const record = fc.record({
+        rule: fc.constantFrom('a', 'b', 'c'),
+        category: fc.constantFrom('epic', 'story', undefined),
+        second: fc.integer({ min: 0, max: 6 }),
+        context: fc.option(fc.integer(), { nil: undefined }),
+      });
+      const query = fc.record({
+        rule: fc.constantFrom('a', 'b', 'c', undefined),
+        category: fc.constantFrom('epic', 'story', undefined),
+        since: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+        limit: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
+        captured: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.array(record, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 8 }), fc.array(query, { minLength: 1, maxLength: 6 }), async (writes, queries) => {
+          const store = backend.open(await backend.freshUrl());
+          try {
+            const at = (second: number): string => new Date(Date.UTC(2026, 0, 1) + second * 1000).toISOString();
+            const all: { d: ExecutionLogRecord; order: number }[] = [];
+            for (const write of writes) {
+              const records = write.map((r) => ({ rule: r.rule, version: 1, decision: 'autonomous' as const, confidence: 1, durationMs: 0, errorCode: null, correlationId: `w${all.length}`, engineId: null, at: at(r.second), ...(r.category === undefined ? {} : { category: r.category }), ...(r.context === undefined ? {} : { context: { v: r.context } }) }));
+              records.forEach((d, k) => {
+                d.correlationId = `d${all.length + k}`;
+              });
+              await store.recordExecutions(records);
+              for (const d of records) all.push({ d, order: all.length });
+            }
+            for (const q of queries) {
+              const expected = all
+                .filter(({ d }) => (q.rule === undefined || d.rule === q.rule) && (q.category === undefined || d.category === q.category) && (q.since === undefined || (d.at as string) >= at(q.since)) && (!q.captured || d.context !== undefined))
+                .sort((x, y) => ((x.d.at as string) < (y.d.at as string) ? 1 : (x.d.at as string) > (y.d.at as string) ? -1 : y.order - x.order))
+                .slice(0, q.limit ?? Infinity)
+                .map(({ d }) => `${d.correlationId}${d.context === undefined ? '' : JSON.stringify(d.context)}`);
+              const got = await store.decisions({ ...(q.rule === undefined ? {} : { rule: q.rule }), ...(q.category === undefined ? {} : { category: q.category }), ...(q.since === undefined ? {} : { since: at(q.since) }), ...(q.limit === undefined ? {} : { limit: q.limit }), captured: q.captured, withContext: true });
+              assert.deepEqual(
+                got.map((d) => `${d.correlationId}${d.context === undefined ? '' : JSON.stringify(d.context)}`),
+                expected,
+                JSON.stringify(q),
+              );
+            }
+          } finally {
+            await store.close();
+          }
+        }),
+        { numRuns: 100 },
+      );
+    } finally {
+      await backend.close();
+    }
+  });
+
+  test('a limit does not stop the walk while a segment left may hold a decision of the same time written later', async () => {
+    const backend = sqliteBackend();
+    const store = backend.open(await backend.freshUrl());
+    try {
+      const at = (second: number): string => new Date(Date.UTC(2026, 0, 1) + second * 1000).toISOString();
+      const write = (...records: [string, number][]) => store.recordExecutions(records.map(([id, second]) => ({ rule: 'a', version: 1, decision: 'autonomous', confidence: 1, durationMs: 0, errorCode: null, correlationId: id, engineId: null, at: at(second) })));
+      // Walked by latest time: W (5), X (4), Y (3, written after S), S (3); in pages of 1, 2, 4.
+      await write(['x1', 4], ['b', 3]);
+      await write(['s1', 3]);
+      await write(['y1', 3]);
+      await write(['w1', 5]);
+      // After the second page the fourth kept is b (time 3) and the cursor is at Y (time 3):
+      // S, not read yet, holds s1 (time 3, written after b), which comes first.
+      assert.deepEqual((await store.decisions({ limit: 4 })).map((d) => d.correlationId), ['w1', 'x1', 'y1', 's1']);
+    } finally {
+      await store.close();
+      await backend.close();
+    }
+  });
+});
+
 function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>): void {
   describe(`decision segments on ${name}`, { skip: name === 'postgres' && POSTGRES_SKIPPED }, () => {
     let backend: Backend;
