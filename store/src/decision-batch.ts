@@ -201,3 +201,35 @@ export function unpackBatch(batch: PackedBatch, engineId: string | null, parseCo
   }
   return out;
 }
+
+/**
+ * Each record of a batch, as arguments, in order: what the store's segment builder
+ * takes (SegmentBuilder.add), so the log's thread writes a batch without making an
+ * object per record. The context is its JSON text, null for none.
+ */
+export function eachPackedRecord(
+  batch: PackedBatch,
+  engineId: string | null,
+  visit: (rule: string, version: number, decision: string, confidence: number, durationMs: number, errorCode: string | null, correlationId: string | null, engineId: string | null, atMs: number, category: string | null, context: string | null) => void,
+): void {
+  const { numbers: n, strings, contexts } = batch;
+  const text = (i: number): string | null => (i < 0 ? null : (strings[i] as string));
+  for (let k = 0; k < batch.count; k++) {
+    const o = k * STRIDE;
+    const c = n[o + 9] as number;
+    const context = c < 0 ? null : (contexts[c] ?? '');
+    visit(
+      text(n[o] as number) as string,
+      n[o + 1] as number,
+      DECISIONS[n[o + 2] as number] ?? 'escalated',
+      n[o + 3] as number,
+      n[o + 4] as number,
+      text(n[o + 5] as number),
+      text(n[o + 6] as number),
+      engineId,
+      n[o + 7] as number,
+      text(n[o + 8] as number),
+      context === '' ? null : context,
+    );
+  }
+}

@@ -113,16 +113,36 @@ function take(): ExecutionLogRecord[] {
   return records;
 }
 
+/**
+ * Whole batches, as they came, up to `perWrite` records, when the writer takes them so
+ * (DecisionLogWriter.takesPacked) and nothing waits from a failed write; else undefined.
+ */
+function takePacked(): { batches: PackedBatch[]; count: number } | undefined {
+  if (retry.length > 0 || !writer.takesPacked || (waiting[0]?.count ?? Infinity) > perWrite) return undefined;
+  const batches: PackedBatch[] = [];
+  let count = 0;
+  while (waiting.length > 0 && count + (waiting[0] as PackedBatch).count <= perWrite) {
+    const batch = waiting.shift() as PackedBatch;
+    batches.push(batch);
+    count += batch.count;
+  }
+  return { batches, count };
+}
+
 async function drainQueue(): Promise<void> {
   while (queued > 0) {
-    const records = take();
+    const packed = takePacked();
+    const records = packed === undefined ? take() : [];
+    const count = packed === undefined ? records.length : packed.count;
     const started = performance.now();
     try {
-      await writer.write(records, true);
-      queued -= records.length;
+      if (packed === undefined) await writer.write(records, true);
+      else await writer.writePacked(packed.batches, init.engineId, count);
+      queued -= count;
       adapt(performance.now() - started);
     } catch (e) {
-      retry = records.concat(retry);
+      // Kept for the next try, unpacked (a failed write may have to be split).
+      retry = (packed === undefined ? records : packed.batches.flatMap((b) => unpackBatch(b, init.engineId, parseContexts))).concat(retry);
       problem(e as Error);
       if (!stopped) {
         clearTimeout(retryTimer);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { decisionJson, JsonText, MAX_STORED_CONTEXT_CHARS } from './captured-decisions';
 import { maskContext, parseMaskPaths, type MaskPath } from './context-mask';
 import type { DecisionRetention, PruneReport } from './decision-retention';
+import type { PackedBatch } from './decision-batch';
 import type { DecisionLog, ExecutionLogRecord } from './types';
 
 /**
@@ -42,7 +43,7 @@ export interface DecisionWriterCounts {
 }
 
 /** What a sink needs of the store. */
-export type DecisionStore = Pick<DecisionLog, 'recordExecutions' | 'pruneDecisions'>;
+export type DecisionStore = Pick<DecisionLog, 'recordExecutions' | 'pruneDecisions'> & Partial<Pick<DecisionLog, 'recordPackedBatches'>>;
 
 export class DecisionLogWriter {
   private readonly masks: MaskPath[];
@@ -77,6 +78,24 @@ export class DecisionLogWriter {
       this.counts.written += ready.length;
     }
     if (this.jsonlFd !== undefined) this.writeLines(ready);
+  }
+
+  /**
+   * Whether `writePacked` may take the thread's batches as they came: only when the
+   * store sink is all there is to write and nothing is done to a record on the way (no
+   * masks, no JSON lines, contexts captured). The thread then builds the store's
+   * segments straight from the batches: unpacking them into records cost it about
+   * 0.85 µs a record, a third of its work (bench, issue 16).
+   */
+  get takesPacked(): boolean {
+    return this.store?.recordPackedBatches !== undefined && this.masks.length === 0 && this.capture && this.jsonlFd === undefined;
+  }
+
+  /** Writes packed batches (`takesPacked` must hold); rejects when the store refused them. */
+  async writePacked(batches: readonly PackedBatch[], engineId: string | null, count: number): Promise<void> {
+    const store = this.store as DecisionStore & Pick<DecisionLog, 'recordPackedBatches'>;
+    await store.recordPackedBatches(batches, engineId);
+    this.counts.written += count;
   }
 
   /** The record as any sink may see it: the context masked (or gone), never the caller's object. */

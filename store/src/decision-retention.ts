@@ -1,5 +1,5 @@
 import { JsonText } from './captured-decisions';
-import { buildSegment, decodeSegment, insertSegmentRows, splitJsonArray } from './decision-segments';
+import { buildSegments, decodeSegment, insertSegmentRows, splitJsonArray, type SegmentWrite } from './decision-segments';
 import { num } from './row-mapping';
 import type { SqlDriver, SqlQueryer } from './sql-driver';
 import type { ExecutionLogRecord } from './types';
@@ -188,7 +188,8 @@ async function rewriteSegment(tx: SqlQueryer, id: number, keep: (at: string, ind
     if (text !== undefined && text !== 'null') record.context = new JsonText(text);
     records.push(record);
   }
-  const segment = buildSegment(records, (c) => (c instanceof JsonText ? c.text : null), records[0]?.at as string);
+  // A part of one segment is one segment again (no more decisions, no more context text).
+  const [segment] = buildSegments(records, (c: unknown) => (c instanceof JsonText ? c.text : null), records[0]?.at as string).segments as [SegmentWrite];
   await tx.run('UPDATE decision_segments SET first_at = ?, last_at = ?, count = ?, records = ? WHERE id = ?', [segment.firstAt, segment.lastAt, segment.count, segment.records, id]);
   await tx.run('DELETE FROM decision_segment_rules WHERE segment_id = ?', [id]);
   await tx.run('DELETE FROM decision_segment_categories WHERE segment_id = ?', [id]);

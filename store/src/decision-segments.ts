@@ -88,107 +88,137 @@ export function canonicalAt(at: string): string {
   return new Date(t).toISOString();
 }
 
-/** The segments of a write: cut at MAX_SEGMENT_RECORDS decisions or MAX_SEGMENT_CONTEXT_CHARS of context text, whichever comes first. */
-export function buildSegments(records: readonly ExecutionLogRecord[], contextText: (context: unknown) => string | null, defaultAt: string): SegmentWrite[] {
-  const out: SegmentWrite[] = [];
-  let start = 0;
-  let chars = 0;
-  for (let i = 0; i < records.length; i++) {
-    const size = contextText((records[i] as ExecutionLogRecord).context)?.length ?? 0;
-    if (i > start && (i - start >= MAX_SEGMENT_RECORDS || chars + size > MAX_SEGMENT_CONTEXT_CHARS)) {
-      out.push(buildSegment(records.slice(start, i), contextText, defaultAt));
-      start = i;
-      chars = 0;
-    }
-    chars += size;
-  }
-  if (records.length > start) out.push(buildSegment(start === 0 ? records : records.slice(start), contextText, defaultAt));
-  return out;
+/** What one write adds to a rule's execution statistics (the `rules` row). */
+export interface RuleStats {
+  count: number;
+  errors: number;
+  confidence: number;
+  /** The latest decision's time, epoch ms. */
+  lastMs: number;
 }
 
 /**
- * The segment of `records` (at most MAX_SEGMENT_RECORDS). `contextText` gives a
- * record's context as stored (JSON text, or null for none); `defaultAt` stands for a
- * record without a time.
+ * The segments of one write, built a decision at a time (from records, or straight from
+ * the packed batches the log's thread receives), cut at MAX_SEGMENT_RECORDS decisions
+ * or MAX_SEGMENT_CONTEXT_CHARS of context text, whichever comes first; with each rule's
+ * statistics for the write. Times are epoch milliseconds here.
  */
-export function buildSegment(records: readonly ExecutionLogRecord[], contextText: (context: unknown) => string | null, defaultAt: string): SegmentWrite {
-  const n = records.length;
-  // The stored form (see StoredColumns): strings by their index in one table, times in ms.
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const str = (value: string | null): number => {
-    if (value === null) return -1;
-    let k = stringIndex.get(value);
-    if (k === undefined) {
-      k = strings.push(value) - 1;
-      stringIndex.set(value, k);
-    }
-    return k;
-  };
-  const rule = new Array<number>(n);
-  const version = new Array<number>(n);
-  const decision = new Array<number>(n);
-  const confidence = new Array<number>(n);
-  const durationMs = new Array<number>(n);
-  const errorCode = new Array<number>(n);
-  const correlationId = new Array<number>(n);
-  const engineId = new Array<number>(n);
-  const atMs = new Array<number>(n);
-  const categoryColumn = new Array<number>(n);
-  const rules = new Map<string, { lastAt: string; count: number; contextCount: number; parts: string[] }>();
-  const categories = new Map<string, string>();
-  let firstAt = '';
-  let lastAt = '';
-  // Records of one batch were made within milliseconds: the last `at` checked is likely the next.
-  let lastGiven: string | undefined;
-  let lastCanonical = '';
-  let lastMs = 0;
-  for (let i = 0; i < n; i++) {
-    const r = records[i] as ExecutionLogRecord;
-    const given = r.at ?? defaultAt;
-    if (given !== lastGiven) {
-      lastCanonical = canonicalAt((lastGiven = given));
-      lastMs = Date.parse(lastCanonical);
-    }
-    const at = lastCanonical;
-    rule[i] = str(r.rule);
-    version[i] = r.version;
-    decision[i] = str(r.decision);
-    confidence[i] = r.confidence;
-    durationMs[i] = r.durationMs;
-    errorCode[i] = str(r.errorCode);
+export class SegmentBuilder {
+  readonly segments: SegmentWrite[] = [];
+  readonly stats = new Map<string, RuleStats>();
+  private strings: string[] = [];
+  private stringIndex = new Map<string, number>();
+  private cols = emptyColumns();
+  private rules = new Map<string, { lastMs: number; count: number; contextCount: number; parts: string[] }>();
+  private categories = new Map<string, number>();
+  private firstMs = Infinity;
+  private lastMs = -Infinity;
+  private chars = 0;
+  private n = 0;
+
+  /** One decision; `context` is its context's JSON text, null for none. */
+  readonly add = (rule: string, version: number, decision: string, confidence: number, durationMs: number, errorCode: string | null, correlationId: string | null, engineId: string | null, atMs: number, category: string | null, context: string | null): void => {
+    const size = context === null ? 0 : context.length;
+    if (this.n > 0 && (this.n >= MAX_SEGMENT_RECORDS || this.chars + size > MAX_SEGMENT_CONTEXT_CHARS)) this.cut();
+    const c = this.cols;
+    c.rule.push(this.str(rule));
+    c.version.push(version);
+    c.decision.push(this.str(decision));
+    c.confidence.push(confidence);
+    c.durationMs.push(durationMs);
+    c.errorCode.push(this.str(errorCode));
     // The rules of one category evaluation share their correlation id: one entry in the table.
-    correlationId[i] = str(r.correlationId);
-    engineId[i] = str(r.engineId);
-    atMs[i] = lastMs;
-    const category = r.category ?? null;
-    categoryColumn[i] = str(category);
-    if (i === 0 || at < firstAt) firstAt = at;
-    if (at > lastAt) lastAt = at;
-    let share = rules.get(r.rule);
-    if (share === undefined) rules.set(r.rule, (share = { lastAt: at, count: 0, contextCount: 0, parts: [] }));
-    else if (at > share.lastAt) share.lastAt = at;
+    c.correlationId.push(this.str(correlationId));
+    c.engineId.push(this.str(engineId));
+    c.at.push(atMs);
+    c.category.push(this.str(category));
+    this.n++;
+    this.chars += size;
+    if (atMs < this.firstMs) this.firstMs = atMs;
+    if (atMs > this.lastMs) this.lastMs = atMs;
+    let share = this.rules.get(rule);
+    if (share === undefined) this.rules.set(rule, (share = { lastMs: atMs, count: 0, contextCount: 0, parts: [] }));
+    else if (atMs > share.lastMs) share.lastMs = atMs;
     share.count++;
-    const text = contextText(r.context);
-    if (text === null) share.parts.push('null');
+    if (context === null) share.parts.push('null');
     else {
-      share.parts.push(text);
+      share.parts.push(context);
       share.contextCount++;
     }
     if (category !== null) {
-      const seen = categories.get(category);
-      if (seen === undefined || at > seen) categories.set(category, at);
+      const seen = this.categories.get(category);
+      if (seen === undefined || atMs > seen) this.categories.set(category, atMs);
     }
-  }
-  const stored: StoredColumns = { strings, rule, version, decision, confidence, durationMs, errorCode, correlationId, engineId, at: atMs, category: categoryColumn };
-  return {
-    firstAt,
-    lastAt,
-    count: n,
-    records: JSON.stringify(stored),
-    rules: [...rules].map(([name, s]) => ({ rule: name, lastAt: s.lastAt, count: s.count, contextCount: s.contextCount, contexts: s.contextCount > 0 ? `[${s.parts.join(',')}]` : null })),
-    categories: [...categories].map(([name, at]) => ({ category: name, lastAt: at })),
+    let stats = this.stats.get(rule);
+    if (stats === undefined) this.stats.set(rule, (stats = { count: 0, errors: 0, confidence: 0, lastMs: atMs }));
+    stats.count++;
+    if (errorCode !== null) stats.errors++;
+    stats.confidence += confidence;
+    if (atMs > stats.lastMs) stats.lastMs = atMs;
   };
+
+  /** The segments, the last one closed. */
+  finish(): SegmentWrite[] {
+    if (this.n > 0) this.cut();
+    return this.segments;
+  }
+
+  private str(value: string | null): number {
+    if (value === null) return -1;
+    let k = this.stringIndex.get(value);
+    if (k === undefined) {
+      k = this.strings.push(value) - 1;
+      this.stringIndex.set(value, k);
+    }
+    return k;
+  }
+
+  private cut(): void {
+    const stored: StoredColumns = { strings: this.strings, ...this.cols };
+    this.segments.push({
+      firstAt: isoOf(this.firstMs),
+      lastAt: isoOf(this.lastMs),
+      count: this.n,
+      records: JSON.stringify(stored),
+      rules: [...this.rules].map(([rule, s]) => ({ rule, lastAt: isoOf(s.lastMs), count: s.count, contextCount: s.contextCount, contexts: s.contextCount > 0 ? `[${s.parts.join(',')}]` : null })),
+      categories: [...this.categories].map(([category, ms]) => ({ category, lastAt: isoOf(ms) })),
+    });
+    this.strings = [];
+    this.stringIndex = new Map();
+    this.cols = emptyColumns();
+    this.rules = new Map();
+    this.categories = new Map();
+    this.firstMs = Infinity;
+    this.lastMs = -Infinity;
+    this.chars = 0;
+    this.n = 0;
+  }
+}
+
+function emptyColumns(): Omit<StoredColumns, 'strings'> {
+  return { rule: [], version: [], decision: [], confidence: [], durationMs: [], errorCode: [], correlationId: [], engineId: [], at: [], category: [] };
+}
+
+function isoOf(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * The segments of a write of records (SegmentBuilder). `contextText` gives a record's
+ * context as stored (JSON text, or null for none); `defaultAt` stands for a record
+ * without a time; a time that is no date is refused (StoreError).
+ */
+export function buildSegments(records: readonly ExecutionLogRecord[], contextText: (context: unknown) => string | null, defaultAt: string): { segments: SegmentWrite[]; stats: Map<string, RuleStats> } {
+  const builder = new SegmentBuilder();
+  // Records of one batch were made within milliseconds: the last `at` read is likely the next.
+  let lastGiven: string | undefined;
+  let lastMs = 0;
+  for (const r of records) {
+    const given = r.at ?? defaultAt;
+    if (given !== lastGiven) lastMs = Date.parse(canonicalAt((lastGiven = given)));
+    builder.add(r.rule, r.version, r.decision, r.confidence, r.durationMs, r.errorCode, r.correlationId, r.engineId, lastMs, r.category ?? null, contextText(r.context));
+  }
+  return { segments: builder.finish(), stats: builder.stats };
 }
 
 /**
@@ -269,17 +299,6 @@ export function decodeContexts(id: number, rule: string, text: string): unknown[
     // reported below
   }
   throw new StoreError(`decision log segment ${id} is damaged (the contexts of rule '${rule}')`);
-}
-
-/** The records of `cols` whose index passes `keep`, as a new set of columns. */
-export function keepColumns(cols: SegmentColumns, keep: (index: number) => boolean): SegmentColumns {
-  const out = Object.fromEntries(COLUMNS.map((name) => [name, [] as unknown[]])) as unknown as Record<keyof SegmentColumns, unknown[]>;
-  const length = cols.rule.length;
-  for (let i = 0; i < length; i++) {
-    if (!keep(i)) continue;
-    for (const name of COLUMNS) out[name].push(cols[name][i]);
-  }
-  return out as unknown as SegmentColumns;
 }
 
 /** The position of each record among its rule's records in the segment (what indexes that rule's contexts array). */

@@ -2,7 +2,8 @@ import type { RuleDefinition } from '../../core/src/model/rule';
 import { contextText, queryDecisions } from './captured-decisions';
 import { CHANGE_PAGE_SIZE } from './change-pump';
 import { pruneDecisions, type DecisionRetention, type PruneReport } from './decision-retention';
-import { buildSegments, insertSegment } from './decision-segments';
+import { eachPackedRecord, type PackedBatch } from './decision-batch';
+import { buildSegments, insertSegment, SegmentBuilder, type RuleStats, type SegmentWrite } from './decision-segments';
 import { InvalidRuleError, GateRefusedError, StoreError, UnknownRuleError, UnknownVersionError } from './errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { fromStored, toStorable, type StorableRule } from './rule-content';
@@ -356,17 +357,6 @@ export class SqlRuleStore implements Store {
   async recordExecutions(records: ExecutionLogRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.ready();
-    const at = now();
-    const perRule = new Map<string, { count: number; errors: number; confidence: number; last: string }>();
-    for (const r of records) {
-      const s = perRule.get(r.rule) ?? { count: 0, errors: 0, confidence: 0, last: '' };
-      s.count++;
-      if (r.errorCode !== null) s.errors++;
-      s.confidence += r.confidence;
-      const when = r.at ?? at;
-      if (when > s.last) s.last = when;
-      perRule.set(r.rule, s);
-    }
     // The rules of one category evaluation share one context object: serialized once.
     const texts = new Map<unknown, string | null>();
     const textOf = (context: unknown): string | null => {
@@ -377,15 +367,30 @@ export class SqlRuleStore implements Store {
     };
     // Everything that can be computed is, before the transaction: on SQLite its time is
     // time the file's write lock is held, and publishes from other processes wait for it.
-    const segments = buildSegments(records, textOf, at);
+    const { segments, stats } = buildSegments(records, textOf, now());
+    await this.writeSegments(segments, stats);
+  }
+
+  /** The decision log's thread's path: its packed batches straight into segments, no record objects on the way (decision-batch.ts). */
+  async recordPackedBatches(batches: readonly PackedBatch[], engineId: string | null): Promise<void> {
+    if (batches.length === 0) return;
+    await this.ready();
+    const builder = new SegmentBuilder();
+    for (const batch of batches) eachPackedRecord(batch, engineId, builder.add);
+    await this.writeSegments(builder.finish(), builder.stats);
+  }
+
+  private async writeSegments(segments: readonly SegmentWrite[], stats: ReadonlyMap<string, RuleStats>): Promise<void> {
+    if (segments.length === 0) return;
     await this.driver.transaction('log', async (tx) => {
       for (const segment of segments) await insertSegment(tx, segment);
       // Sorted so two engines updating the same rules lock rows in the same order.
-      for (const [rule, s] of [...perRule].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const [rule, s] of [...stats].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const last = new Date(s.lastMs).toISOString();
         await tx.run(
           `UPDATE rules SET execution_count = execution_count + ?, error_count = error_count + ?, confidence_sum = confidence_sum + ?,
              last_executed_at = CASE WHEN last_executed_at IS NULL OR last_executed_at < ? THEN ? ELSE last_executed_at END WHERE name = ?`,
-          [s.count, s.errors, s.confidence, s.last, s.last, rule],
+          [s.count, s.errors, s.confidence, last, last, rule],
         );
       }
     });

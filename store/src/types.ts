@@ -1,6 +1,7 @@
 import type { Decision } from '../../core/src/model/decision';
 import type { RuleDefinition, RuleKind, RuleMetadata } from '../../core/src/model/rule';
 import type { ImpactSummary } from '../../core/src/impact/impact-report';
+import type { PackedBatch } from './decision-batch';
 import type { DecisionRetention, PruneReport } from './decision-retention';
 import type { RolesReport } from './roles';
 
@@ -357,6 +358,8 @@ export interface RuleStore {
 /** The decision log: every evaluation an engine made (written in batches by StoreDecisionLog). */
 export interface DecisionLog {
   recordExecutions(records: ExecutionLogRecord[]): Promise<void>;
+  /** The same for batches as the log's thread receives them (decision-batch.ts), without a record object each; `engineId` fills every record's. */
+  recordPackedBatches(batches: readonly PackedBatch[], engineId: string | null): Promise<void>;
   // Issue 13 (h13-log):
   /** Decisions newest first, narrowed by the query; InvalidQueryError for a bad `since` or `limit`. */
   decisions(query: DecisionQuery): Promise<DecisionRecord[]>;

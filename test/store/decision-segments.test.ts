@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { StoreError, type ExecutionLogRecord, type Store } from '../../store/src';
 import { JsonText } from '../../store/src/captured-decisions';
+import { BatchBuilder, unpackBatch } from '../../store/src/decision-batch';
 import { buildSegments, MAX_SEGMENT_CONTEXT_CHARS, MAX_SEGMENT_RECORDS, splitJsonArray } from '../../store/src/decision-segments';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
 import { luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
@@ -31,11 +32,11 @@ describe('decision segments: the format', () => {
     const record = (n: number, context?: string): ExecutionLogRecord => ({ rule: 'a', version: 1, decision: 'autonomous', confidence: 1, durationMs: 0, errorCode: null, correlationId: `r${n}`, engineId: null, at: '2026-01-01T00:00:00.000Z', ...(context === undefined ? {} : { context: new JsonText(context) }) });
     const text = (c: unknown): string | null => (c instanceof JsonText ? c.text : null);
     const many = Array.from({ length: MAX_SEGMENT_RECORDS * 2 + 1 }, (_, n) => record(n));
-    assert.deepEqual(buildSegments(many, text, '').map((s) => s.count), [MAX_SEGMENT_RECORDS, MAX_SEGMENT_RECORDS, 1]);
+    assert.deepEqual(buildSegments(many, text, '').segments.map((s) => s.count), [MAX_SEGMENT_RECORDS, MAX_SEGMENT_RECORDS, 1]);
     const big = `"${'x'.repeat(60 * 1024)}"`;
     const perSegment = Math.floor(MAX_SEGMENT_CONTEXT_CHARS / big.length);
     const large = Array.from({ length: perSegment * 2 + 3 }, (_, n) => record(n, big));
-    const segments = buildSegments(large, text, '');
+    const { segments } = buildSegments(large, text, '');
     assert.deepEqual(segments.map((s) => s.count), [perSegment, perSegment, 3]);
     assert.ok(segments.every((s) => (s.rules[0]?.contexts?.length ?? 0) <= MAX_SEGMENT_CONTEXT_CHARS + perSegment + 2));
   });
@@ -141,6 +142,32 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
     after(async () => {
       for (const s of stores) await s.close().catch(() => undefined);
       await backend?.close();
+    });
+
+    test("the log thread's packed batches are stored exactly as the same records unpacked", async () => {
+      const packedStore = (await fresh()).store;
+      const recordStore = (await fresh()).store;
+      const builder = new BatchBuilder(100, true);
+      const body = '{"n":1,"big":12345678901234567890}';
+      const base = { version: 2, confidence: 0.25, durationMs: 1.5, cached: false, at: Date.UTC(2026, 0, 1, 12), category: 'epic' };
+      builder.add({ ...base, rule: 'a', decision: 'autonomous', errorCode: null, correlationId: 'req-1', context: JSON.parse(body) as unknown, contextJson: body }, true);
+      builder.add({ ...base, rule: 'b', decision: 'escalated', errorCode: 'runtime-error', correlationId: 'req-1', context: JSON.parse(body) as unknown, contextJson: body }, true);
+      builder.add({ ...base, rule: 'a', decision: 'collaborative', errorCode: null, correlationId: '', at: base.at + 1, context: { n: 2 } }, true);
+      builder.add({ rule: 'b', version: 1, decision: 'autonomous', confidence: 1, durationMs: 0, errorCode: null, correlationId: 'req-3', cached: true, at: base.at + 2 }, true);
+      const batch = builder.take();
+      await packedStore.recordPackedBatches([batch], 'e1');
+      await recordStore.recordExecutions(unpackBatch(batch, 'e1', false));
+      const packed = await packedStore.decisions({ withContext: true });
+      assert.equal(packed.length, 4);
+      assert.deepEqual(packed, await recordStore.decisions({ withContext: true }));
+      assert.deepEqual(packed.map((d) => [d.rule, d.decision, d.errorCode, d.correlationId, d.category, d.context]), [
+        ['b', 'autonomous', null, 'req-3', null, undefined],
+        ['a', 'collaborative', null, null, 'epic', { n: 2 }],
+        ['b', 'escalated', 'runtime-error', 'req-1', 'epic', JSON.parse(body)],
+        ['a', 'autonomous', null, 'req-1', 'epic', JSON.parse(body)],
+      ]);
+      const stats = async (store: Store) => (await store.listRules()).map((r) => [r.name, r.stats]);
+      assert.deepEqual(await stats(packedStore), await stats(recordStore));
     });
 
     test('two engines pruning one store at once cut each bound exactly once', async () => {

@@ -289,8 +289,9 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
       await eventually(
         async () =>
           (await sql<{ records: string }>(ownerUrl, 'SELECT records FROM decision_segments')).some((r) => {
-            const columns = JSON.parse(r.records) as { rule: string[]; version: number[] };
-            return columns.rule.some((rule, i) => rule === 'needs_two' && columns.version[i] === 2);
+            // The engine writes rule names as indexes into the segment's strings (decision-segments.ts).
+            const columns = JSON.parse(r.records) as { strings: string[]; rule: number[]; version: number[] };
+            return columns.rule.some((k, i) => columns.strings[k] === 'needs_two' && columns.version[i] === 2);
           }),
         'decision logged',
       );
