@@ -262,8 +262,11 @@ describe('lua-rules serve under abuse: stays responsive, bounded, and stoppable'
   });
 
   it('SIGTERM with more evaluations in flight than the grace period can finish: exits within it', async () => {
-    // 8 looping requests are 4 s of work at 500 ms each; the grace period is 3 s.
-    const inFlight = Array.from({ length: 8 }, () => postJson(serve.base, '/v1/evaluate/spin', JSON.stringify({ forever: true })).catch(() => null));
+    // 16 looping requests are 8 s of work at 500 ms each; the grace period is 3 s. The
+    // bound below leaves 2 s for a loaded machine's scheduling (it was 0.5 s against 4 s of
+    // work, and failed under load) and still tells exiting at the grace period from
+    // waiting for the work.
+    const inFlight = Array.from({ length: 16 }, () => postJson(serve.base, '/v1/evaluate/spin', JSON.stringify({ forever: true })).catch(() => null));
     await new Promise((r) => setTimeout(r, 200));
     const started = performance.now();
     serve.child.kill('SIGTERM');
@@ -271,7 +274,7 @@ describe('lua-rules serve under abuse: stays responsive, bounded, and stoppable'
     const ms = performance.now() - started;
     console.log(`SIGTERM: exited with ${String(code)} after ${ms.toFixed(0)} ms (grace ${GRACE_MS} ms)`);
     assert.notEqual(code, 'still running');
-    assert.ok(ms < GRACE_MS + 500, `took ${ms} ms`);
+    assert.ok(ms < GRACE_MS + 2000, `took ${ms} ms`);
     const outcomes = (await Promise.all(inFlight)).map((a) => (a ? `${a.status}:${(a.json['error'] as { code?: string } | null)?.code ?? 'ok'}` : 'disconnected'));
     console.log(`SIGTERM: in-flight outcomes ${outcomes.join(' ')}`);
     // Every in-flight request got an answer (its result, or 503 while shutting down) or was disconnected at the end.
