@@ -1,5 +1,5 @@
 import { JsonText } from './captured-decisions';
-import { buildSegments, decodeSegment, insertSegmentRows, splitJsonArray, type SegmentWrite } from './decision-segments';
+import { buildSegments, decodeSegment, insertSegmentRows, MAX_SEGMENT_RECORDS, splitJsonArray } from './decision-segments';
 import { num } from './row-mapping';
 import type { SqlDriver, SqlQueryer } from './sql-driver';
 import type { ExecutionLogRecord } from './types';
@@ -45,6 +45,8 @@ export interface PruneReport {
   rowsDeleted: number;
   /** Contexts dropped from decisions that stay (the per-rule bound). */
   contextsDropped: number;
+  /** Small segments merged into their neighbours (their decisions stay; see mergeSmallSegments). */
+  segmentsMerged?: number;
 }
 
 /** `pg_advisory_xact_lock` key of the decision log's prune ('LRUP'); publishes use another. */
@@ -137,6 +139,7 @@ export async function pruneDecisions(db: SqlDriver, retention: DecisionRetention
       await yieldTurn();
     }
   }
+  report.segmentsMerged = await mergeSmallSegments(prune, db);
   return report;
 }
 
@@ -146,17 +149,20 @@ export async function pruneDecisions(db: SqlDriver, retention: DecisionRetention
  * category rows are written again, the kept contexts as they were stored.
  */
 async function rewriteSegment(tx: SqlQueryer, id: number, keep: (at: string, index: number) => boolean): Promise<number> {
+  const records = await readSegment(tx, id);
+  if (records === undefined) return 0;
+  const kept = records.filter((r, i) => keep(r.at as string, i));
+  if (kept.length === records.length) return 0;
+  if (kept.length === 0) await tx.run('DELETE FROM decision_segments WHERE id = ?', [id]);
+  else await writeSegmentAt(tx, id, kept);
+  return records.length - kept.length;
+}
+
+/** A segment's decisions as records, each with its context as stored (JsonText), in order; undefined when it is gone. */
+async function readSegment(tx: SqlQueryer, id: number): Promise<ExecutionLogRecord[] | undefined> {
   const [row] = await tx.all('SELECT records FROM decision_segments WHERE id = ?', [id]);
-  if (row === undefined) return 0;
+  if (row === undefined) return undefined;
   const cols = decodeSegment(id, String(row.records));
-  const total = cols.rule.length;
-  const kept: number[] = [];
-  for (let i = 0; i < total; i++) if (keep(cols.at[i] as string, i)) kept.push(i);
-  if (kept.length === total) return 0;
-  if (kept.length === 0) {
-    await tx.run('DELETE FROM decision_segments WHERE id = ?', [id]);
-    return total;
-  }
   // Each rule's contexts, as stored, by the record's place among the rule's records.
   const contexts = new Map<string, string[]>();
   for (const r of await tx.all('SELECT rule_name, contexts FROM decision_segment_rules WHERE segment_id = ? AND contexts IS NOT NULL', [id])) {
@@ -164,13 +170,10 @@ async function rewriteSegment(tx: SqlQueryer, id: number, keep: (at: string, ind
   }
   const place = new Map<string, number>();
   const records: ExecutionLogRecord[] = [];
-  let next = 0;
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < cols.rule.length; i++) {
     const rule = cols.rule[i] as string;
     const k = place.get(rule) ?? 0;
     place.set(rule, k + 1);
-    if (kept[next] !== i) continue;
-    next++;
     const record: ExecutionLogRecord = {
       rule,
       version: num(cols.version[i]),
@@ -188,13 +191,71 @@ async function rewriteSegment(tx: SqlQueryer, id: number, keep: (at: string, ind
     if (text !== undefined && text !== 'null') record.context = new JsonText(text);
     records.push(record);
   }
-  // A part of one segment is one segment again (no more decisions, no more context text).
-  const [segment] = buildSegments(records, (c: unknown) => (c instanceof JsonText ? c.text : null), records[0]?.at as string).segments as [SegmentWrite];
+  return records;
+}
+
+/**
+ * Writes `records` as segment `id` (its row, rule and category rows replaced); false,
+ * and nothing written, when they do not fit one segment.
+ */
+async function writeSegmentAt(tx: SqlQueryer, id: number, records: readonly ExecutionLogRecord[]): Promise<boolean> {
+  const { segments } = buildSegments(records, (c: unknown) => (c instanceof JsonText ? c.text : null), records[0]?.at as string);
+  const [segment] = segments;
+  if (segment === undefined || segments.length > 1) return false;
   await tx.run('UPDATE decision_segments SET first_at = ?, last_at = ?, count = ?, records = ? WHERE id = ?', [segment.firstAt, segment.lastAt, segment.count, segment.records, id]);
   await tx.run('DELETE FROM decision_segment_rules WHERE segment_id = ?', [id]);
   await tx.run('DELETE FROM decision_segment_categories WHERE segment_id = ?', [id]);
   await insertSegmentRows(tx, id, segment.rules, segment.categories);
-  return total - kept.length;
+  return true;
+}
+
+/** A segment with fewer decisions than this is merged with its small neighbours by the prune. */
+export const SMALL_SEGMENT = 1000;
+
+/**
+ * Merges runs of small segments next to each other (no segment between them, so the
+ * order of their decisions is kept exactly) into one, up to MAX_SEGMENT_RECORDS. At low
+ * traffic the log's thread writes a segment of one or two decisions every few tens of
+ * milliseconds, and each costs a row, a rule row and a category row with their index
+ * entries, more than a row per decision did. Answers how many segments went.
+ */
+async function mergeSmallSegments(prune: <T>(fn: (tx: SqlQueryer) => Promise<T>) => Promise<T>, db: SqlQueryer): Promise<number> {
+  const rows = await db.all('SELECT id, count FROM decision_segments WHERE id >= (SELECT MIN(id) FROM decision_segments WHERE count < ?) ORDER BY id', [SMALL_SEGMENT]);
+  const runs: number[][] = [];
+  let run: number[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const count = num(row.count);
+    if (count >= SMALL_SEGMENT || size + count > MAX_SEGMENT_RECORDS) {
+      if (run.length > 1) runs.push(run);
+      run = [];
+      size = 0;
+      if (count >= SMALL_SEGMENT) continue;
+    }
+    run.push(num(row.id));
+    size += count;
+  }
+  if (run.length > 1) runs.push(run);
+  let merged = 0;
+  for (const ids of runs) {
+    merged += await prune(async (tx) => {
+      // Read again inside the transaction: another engine's prune may have changed them.
+      const parts: ExecutionLogRecord[][] = [];
+      const present: number[] = [];
+      for (const id of ids) {
+        const records = await readSegment(tx, id);
+        if (records === undefined) continue;
+        parts.push(records);
+        present.push(id);
+      }
+      if (present.length < 2 || !(await writeSegmentAt(tx, present[0] as number, parts.flat()))) return 0;
+      const rest = present.slice(1);
+      await tx.run(`DELETE FROM decision_segments WHERE id IN (${rest.map(() => '?').join(', ')})`, rest);
+      return rest.length;
+    });
+    await yieldTurn();
+  }
+  return merged;
 }
 
 /** Drops the `excess` oldest contexts a rule kept in segment `id`; answers how many went. */

@@ -170,6 +170,22 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
       assert.deepEqual(await stats(packedStore), await stats(recordStore));
     });
 
+    test('small segments next to each other are merged by the prune, every decision and context kept in order', async () => {
+      const { store } = await fresh();
+      // As at low traffic: a write of one to three decisions at a time.
+      for (let w = 0; w < 20; w++) await store.recordExecutions(Array.from({ length: 1 + (w % 3) }, (_, k) => record(w * 3 + k)));
+      const before = await store.decisions({ withContext: true });
+      const report = await store.pruneDecisions({});
+      assert.equal(report.segmentsMerged, 19);
+      assert.deepEqual(await store.decisions({ withContext: true }), before);
+      assert.deepEqual(await store.decisions({ rule: 'b', captured: true, limit: 2 }), before.filter((d) => d.rule === 'b').slice(0, 2));
+      assert.equal((await store.pruneDecisions({})).segmentsMerged, 0, 'nothing left to merge');
+      // The bounds still count in written order after the merge.
+      await store.recordExecutions([record(1000)]);
+      assert.equal((await store.pruneDecisions({ maxRows: 3 })).rowsDeleted, before.length - 2);
+      assert.deepEqual((await store.decisions({})).map((d) => d.correlationId), ['r1000', before[0]?.correlationId, before[1]?.correlationId]);
+    });
+
     test('two engines pruning one store at once cut each bound exactly once', async () => {
       const { url, store } = await fresh();
       await fill(store);
