@@ -398,7 +398,9 @@ export class SqlRuleStore implements Store {
 
   async decisions(query: DecisionQuery): Promise<DecisionRecord[]> {
     await this.ready();
-    return queryDecisions(this.driver, query);
+    // One snapshot for the whole walk: the prune merges and rewrites segments, and pages
+    // read across such a change would return a decision twice or not at all.
+    return this.driver.transaction('read', (tx) => queryDecisions(tx, query));
   }
 
   async pruneDecisions(retention: DecisionRetention, now?: number): Promise<PruneReport> {
