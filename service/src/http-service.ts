@@ -69,6 +69,59 @@ function jsonString(value: string): string {
 }
 
 /**
+ * The text of the parts of answers that repeat, remembered by rule (issue 16): the
+ * winner's decision, confidence, reasoning and version, and each rule's entry in a
+ * category's `results`. A cache hit answers what the last request for the rule
+ * answered, and writing those parts again (a dozen concatenations each, then a flatten
+ * of the tree of pieces) was half of writing an answer: 1.75 µs against 0.9 µs for
+ * the bench's two-rule category, measured with the byte length taken as sendText does.
+ * Checked field by field, so a change in any of them writes the part anew. Bounded
+ * like `quoted`.
+ */
+class RememberedPart {
+  constructor(
+    readonly version: number | null,
+    readonly decision: string,
+    readonly confidence: number,
+    /** The head's reasoning, or the entry's error code (null: none). */
+    readonly detail: string | null,
+    readonly cached: boolean,
+    readonly text: string,
+  ) {}
+
+  matches(version: number | null, decision: string, confidence: number, detail: string | null, cached: boolean): boolean {
+    return this.version === version && this.decision === decision && this.confidence === confidence && this.detail === detail && this.cached === cached;
+  }
+}
+const heads = new Map<string | null, RememberedPart>();
+const entries = new Map<string, RememberedPart>();
+const REMEMBERED_MAX = 4096;
+
+function remember(parts: Map<string | null, RememberedPart>, rule: string | null, part: RememberedPart): string {
+  if (parts.size >= REMEMBERED_MAX) parts.clear();
+  parts.set(rule, part);
+  return part.text;
+}
+
+/** `{"decision":…,"confidence":…,"reasoning":…,"rule":…,"version":…` of an answer. */
+function headJson(result: EngineResult | CategoryResult): string {
+  const { rule, version, decision, confidence, reasoning } = result;
+  const known = heads.get(rule);
+  if (known !== undefined && known.matches(version, decision, confidence, reasoning, false)) return known.text;
+  const text = `{"decision":${jsonString(decision)},"confidence":${jsonNumber(confidence)},"reasoning":${jsonString(reasoning)},"rule":${rule === null ? 'null' : jsonString(rule)},"version":${version === null ? 'null' : jsonNumber(version)}`;
+  return remember(heads, rule, new RememberedPart(version, decision, confidence, reasoning, false, text));
+}
+
+/** One rule's entry in a category's `results`. */
+function entryJson(r: EngineResult): string {
+  const code = r.error ? r.error.code : null;
+  const known = entries.get(r.rule);
+  if (known !== undefined && known.matches(r.version, r.decision, r.confidence, code, r.cached)) return known.text;
+  const text = `{"rule":${jsonString(r.rule)},"version":${jsonNumber(r.version)},"decision":${jsonString(r.decision)},"confidence":${jsonNumber(r.confidence)},"error":${code === null ? 'null' : jsonString(code)},"cached":${r.cached ? 'true' : 'false'}}`;
+  return remember(entries as Map<string | null, RememberedPart>, r.rule, new RememberedPart(r.version, r.decision, r.confidence, code, r.cached, text));
+}
+
+/**
  * The answer of an evaluation as JSON text, written directly (issue 16): the same
  * fields in the same order as JSON.stringify of the object the service used to build,
  * without building that object first. Strings go through JSON.stringify, so escaping
@@ -76,19 +129,10 @@ function jsonString(value: string): string {
  */
 export function resultJson(result: EngineResult | CategoryResult, correlationId: string): string {
   const error = result.error ? `{"code":${jsonString(result.error.code)},"message":${JSON.stringify(result.error.message)}}` : 'null';
-  let out =
-    `{"decision":${jsonString(result.decision)},"confidence":${jsonNumber(result.confidence)},"reasoning":${jsonString(result.reasoning)}` +
-    `,"rule":${result.rule === null ? 'null' : jsonString(result.rule)},"version":${result.version === null ? 'null' : jsonNumber(result.version)}` +
-    `,"durationMs":${jsonNumber(result.durationMs)},"error":${error},"line":${result.line === null ? 'null' : jsonNumber(result.line)},"correlationId":${JSON.stringify(correlationId)}`;
+  let out = `${headJson(result)},"durationMs":${jsonNumber(result.durationMs)},"error":${error},"line":${result.line === null ? 'null' : jsonNumber(result.line)},"correlationId":${JSON.stringify(correlationId)}`;
   if ('category' in result) {
     out += `,"category":${jsonString(result.category)},"results":[`;
-    for (let i = 0; i < result.results.length; i++) {
-      const r = result.results[i] as EngineResult;
-      out +=
-        (i > 0 ? ',' : '') +
-        `{"rule":${jsonString(r.rule)},"version":${jsonNumber(r.version)},"decision":${jsonString(r.decision)},"confidence":${jsonNumber(r.confidence)}` +
-        `,"error":${r.error ? jsonString(r.error.code) : 'null'},"cached":${r.cached ? 'true' : 'false'}}`;
-    }
+    for (let i = 0; i < result.results.length; i++) out += (i > 0 ? ',' : '') + entryJson(result.results[i] as EngineResult);
     out += ']}';
   } else out += `,"cached":${result.cached ? 'true' : 'false'}}`;
   return out;
