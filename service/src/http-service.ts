@@ -344,6 +344,9 @@ export function createService(options: ServiceOptions) {
   }
 
   function decode(segment: string): string {
+    // Without a '%' there is nothing to decode (decodeURIComponent only reads escapes),
+    // and the call was a visible part of routing an evaluation (issue 16).
+    if (!segment.includes('%')) return segment;
     try {
       return decodeURIComponent(segment);
     } catch {
