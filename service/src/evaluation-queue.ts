@@ -55,6 +55,11 @@ export class EvaluationQueue {
     if (this.head === this.jobs.length) {
       this.jobs.length = 0;
       this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.jobs.length) {
+      // A queue that never empties (sustained overload) would otherwise grow by one
+      // spent slot per request for as long as it lasts.
+      this.jobs = this.jobs.slice(this.head);
+      this.head = 0;
     }
     return job;
   }
