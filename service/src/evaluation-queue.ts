@@ -7,45 +7,65 @@
  *  - evaluations run one per event-loop turn from this queue, so requests that arrive
  *    together do not run back to back: between two evaluations the loop polls
  *    sockets, and a /healthz (answered at once, never queued) is served in between.
- * The queue also tells the watchdog when an evaluation started (see watchdog.ts).
+ * A job tells the watchdog itself when its evaluation starts and ends (http-service.ts).
  */
 const YIELD_TURNS = 4;
 const SLICE_MS = 2;
 
-export class EvaluationQueue {
-  private readonly jobs: { run: () => void; cancel: (error: Error) => void }[] = [];
-  private scheduled = false;
+/**
+ * One queued evaluation. An object with methods rather than a function and a promise
+ * (issue 16): a request used to cost a promise, its resolve/reject closures and a
+ * microtask here; the job is the request's own object (http-service.ts Evaluation).
+ */
+export interface EvaluationJob {
+  /** Evaluates and answers; must not throw. */
+  run(): void;
+  /** Answers without evaluating (shutdown); must not throw. */
+  cancel(error: Error): void;
+}
 
-  constructor(private readonly onBusy: (busy: boolean) => void = () => undefined) {}
+export class EvaluationQueue {
+  private jobs: EvaluationJob[] = [];
+  /** Where the next job to run is in `jobs` (a shift per job moved the whole array). */
+  private head = 0;
+  private scheduled = false;
+  private lastJobMs = 0;
 
   get length(): number {
-    return this.jobs.length;
+    return this.jobs.length - this.head;
   }
 
-  run<T>(fn: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const run = (): void => {
-        this.onBusy(true);
-        try {
-          resolve(fn());
-        } catch (error) {
-          reject(error as Error);
-        } finally {
-          this.onBusy(false);
-        }
-      };
-      this.jobs.push({ run, cancel: reject });
-      this.schedule();
-    });
+  enqueue(job: EvaluationJob): void {
+    this.jobs.push(job);
+    this.schedule();
   }
 
-  /** Fails every evaluation still waiting (shutdown: their clients are being disconnected). */
+  /** Cancels every evaluation still waiting (shutdown: their clients are being disconnected). */
   cancelWaiting(error: Error): void {
-    for (const job of this.jobs.splice(0)) job.cancel(error);
+    const waiting = this.jobs.slice(this.head);
+    this.jobs = [];
+    this.head = 0;
+    for (const job of waiting) job.cancel(error);
+  }
+
+  private take(): EvaluationJob | undefined {
+    const job = this.jobs[this.head];
+    if (job === undefined) return undefined;
+    this.jobs[this.head++] = undefined as unknown as EvaluationJob;
+    if (this.head === this.jobs.length) {
+      this.jobs.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.jobs.length) {
+      // A queue that never empties (sustained overload) would otherwise grow by one
+      // spent slot per request for as long as it lasts.
+      this.jobs = this.jobs.slice(this.head);
+      this.head = 0;
+    }
+    return job;
   }
 
   private schedule(): void {
-    if (this.scheduled || this.jobs.length === 0) return;
+    if (this.scheduled || this.length === 0) return;
     this.scheduled = true;
     // setImmediate, not a microtask: the poll phase (new connections, /healthz) runs
     // between two immediates queued one after the other. A new connection needs two
@@ -54,27 +74,31 @@ export class EvaluationQueue {
     // at most ONE evaluation, not two (measured: 1.9 s with one turn, 4 looping
     // requests queued and a 500 ms budget).
     const turns = this.lastJobMs >= 5 ? YIELD_TURNS : 1;
-    const hop = (left: number): void => {
-      if (left > 1) {
-        setImmediate(() => hop(left - 1));
-        return;
-      }
-      setImmediate(() => {
-        this.scheduled = false;
-        // Fast evaluations (microseconds, the usual case) run back to back for up to
-        // SLICE_MS, so the queue costs throughput nothing; a slow one ends the slice.
-        const sliceStart = performance.now();
-        let started = sliceStart;
-        do {
-          started = performance.now();
-          this.jobs.shift()?.run();
-          this.lastJobMs = performance.now() - started;
-        } while (this.jobs.length > 0 && performance.now() - sliceStart < SLICE_MS);
-        this.schedule();
-      });
-    };
-    hop(turns);
+    if (turns === 1) setImmediate(this.runSlice);
+    else this.hop(turns);
   }
 
-  private lastJobMs = 0;
+  private hop(left: number): void {
+    if (left > 1) setImmediate(() => this.hop(left - 1));
+    else setImmediate(this.runSlice);
+  }
+
+  /**
+   * Fast evaluations (microseconds, the usual case) run back to back for up to
+   * SLICE_MS, so the queue costs throughput nothing; a slow one ends the slice.
+   */
+  private readonly runSlice = (): void => {
+    this.scheduled = false;
+    const sliceStart = performance.now();
+    let now = sliceStart;
+    do {
+      const job = this.take();
+      if (job === undefined) break;
+      job.run();
+      const ended = performance.now();
+      this.lastJobMs = ended - now;
+      now = ended;
+    } while (this.length > 0 && now - sliceStart < SLICE_MS);
+    this.schedule();
+  };
 }

@@ -57,4 +57,32 @@ describe('serve: the answer written as JSON text', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('parts remembered by rule are written anew when any field changes (property, few rule names)', () => {
+    // Every field from a set of two or three, so most answers find a remembered part of
+    // their rule and often one that differs from them in a single field.
+    const fewRules = fc.record({
+      decision: fc.constantFrom('autonomous', 'escalated'),
+      confidence: fc.constantFrom(0.5, 0.95, -0),
+      reasoning: fc.constantFrom('r', 's'),
+      error: fc.constantFrom(null, { code: 'runtime-error', message: 'm' }, { code: 'time-limit', message: 'm' }),
+      line: fc.constantFrom(null, 3),
+      rule: fc.constantFrom('a', 'b'),
+      version: fc.constantFrom(1, 2),
+      durationMs: fc.constantFrom(0.5, 1),
+      instructions: fc.constant(0),
+      cached: fc.boolean(),
+      shortCircuited: fc.boolean(),
+    }) as fc.Arbitrary<EngineResult>;
+    const answer = fc.oneof(
+      fewRules,
+      fc.tuple(fewRules, fc.array(fewRules, { maxLength: 3 }), fc.boolean()).map(([winner, results, none]): CategoryResult => ({ ...winner, rule: none ? null : winner.rule, version: none ? null : winner.version, category: 'c', results })),
+    );
+    fc.assert(
+      fc.property(fc.array(answer, { minLength: 2, maxLength: 6 }), (answers) => {
+        for (const result of answers) assert.equal(resultJson(result, 'id'), previousBody(result, 'id'));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -245,7 +245,8 @@ export class RuleEngine {
       const result = failedResult({ code: 'rule-not-found', message: `no rule named '${name}' is loaded` });
       return engineResult(result, name, 0, 0, 0, false);
     }
-    return this.evaluateLoaded(rule, context, options.correlationId, options.timeBudgetMs === undefined ? undefined : performance.now() + options.timeBudgetMs, false, options.contextJson);
+    const started = performance.now();
+    return this.evaluateLoaded(rule, context, options.correlationId, options.timeBudgetMs === undefined ? undefined : started + options.timeBudgetMs, false, options.contextJson, started, Date.now());
   }
 
   /** Runs every rule of the category; the highest confidence wins (docs/serve.md, HTTP API). */
@@ -267,8 +268,13 @@ export class RuleEngine {
       if (!(error instanceof InvalidContextError)) throw error;
       validated = false;
     }
+    // One clock read per rule (issue 16): a rule's end is the next one's start, and one
+    // time of day stamps the records of the whole category (they were a tenth of a cache hit).
+    const at = Date.now();
+    let now = started;
     for (const rule of rules) {
-      const result = this.evaluateLoaded(rule, context, correlationId, deadline, validated, options.contextJson);
+      const result = this.evaluateLoaded(rule, context, correlationId, deadline, validated, options.contextJson, now, at);
+      now = this.lastEnded;
       results.push(result);
       // Highest confidence wins; on a tie a rule that worked beats one that failed, then name order.
       if (!best || result.confidence > best.confidence || (result.confidence === best.confidence && best.error !== null && result.error === null)) best = result;
@@ -283,7 +289,7 @@ export class RuleEngine {
       category,
       rule: winner.rule,
       version: winner.version,
-      durationMs: performance.now() - started,
+      durationMs: now - started,
       results,
     };
   }
@@ -301,9 +307,15 @@ export class RuleEngine {
    * rule, or by the executor itself for a Lua rule that runs (issue 16: a cache miss
    * validated twice, and a category once per rule).
    */
-  private evaluateLoaded(rule: LoadedRule, context: unknown, correlationId: string | undefined, deadline: number | undefined, validated = false, contextJson?: string): EngineResult {
-    // One clock for the duration and the cache's expiry: a clock read was a tenth of a cache hit.
-    const started = performance.now();
+  /** When the last evaluateLoaded ended (performance.now()): the caller's next start. */
+  private lastEnded = 0;
+
+  /**
+   * `started`: a clock read made by the caller just before (one clock for the
+   * duration and the cache's expiry: a clock read was a tenth of a cache hit); `at`:
+   * the time of day of the record.
+   */
+  private evaluateLoaded(rule: LoadedRule, context: unknown, correlationId: string | undefined, deadline: number | undefined, validated: boolean, contextJson: string | undefined, started: number, at: number): EngineResult {
     let key: KeyToken[] | undefined;
     let result: RuleResult | undefined;
     let instructions = 0;
@@ -349,7 +361,9 @@ export class RuleEngine {
       result = failedResult({ code: 'invalid-context', message: `invalid context: ${error.message}` });
     }
     if (ran && rule.breaker) rule.breaker.record(result.error, Date.now());
-    const durationMs = performance.now() - started;
+    const ended = performance.now();
+    this.lastEnded = ended;
+    const durationMs = ended - started;
     const sink = this.options.sink;
     if (sink) {
       sink.record({
@@ -361,7 +375,7 @@ export class RuleEngine {
         errorCode: result.error?.code ?? null,
         correlationId: correlationId || randomUUID(),
         cached,
-        at: Date.now(),
+        at,
         category: rule.definition.category,
         context,
         contextJson,
