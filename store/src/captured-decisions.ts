@@ -155,7 +155,7 @@ export async function queryDecisions(db: SqlQueryer, query: DecisionQuery): Prom
 /** The matching decisions of the segments `ids`, added to `found`. */
 async function readSegments(db: SqlQueryer, ids: number[], q: DecisionQuery & { sinceIso?: string }, withContext: boolean, found: Found[]): Promise<void> {
   const marks = ids.map(() => '?').join(', ');
-  const rows = await db.all(`SELECT id, records FROM decision_segments WHERE id IN (${marks})`, ids);
+  const rows = await db.all(`SELECT id, records, numbers FROM decision_segments WHERE id IN (${marks})`, ids);
   const contexts = new Map<string, unknown[]>();
   if (withContext) {
     const ruleRows = await db.all(
@@ -166,7 +166,7 @@ async function readSegments(db: SqlQueryer, ids: number[], q: DecisionQuery & { 
   }
   for (const row of rows) {
     const segment = num(row.id);
-    const cols = decodeSegment(segment, String(row.records));
+    const cols = decodeSegment(segment, String(row.records), row.numbers);
     const positions = withContext ? rulePositions(cols) : undefined;
     for (let i = 0; i < cols.rule.length; i++) {
       const rule = cols.rule[i] as string;

@@ -160,9 +160,9 @@ async function rewriteSegment(tx: SqlQueryer, id: number, keep: (at: string, ind
 
 /** A segment's decisions as records, each with its context as stored (JsonText), in order; undefined when it is gone. */
 async function readSegment(tx: SqlQueryer, id: number): Promise<ExecutionLogRecord[] | undefined> {
-  const [row] = await tx.all('SELECT records FROM decision_segments WHERE id = ?', [id]);
+  const [row] = await tx.all('SELECT records, numbers FROM decision_segments WHERE id = ?', [id]);
   if (row === undefined) return undefined;
-  const cols = decodeSegment(id, String(row.records));
+  const cols = decodeSegment(id, String(row.records), row.numbers);
   // Each rule's contexts, as stored, by the record's place among the rule's records.
   const contexts = new Map<string, string[]>();
   for (const r of await tx.all('SELECT rule_name, contexts FROM decision_segment_rules WHERE segment_id = ? AND contexts IS NOT NULL', [id])) {
@@ -202,7 +202,7 @@ async function writeSegmentAt(tx: SqlQueryer, id: number, records: readonly Exec
   const { segments } = buildSegments(records, (c: unknown) => (c instanceof JsonText ? c.text : null), records[0]?.at as string);
   const [segment] = segments;
   if (segment === undefined || segments.length > 1) return false;
-  await tx.run('UPDATE decision_segments SET first_at = ?, last_at = ?, count = ?, records = ? WHERE id = ?', [segment.firstAt, segment.lastAt, segment.count, segment.records, id]);
+  await tx.run('UPDATE decision_segments SET first_at = ?, last_at = ?, count = ?, records = ?, numbers = ? WHERE id = ?', [segment.firstAt, segment.lastAt, segment.count, segment.records, segment.numbers, id]);
   await tx.run('DELETE FROM decision_segment_rules WHERE segment_id = ?', [id]);
   await tx.run('DELETE FROM decision_segment_categories WHERE segment_id = ?', [id]);
   await insertSegmentRows(tx, id, segment.rules, segment.categories);

@@ -286,15 +286,15 @@ describe('identity and roles on PostgreSQL', { skip: POSTGRES_SKIPPED }, () => {
       assert.equal((await run(['publish', 'needs_two.lua', '--store', urls.bob])).code, 0);
       assert.equal((await run(['approve', 'needs_two', '--version', '2', '--store', urls.carol])).code, 0);
       await eventually(async () => (await post(`${engine!.base}/v1/rules/needs_two/evaluate`, EPIC)).json['version'] === 2, 'version 2 served');
-      await eventually(
-        async () =>
-          (await sql<{ records: string }>(ownerUrl, 'SELECT records FROM decision_segments')).some((r) => {
-            // The engine writes rule names as indexes into the segment's strings (decision-segments.ts).
-            const columns = JSON.parse(r.records) as { strings: string[]; rule: number[]; version: number[] };
-            return columns.rule.some((k, i) => columns.strings[k] === 'needs_two' && columns.version[i] === 2);
-          }),
-        'decision logged',
-      );
+      await eventually(async () => {
+        // Read as the owner, through the store's own reader (the log is stored in segments).
+        const owner = openStore(ownerUrl);
+        try {
+          return (await owner.decisions({ rule: 'needs_two' })).some((d) => d.version === 2);
+        } finally {
+          await owner.close();
+        }
+      }, 'decision logged');
       await eventually(async () => (await sql<{ rules: string }>(ownerUrl, "SELECT rules FROM engines WHERE status = 'running'")).some((r) => (JSON.parse(r.rules) as Record<string, number>).needs_two === 2), 'heartbeat with version 2');
       await eventually(async () => /^lua_rules_decision_log_contexts_pruned_total [1-9]/m.test(await (await fetch(`${engine!.base}/metrics`)).text()), 'contexts pruned by the engine');
       await eventually(async () => Number((await sql<{ n: string }>(ownerUrl, "SELECT COALESCE(SUM(context_count), 0) AS n FROM decision_segment_rules WHERE rule_name = 'needs_two'"))[0]?.n) === 0, 'no context kept (--decision-log-contexts-per-rule 0)');

@@ -40,7 +40,8 @@ const sqlite = [
     first_at TEXT NOT NULL,
     last_at TEXT NOT NULL,
     count INTEGER NOT NULL,
-    records TEXT NOT NULL
+    records TEXT NOT NULL,
+    numbers BLOB
   )`,
   `CREATE INDEX decision_segments_last_at ON decision_segments (last_at, id)`,
   `CREATE INDEX decision_segments_first_at ON decision_segments (first_at)`,
@@ -83,7 +84,8 @@ const postgres = [
     first_at TIMESTAMPTZ NOT NULL,
     last_at TIMESTAMPTZ NOT NULL,
     count INTEGER NOT NULL,
-    records TEXT NOT NULL
+    records TEXT NOT NULL,
+    numbers BYTEA
   )`,
   `CREATE INDEX decision_segments_last_at ON decision_segments (last_at, id)`,
   `CREATE INDEX decision_segments_first_at ON decision_segments (first_at)`,
