@@ -1,8 +1,8 @@
 import { StoreError } from './errors';
-import { decodeContexts, decodeSegment, rulePositions } from './decision-segments';
-import { iso, num, strOrNull } from './row-mapping';
+import { decisionAt, decodeContexts, decodeSegment, rulePositions } from './decision-segments';
+import { iso, num } from './row-mapping';
 import type { Row, SqlQueryer } from './sql-driver';
-import type { DecisionQuery, DecisionRecord, ExecutionLogRecord } from './types';
+import type { DecisionQuery, DecisionRecord } from './types';
 
 /**
  * The captured decision log read back (issue 13): `DecisionLog.decisions()` for
@@ -177,18 +177,7 @@ async function readSegments(db: SqlQueryer, ids: number[], q: DecisionQuery & { 
       const context = positions === undefined ? undefined : contexts.get(`${segment}\u0000${rule}`)?.[positions[i] as number];
       const captured = context !== undefined && context !== null;
       if (q.captured === true && !captured) continue;
-      const record: DecisionRecord = {
-        rule,
-        version: num(cols.version[i]),
-        decision: cols.decision[i] as ExecutionLogRecord['decision'],
-        confidence: num(cols.confidence[i]),
-        durationMs: num(cols.durationMs[i]),
-        errorCode: strOrNull(cols.errorCode[i]),
-        correlationId: strOrNull(cols.correlationId[i]),
-        engineId: strOrNull(cols.engineId[i]),
-        at,
-        category: strOrNull(cols.category[i]),
-      };
+      const record = decisionAt(cols, i);
       if (captured) record.context = context;
       found.push({ record, segment, index: i });
     }

@@ -1,5 +1,5 @@
 import { JsonText } from './captured-decisions';
-import { buildSegments, decodeSegment, insertSegmentRows, MAX_SEGMENT_RECORDS, splitJsonArray } from './decision-segments';
+import { buildSegments, decisionAt, decodeSegment, insertSegmentRows, MAX_SEGMENT_RECORDS, rulePositions, splitJsonArray } from './decision-segments';
 import { num } from './row-mapping';
 import type { SqlDriver, SqlQueryer } from './sql-driver';
 import type { ExecutionLogRecord } from './types';
@@ -168,26 +168,12 @@ async function readSegment(tx: SqlQueryer, id: number): Promise<ExecutionLogReco
   for (const r of await tx.all('SELECT rule_name, contexts FROM decision_segment_rules WHERE segment_id = ? AND contexts IS NOT NULL', [id])) {
     contexts.set(String(r.rule_name), splitJsonArray(String(r.contexts)));
   }
-  const place = new Map<string, number>();
+  const positions = rulePositions(cols);
   const records: ExecutionLogRecord[] = [];
   for (let i = 0; i < cols.rule.length; i++) {
-    const rule = cols.rule[i] as string;
-    const k = place.get(rule) ?? 0;
-    place.set(rule, k + 1);
-    const record: ExecutionLogRecord = {
-      rule,
-      version: num(cols.version[i]),
-      decision: cols.decision[i] as ExecutionLogRecord['decision'],
-      confidence: num(cols.confidence[i]),
-      durationMs: num(cols.durationMs[i]),
-      errorCode: cols.errorCode[i] ?? null,
-      correlationId: cols.correlationId[i] ?? null,
-      engineId: cols.engineId[i] ?? null,
-      at: cols.at[i] as string,
-    };
-    const category = cols.category[i];
-    if (category !== null && category !== undefined) record.category = category;
-    const text = contexts.get(rule)?.[k];
+    const { category, ...fields } = decisionAt(cols, i);
+    const record: ExecutionLogRecord = category === null ? fields : { ...fields, category };
+    const text = contexts.get(record.rule)?.[positions[i] as number];
     if (text !== undefined && text !== 'null') record.context = new JsonText(text);
     records.push(record);
   }

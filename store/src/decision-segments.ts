@@ -1,6 +1,6 @@
 import { StoreError } from './errors';
 import type { SqlQueryer } from './sql-driver';
-import type { ExecutionLogRecord } from './types';
+import type { DecisionRecord, ExecutionLogRecord } from './types';
 
 /**
  * The decision log's storage form since migration 8 (issue 16): one row per written
@@ -310,6 +310,22 @@ export function decodeContexts(id: number, rule: string, text: string): unknown[
     // reported below
   }
   throw new StoreError(`decision log segment ${id} is damaged (the contexts of rule '${rule}')`);
+}
+
+/** Decision `i` of a segment's columns, without its context. */
+export function decisionAt(cols: SegmentColumns, i: number): DecisionRecord {
+  return {
+    rule: cols.rule[i] as string,
+    version: Number(cols.version[i]),
+    decision: cols.decision[i] as DecisionRecord['decision'],
+    confidence: Number(cols.confidence[i]),
+    durationMs: Number(cols.durationMs[i]),
+    errorCode: cols.errorCode[i] ?? null,
+    correlationId: cols.correlationId[i] ?? null,
+    engineId: cols.engineId[i] ?? null,
+    at: cols.at[i] as string,
+    category: cols.category[i] ?? null,
+  };
 }
 
 /** The position of each record among its rule's records in the segment (what indexes that rule's contexts array). */
