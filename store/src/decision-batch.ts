@@ -172,40 +172,44 @@ function contextJson(context: unknown): string {
 
 /** The records of a batch (in the log's thread), a context shared by the records that shared it. */
 export function unpackBatch(batch: PackedBatch, engineId: string | null, parseContexts: boolean): ExecutionLogRecord[] {
-  const { numbers: n, strings } = batch;
-  // Parsed only when masks must see inside them; otherwise stored as they came.
-  const contexts = batch.contexts.map((text) => (text === '' ? undefined : parseContexts ? (JSON.parse(text) as unknown) : new JsonText(text)));
-  const text = (i: number): string | null => (i < 0 ? null : (strings[i] as string));
+  const out: ExecutionLogRecord[] = [];
   // Records of one batch were made within milliseconds: one date text per millisecond.
   let lastAt = NaN;
   let lastAtText = '';
-  const out: ExecutionLogRecord[] = new Array<ExecutionLogRecord>(batch.count);
-  for (let k = 0; k < batch.count; k++) {
-    const o = k * STRIDE;
+  // The rules of one category evaluation come one after another with one context text:
+  // made into a value once (parsed only when masks must see inside it; otherwise kept as it came).
+  let lastText: string | null = null;
+  let lastContext: unknown;
+  eachPackedRecord(batch, engineId, (rule, version, decision, confidence, durationMs, errorCode, correlationId, engine, atMs, category, context) => {
     const record: ExecutionLogRecord = {
-      rule: text(n[o] as number) as string,
-      version: n[o + 1] as number,
-      decision: DECISIONS[n[o + 2] as number] ?? 'escalated',
-      confidence: n[o + 3] as number,
-      durationMs: n[o + 4] as number,
-      errorCode: text(n[o + 5] as number),
-      correlationId: text(n[o + 6] as number),
-      engineId,
-      at: n[o + 7] === lastAt ? lastAtText : (lastAtText = new Date((lastAt = n[o + 7] as number)).toISOString()),
+      rule,
+      version,
+      decision: decision as ExecutionLogRecord['decision'],
+      confidence,
+      durationMs,
+      errorCode,
+      correlationId,
+      engineId: engine,
+      at: atMs === lastAt ? lastAtText : (lastAtText = new Date((lastAt = atMs)).toISOString()),
     };
-    const category = text(n[o + 8] as number);
     if (category !== null) record.category = category;
-    const c = n[o + 9] as number;
-    if (c >= 0 && contexts[c] !== null && contexts[c] !== undefined) record.context = contexts[c];
-    out[k] = record;
-  }
+    if (context !== null) {
+      if (context !== lastText) {
+        lastText = context;
+        lastContext = parseContexts ? (JSON.parse(context) as unknown) : new JsonText(context);
+      }
+      record.context = lastContext;
+    }
+    out.push(record);
+  });
   return out;
 }
 
 /**
- * Each record of a batch, as arguments, in order: what the store's segment builder
- * takes (SegmentBuilder.add), so the log's thread writes a batch without making an
- * object per record. The context is its JSON text, null for none.
+ * Each record of a batch, as arguments, in order: the one reader of the packed layout,
+ * for `unpackBatch` and for the store's segment builder (SegmentBuilder.add), which
+ * writes a batch without an object per record. The context is its JSON text, null for
+ * none.
  */
 export function eachPackedRecord(
   batch: PackedBatch,
