@@ -17,7 +17,7 @@ import type { ExecutionRecord } from '../../core/src/engine/execution-sink';
 import { MAX_STORED_CONTEXT_CHARS, StoreDecisionLog, type ExecutionLogRecord, type Store } from '../../store/src';
 import { cli } from '../cli/cli-harness';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
-import { eventually, luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
+import { eventually, postgresBackend, sqliteBackend, storeWithRules, type Backend } from './store-helpers';
 
 const SECRET_MAIL = 'ann.secret-7f3a@example.com';
 const SECRET_SKU = 'SKU-SECRET-991';
@@ -83,12 +83,9 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
     const dir = mkdtempSync(join(tmpdir(), 'lua-rules-capture-'));
     const stores: Store[] = [];
     const fresh = async (): Promise<{ url: string; store: Store }> => {
-      const url = await backend.freshUrl();
-      const store = backend.open(url);
-      stores.push(store);
-      await store.publish(luaRule('a'), { author: 'ann' });
-      await store.publish(luaRule('b'), { author: 'ann' });
-      return { url, store };
+      const made = await storeWithRules(backend, ['a', 'b']);
+      stores.push(made.store);
+      return made;
     };
     before(async () => {
       backend = await makeBackend();

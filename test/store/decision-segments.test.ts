@@ -14,7 +14,7 @@ import { JsonText } from '../../store/src/captured-decisions';
 import { BatchBuilder, unpackBatch } from '../../store/src/decision-batch';
 import { buildSegments, MAX_SEGMENT_CONTEXT_CHARS, MAX_SEGMENT_RECORDS, splitJsonArray } from '../../store/src/decision-segments';
 import { POSTGRES_SKIPPED, startPostgres } from './pg-harness';
-import { luaRule, postgresBackend, sqliteBackend, type Backend } from './store-helpers';
+import { postgresBackend, sqliteBackend, storeWithRules, type Backend } from './store-helpers';
 
 describe('decision segments: the format', () => {
   test('splitJsonArray gives back each element as written, whatever it holds', () => {
@@ -123,12 +123,9 @@ function suite(name: 'sqlite' | 'postgres', makeBackend: () => Promise<Backend>)
     let backend: Backend;
     const stores: Store[] = [];
     const fresh = async (): Promise<{ url: string; store: Store }> => {
-      const url = await backend.freshUrl();
-      const store = backend.open(url);
-      stores.push(store);
-      await store.publish(luaRule('a'), { author: 'ann' });
-      await store.publish(luaRule('b'), { author: 'ann' });
-      return { url, store };
+      const made = await storeWithRules(backend, ['a', 'b']);
+      stores.push(made.store);
+      return made;
     };
     const at = (n: number): string => new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
     const record = (n: number): ExecutionLogRecord => ({ rule: n % 2 === 0 ? 'a' : 'b', version: 1, decision: 'autonomous', confidence: 0.5, durationMs: 1, errorCode: null, correlationId: `r${n}`, engineId: 'e1', at: at(n), category: 'epic', context: { n } });

@@ -30,6 +30,14 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** A fresh store of `backend` with Lua rules of these names published (closed by the caller). */
+export async function storeWithRules(backend: Backend, rules: readonly string[]): Promise<{ url: string; store: Store }> {
+  const url = await backend.freshUrl();
+  const store = backend.open(url);
+  for (const rule of rules) await store.publish(luaRule(rule), { author: 'ann' });
+  return { url, store };
+}
+
 export function sqliteBackend(): Backend {
   const dir = mkdtempSync(join(tmpdir(), 'lua-rules-store-'));
   let n = 0;
